@@ -1,0 +1,23 @@
+"""The runtime: event loop, greenlet bridge, cooperative sleep, blocking calls, lag monitor."""
+
+from horde.runtime._blocking import run_blocking
+from horde.runtime._bridge import await_, call_sync, in_bridge
+from horde.runtime._clock import Clock, SystemClock
+from horde.runtime._lag import LoopLagMonitor, describe_frame
+from horde.runtime._loop import new_event_loop, run
+from horde.runtime._sleep import cooperative_sleep, sleep
+
+__all__ = [
+    "Clock",
+    "LoopLagMonitor",
+    "SystemClock",
+    "await_",
+    "call_sync",
+    "cooperative_sleep",
+    "describe_frame",
+    "in_bridge",
+    "new_event_loop",
+    "run",
+    "run_blocking",
+    "sleep",
+]

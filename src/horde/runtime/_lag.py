@@ -1,0 +1,116 @@
+"""The loop-lag monitor: notices when something blocks the event loop, and names it.
+
+A callback on the loop stamps a heartbeat every ``interval``. A watchdog thread checks
+the stamp; when it is older than ``threshold`` the loop is blocked, and the watchdog
+reads the loop thread's current stack to say where. Blocking calls in user code (a
+synchronous database driver, ``requests``, CPU-heavy work) stall every user of the
+process, so the warning names the user class and line to fix.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from types import FrameType
+
+__all__ = ["LoopLagMonitor", "describe_frame"]
+
+logger = logging.getLogger("horde.runtime")
+
+FrameDescriber = Callable[[FrameType], str]
+
+
+def describe_frame(frame: FrameType) -> str:
+    """Name the innermost frame outside horde, asyncio and the standard library."""
+    stack = traceback.extract_stack(frame)
+    for entry in reversed(stack):
+        path = entry.filename
+        if "/horde/" in path or "/asyncio/" in path or path.startswith(sys.prefix + "/lib"):
+            continue
+        return f"{entry.filename}:{entry.lineno} in {entry.name}"
+    last = stack[-1]
+    return f"{last.filename}:{last.lineno} in {last.name}"
+
+
+class LoopLagMonitor:
+    """Measures event-loop lag and warns when the loop is blocked.
+
+    Args:
+        threshold: A stall longer than this (seconds) is reported.
+        interval: How often the heartbeat runs (seconds).
+        describe: Turns the blocked thread's frame into a description for the warning.
+    """
+
+    def __init__(
+        self,
+        threshold: float = 0.2,
+        interval: float = 0.05,
+        describe: FrameDescriber = describe_frame,
+    ) -> None:
+        self.threshold = threshold
+        self.interval = interval
+        self.describe = describe
+        self.max_lag = 0.0
+        """Largest heartbeat delay seen since the last :meth:`take_max_lag`, in seconds."""
+        self.stalls = 0
+        """How many times the loop was found blocked beyond the threshold."""
+        self._beat = time.monotonic()
+        self._loop_thread_id = 0
+        self._handle: asyncio.TimerHandle | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start the heartbeat on the running loop and the watchdog thread."""
+        self._loop_thread_id = threading.get_ident()
+        self._beat = time.monotonic()
+        self._schedule(asyncio.get_running_loop(), self._beat)
+        self._thread = threading.Thread(target=self._watch, name="horde-lag-watchdog", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the heartbeat and the watchdog."""
+        self._stop.set()
+        if self._handle is not None:
+            self._handle.cancel()
+        if self._thread is not None:
+            self._thread.join(timeout=1)
+
+    def take_max_lag(self) -> float:
+        """Return the largest lag seen since the previous call, and start over."""
+        lag, self.max_lag = self.max_lag, 0.0
+        return lag
+
+    def _schedule(self, loop: asyncio.AbstractEventLoop, expected: float) -> None:
+        self._handle = loop.call_later(self.interval, self._tick, loop, expected + self.interval)
+
+    def _tick(self, loop: asyncio.AbstractEventLoop, expected: float) -> None:
+        now = time.monotonic()
+        self.max_lag = max(self.max_lag, now - expected)
+        self._beat = now
+        if not self._stop.is_set():
+            self._schedule(loop, now)
+
+    def _watch(self) -> None:
+        reported_beat = 0.0
+        while not self._stop.wait(self.interval):
+            beat = self._beat
+            stalled_for = time.monotonic() - beat
+            if stalled_for < self.threshold or beat == reported_beat:
+                continue
+            reported_beat = beat  # one warning per stall
+            self.stalls += 1
+            frame = sys._current_frames().get(self._loop_thread_id)
+            where = self.describe(frame) if frame is not None else "unknown code"
+            logger.warning(
+                "The event loop was blocked for over %d ms by %s. Every user in this process "
+                "waits meanwhile, so response times are inflated. Use time.sleep() or "
+                "horde.run_blocking() for blocking calls, or async def tasks.",
+                stalled_for * 1000,
+                where,
+            )
