@@ -114,23 +114,23 @@ class RPCReceiveError(RPCError):
 # Control-flow signals ---------------------------------------------------------------
 
 
-class StopUser(Exception):  # noqa: N818 - Locust's name
+class StopUser(Exception):
     """End this user: its ``on_stop`` handlers run and it is not respawned."""
 
 
-class StopTest(Exception):  # noqa: N818 - Locust's name
+class StopTest(Exception):
     """Inside a task, end this user; from the runner (spawning, a shape), end the run."""
 
 
-class RescheduleTask(Exception):  # noqa: N818 - Locust's name
+class RescheduleTask(Exception):
     """Leave the current task; the wait before the next one still happens."""
 
 
-class RescheduleTaskImmediately(Exception):  # noqa: N818 - Locust's name
+class RescheduleTaskImmediately(Exception):
     """Leave the current task and start the next one without waiting."""
 
 
-class InterruptTaskSet(Exception):  # noqa: N818 - Locust's name
+class InterruptTaskSet(Exception):
     """Leave the current task set and return control to its parent.
 
     Args:

@@ -32,7 +32,7 @@ __all__ = ["await_", "call_sync", "in_bridge"]
 T = TypeVar("T")
 
 
-class _BridgedGreenlet(greenlet):  # type: ignore[misc]
+class _BridgedGreenlet(greenlet):
     """A greenlet whose parent is an asyncio driver ready to await on its behalf."""
 
 
@@ -56,7 +56,9 @@ def await_(awaitable: Awaitable[T]) -> T:
             "a blocking horde call was made outside synchronous user code; "
             "in an async def task use the awaitable form (for example `await client.aget(...)`)"
         )
-    result: T = current.parent.switch(awaitable)
+    driver = current.parent
+    assert driver is not None  # a bridged greenlet always has its driver as parent
+    result: T = driver.switch(awaitable)
     return result
 
 
@@ -71,7 +73,7 @@ async def call_sync(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     while not child.dead:
         try:
             result = await value
-        except BaseException as exc:  # noqa: BLE001 - every exception belongs to the user code
+        except BaseException as exc:
             value = child.throw(exc)
         else:
             value = child.switch(result)

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Iterator
+from typing import SupportsIndex
 
 from horde.runtime._bridge import await_, in_bridge
 
@@ -14,13 +15,13 @@ __all__ = ["cooperative_sleep", "sleep"]
 _real_sleep = time.sleep
 
 
-def sleep(seconds: float) -> None:
+def sleep(seconds: float | SupportsIndex) -> None:
     """Sleep without blocking other users when called from user code.
 
     Anywhere else (another thread, plain code) it is the real ``time.sleep``.
     """
     if in_bridge():
-        await_(asyncio.sleep(seconds))
+        await_(asyncio.sleep(float(seconds)))
     else:
         _real_sleep(seconds)
 

@@ -1,0 +1,148 @@
+"""Option values from config files and environment variables.
+
+Sources, lowest priority first (Locust's order, as it really behaves):
+``~/.locust.conf``, ``~/.horde.conf``, ``./locust.conf``, ``./horde.conf``,
+``./pyproject.toml`` (``[tool.locust]`` then ``[tool.horde]``), the ``--config`` file,
+``LOCUST_*`` then ``HORDE_*`` environment variables, and the command line.
+Each source becomes parser defaults, so the command line always wins.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tomllib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from horde.cli._parser import HordeArgumentParser
+
+__all__ = ["apply_config_sources", "read_conf_file", "read_toml_file"]
+
+_TRUE = {"true", "yes", "1", "on"}
+_FALSE = {"false", "no", "0", "off", ""}
+
+
+def read_conf_file(path: Path) -> dict[str, Any]:
+    """Read ``key = value`` / ``key: value`` / ``key value`` lines; ``[sections]`` are ignored."""
+    values: dict[str, Any] = {}
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith(("#", ";", "[")):
+            continue
+        for separator in ("=", ":", " "):
+            if separator in line:
+                key, value = line.split(separator, 1)
+                values[key.strip()] = value.strip()
+                break
+        else:
+            values[line] = "true"
+    return values
+
+
+def read_toml_file(path: Path) -> dict[str, Any]:
+    """Read the ``[tool.locust]`` and ``[tool.horde]`` tables (horde's win)."""
+    with path.open("rb") as handle:
+        tool = tomllib.load(handle).get("tool", {})
+    return {**tool.get("locust", {}), **tool.get("horde", {})}
+
+
+def _config_files(cli_config: str | None) -> list[Path]:
+    home = Path.home()
+    candidates = [
+        home / ".locust.conf",
+        home / ".horde.conf",
+        Path("locust.conf"),
+        Path("horde.conf"),
+        Path("pyproject.toml"),
+    ]
+    files = [path for path in candidates if path.is_file()]
+    if cli_config:
+        files.append(Path(cli_config))
+    return files
+
+
+def _read(path: Path) -> dict[str, Any]:
+    return read_toml_file(path) if path.suffix == ".toml" else read_conf_file(path)
+
+
+def _as_list(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return [str(item) for item in value]
+    text = str(value).strip()
+    if text.startswith("[") and text.endswith("]"):
+        return [item.strip().strip("'\"") for item in text[1:-1].split(",") if item.strip()]
+    return [text] if text else []
+
+
+def _convert(parser: HordeArgumentParser, action: argparse.Action, value: Any, where: str) -> Any:
+    """Turn a config or env value into what the command line would have produced."""
+    option = "/".join(action.option_strings)
+    if action.nargs == 0:  # store_true
+        text = str(value).strip().lower()
+        if text in _TRUE or value is True:
+            return True
+        if text in _FALSE or value is False:
+            return False
+        parser.error(f"argument {option}: expected true or false, got {value!r} (from {where})")
+    if action.nargs in ("*", "+"):
+        items = _as_list(value)
+        return [action.type(item) for item in items] if callable(action.type) else items
+    if callable(action.type):
+        try:
+            return action.type(str(value))
+        except (argparse.ArgumentTypeError, ValueError) as exc:
+            parser.error(f"argument {option}: {exc} (from {where})")
+    return value
+
+
+def _apply(parser: HordeArgumentParser, values: Mapping[str, Any], where: str) -> None:
+    by_option = parser._option_string_actions
+    defaults: dict[str, Any] = {}
+    unknown: list[str] = []
+    for key, value in values.items():
+        action = by_option.get(f"--{key}")
+        if action is None or key in ("help", "version"):
+            unknown.append(f"--{key}={value}")
+            continue
+        defaults[action.dest] = _convert(parser, action, value, where)
+    if unknown:
+        parser.error(f"unrecognized arguments: {' '.join(unknown)} (in {where})")
+    parser.set_defaults(**defaults)
+
+
+def _env_values(
+    parser: HordeArgumentParser, environ: Mapping[str, str]
+) -> Iterable[tuple[argparse.Action, str, str]]:
+    by_dest = {action.dest: action for action in parser._actions}
+    for dest, names in parser.env_vars.items():
+        for name in names:  # LOCUST_* first, so HORDE_* wins
+            if name in environ:
+                yield by_dest[dest], environ[name], name
+
+
+def apply_config_sources(
+    parser: HordeArgumentParser,
+    cli_config: str | None,
+    environ: Mapping[str, str] | None = None,
+) -> None:
+    """Set the parser's defaults from every config source, in priority order.
+
+    Raises:
+        SystemExit: (through ``parser.error``, exit code 2) for an unknown key or a bad value.
+    """
+    environ = os.environ if environ is None else environ
+    for path in _config_files(cli_config):
+        try:
+            values = _read(path)
+        except FileNotFoundError:
+            parser.error(f"config file {path} not found (from --config)")
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            parser.error(f"cannot read config file {path}: {exc}")
+        _apply(parser, values, str(path))
+    env_defaults = {
+        action.dest: _convert(parser, action, value, f"environment variable {name}")
+        for action, value, name in _env_values(parser, environ)
+    }
+    parser.set_defaults(**env_defaults)

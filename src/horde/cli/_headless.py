@@ -1,0 +1,122 @@
+"""A headless run: start the load, print and write statistics, stop on time or signal."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Callable
+
+from horde.cli._logging import STATS_LOGGER
+from horde.cli._startup import Startup
+from horde.engine._blame import describe_blocking_frame
+from horde.report import CsvWriter, periodic_report
+from horde.runtime import LoopLagMonitor
+
+__all__ = ["run_headless"]
+
+logger = logging.getLogger("horde.main")
+tables = logging.getLogger(STATS_LOGGER)
+
+STATS_TICK_SECONDS = 1.0
+CONSOLE_INTERVAL_SECONDS = 2.0
+CSV_INTERVAL_SECONDS = 1.0
+
+
+async def _every(interval: float, job: Callable[[], None]) -> None:
+    """Call ``job`` now and then every ``interval`` seconds, without drifting."""
+    loop = asyncio.get_running_loop()
+    next_run = loop.time()
+    while True:
+        job()
+        next_run += interval
+        await asyncio.sleep(max(0.0, next_run - loop.time()))
+
+
+def _periodic_jobs(
+    startup: Startup, csv_writer: CsvWriter | None
+) -> list[tuple[float, Callable[[], None]]]:
+    environment = startup.environment
+    runner = environment.runner
+    stats = environment.stats
+    def tick() -> None:
+        stats.tick(stats.now(), runner.user_count)
+
+    jobs: list[tuple[float, Callable[[], None]]] = [(STATS_TICK_SECONDS, tick)]
+    if not startup.settings.only_summary:
+        jobs.append((CONSOLE_INTERVAL_SECONDS, lambda: _print_lines(periodic_report(stats))))
+    if csv_writer is not None:
+        jobs.append(
+            (
+                CSV_INTERVAL_SECONDS,
+                lambda: csv_writer.write(stats, runner.exceptions, runner.user_count, stats.now()),
+            )
+        )
+    return jobs
+
+
+def _print_lines(lines: list[str]) -> None:
+    for line in lines:
+        tables.info(line)
+
+
+def _install_signal_handlers(startup: Startup) -> None:
+    loop = asyncio.get_running_loop()
+    runner = startup.environment.runner
+
+    def on_interrupt() -> None:
+        logger.info("Exiting due to CTRL+C interruption")
+        loop.remove_signal_handler(signal.SIGINT)  # a second Ctrl-C is the default: stop now
+        runner.quit()
+
+    def on_terminate() -> None:
+        logger.info("Received SIGTERM, shutting down")
+        runner.quit()
+
+    loop.add_signal_handler(signal.SIGINT, on_interrupt)
+    loop.add_signal_handler(signal.SIGTERM, on_terminate)
+
+
+def _start_load(startup: Startup) -> None:
+    settings = startup.settings
+    environment = startup.environment
+    runner = environment.runner
+    if environment.shape_class is not None:
+        runner.start_shape()
+    else:
+        runner.start(
+            settings.num_users if settings.num_users is not None else 1,
+            settings.spawn_rate if settings.spawn_rate is not None else 1,
+        )
+    if settings.run_time and (
+        environment.shape_class is None or environment.shape_class.use_common_options
+    ):
+        logger.info("Run time limit set to %d seconds", settings.run_time)
+
+        def time_is_up() -> None:
+            logger.info("--run-time limit reached, shutting down")
+            runner.quit()
+
+        asyncio.get_running_loop().call_later(settings.run_time, time_is_up)
+    elif environment.shape_class is None:
+        logger.info("No run time limit set, use CTRL+C to interrupt")
+
+
+async def run_headless(startup: Startup, csv_writer: CsvWriter | None) -> None:
+    """Run the test until the run time, the shape, a signal or user code ends it."""
+    runner = startup.environment.runner
+    monitor = LoopLagMonitor(describe=describe_blocking_frame)
+    monitor.start()
+    _install_signal_handlers(startup)
+    jobs = [
+        asyncio.ensure_future(_every(interval, job))
+        for interval, job in _periodic_jobs(startup, csv_writer)
+    ]
+    try:
+        _start_load(startup)
+        await runner.wait_until_quit()
+    finally:
+        for job in jobs:
+            job.cancel()
+        await asyncio.gather(*jobs, return_exceptions=True)
+        monitor.stop()

@@ -1,0 +1,127 @@
+"""Finding and importing locustfiles, and collecting their user and shape classes."""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import sys
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+
+from horde.engine import LoadTestShape
+from horde.exceptions import LocustfileError
+from horde.user import User
+
+__all__ = ["LoadedLocustfiles", "load_locustfiles", "resolve_locustfiles"]
+
+
+@dataclass
+class LoadedLocustfiles:
+    """What the locustfiles define, merged across files."""
+
+    paths: list[Path]
+    user_classes: dict[str, type[User]] = field(default_factory=dict)
+    shapes: dict[str, LoadTestShape] = field(default_factory=dict)
+
+
+def resolve_locustfiles(spec: str) -> list[Path]:
+    """Expand ``-f``: comma-separated files and directories (searched for ``*.py``).
+
+    Raises:
+        LocustfileError: For a missing path, a non-Python file, a URL or an empty directory.
+    """
+    paths: list[Path] = []
+    for piece in (part.strip() for part in spec.split(",")):
+        if piece.startswith(("http://", "https://")):
+            raise LocustfileError(
+                f"Cannot use the locustfile URL '{piece}': download it and pass the file's path"
+            )
+        path = Path(piece)
+        if path.is_dir():
+            found = sorted(
+                p for p in path.rglob("*.py") if p.is_file() and not p.name.startswith("_")
+            )
+            if not found:
+                raise LocustfileError(f"Could not find any locustfiles in directory '{piece}'")
+            paths.extend(found)
+        elif path.is_file() and path.suffix == ".py":
+            paths.append(path)
+        else:
+            raise LocustfileError(
+                f"Could not find '{piece}'. Ensure your locustfile ends with '.py' or is a "
+                "directory with locustfiles. See --help for available options."
+            )
+    return paths
+
+
+def _import(path: Path) -> ModuleType:
+    directory = str(path.resolve().parent)
+    for entry in (directory, str(Path.cwd())):
+        if entry not in sys.path:
+            sys.path.insert(0, entry)
+    name = "locustfile" if path.stem == "locust" else path.stem
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise LocustfileError(f"Cannot import '{path}': not a Python module")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except SyntaxError as exc:
+        raise LocustfileError(
+            f"Syntax error in locustfile '{path}', line {exc.lineno}: {exc.msg}"
+        ) from None
+    except Exception as exc:
+        raise LocustfileError(
+            f"Error importing locustfile '{path}': {_describe(exc, path)}"
+        ) from None
+    return module
+
+
+def _describe(exc: BaseException, path: Path) -> str:
+    """The exception and the deepest line of the locustfile it came through."""
+    frames = [
+        f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename) == path.resolve()
+    ]
+    where = f" (line {frames[-1].lineno}: {frames[-1].line})" if frames else ""
+    return f"{type(exc).__name__}: {exc}{where}"
+
+
+def _classes(module: ModuleType) -> tuple[dict[str, type[User]], dict[str, type[LoadTestShape]]]:
+    users: dict[str, type[User]] = {}
+    shapes: dict[str, type[LoadTestShape]] = {}
+    for value in vars(module).values():
+        if not inspect.isclass(value) or value.__dict__.get("abstract", False):
+            continue
+        if issubclass(value, User) and not value.abstract:
+            users[value.__name__] = value
+        elif issubclass(value, LoadTestShape) and not value.abstract:
+            shapes[value.__name__] = value
+    return users, shapes
+
+
+def load_locustfiles(paths: list[Path]) -> LoadedLocustfiles:
+    """Import each file and merge their classes by name.
+
+    Raises:
+        LocustfileError: For an import error, or one class name defined in two files.
+    """
+    loaded = LoadedLocustfiles(paths)
+    for path in paths:
+        users, shapes = _classes(_import(path))
+        for name, user_class in users.items():
+            known = loaded.user_classes.get(name)
+            if known is not None and inspect.getfile(known) != inspect.getfile(user_class):
+                raise LocustfileError(
+                    f"Duplicate user class names: {name} is defined in both "
+                    f"{inspect.getfile(known)} and {inspect.getfile(user_class)}"
+                )
+            loaded.user_classes[name] = user_class
+        for name, shape_class in shapes.items():
+            if name in loaded.shapes and type(loaded.shapes[name]) is not shape_class:
+                raise LocustfileError(f"Duplicate shape classes: {name}")
+            if name not in loaded.shapes:
+                loaded.shapes[name] = shape_class()
+    return loaded

@@ -1,0 +1,373 @@
+"""The ``horde`` command line: Locust's options, with its names, defaults and env vars.
+
+Each option is declared once with the config-file key and environment variable it
+answers to (see :mod:`horde.cli._config` for the precedence).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from typing import Any
+
+from horde.cli._timespan import TIMESPAN_HELP, parse_timespan
+
+__all__ = ["HordeArgumentParser", "build_parser"]
+
+
+_EXTRA_KEYWORDS = ("include_in_web_ui", "is_secret", "is_required", "is_multiple")
+
+
+def _pop_extras(kwargs: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
+    env_var = kwargs.pop("env_var", None)
+    ui = {key: kwargs.pop(key) for key in _EXTRA_KEYWORDS if key in kwargs}
+    return env_var, ui
+
+
+class _Group(argparse._ArgumentGroup):
+    """An argument group that understands the extra keywords, like its parser."""
+
+    def __init__(self, parser: HordeArgumentParser, *args: Any, **kwargs: Any) -> None:
+        super().__init__(parser, *args, **kwargs)
+        self._horde_parser = parser
+
+    def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
+        env_var, ui = _pop_extras(kwargs)
+        action = super().add_argument(*args, **kwargs)
+        self._horde_parser._register(action, env_var, ui)
+        return action
+
+
+class HordeArgumentParser(argparse.ArgumentParser):
+    """An argument parser whose options may also come from config files and env vars.
+
+    ``add_argument`` accepts Locust's extra keywords: ``env_var`` names an environment
+    variable (its ``HORDE_`` twin works too), and ``include_in_web_ui``, ``is_secret``,
+    ``is_required``, ``is_multiple`` describe how the option shows in the web UI.
+
+    Example:
+        >>> parser = HordeArgumentParser(prog="demo")
+        >>> _ = parser.add_argument("--shop-id", env_var="LOCUST_SHOP_ID", default="1")
+        >>> parser.env_vars["shop_id"]
+        ['LOCUST_SHOP_ID', 'HORDE_SHOP_ID']
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.env_vars: dict[str, list[str]] = {}
+        """Option dest → the environment variables that set it."""
+        self.web_ui_options: dict[str, dict[str, Any]] = {}
+        super().__init__(*args, **kwargs)
+
+    def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
+        """Add an option; see the class docstring for the extra keywords."""
+        env_var, ui = _pop_extras(kwargs)
+        action = super().add_argument(*args, **kwargs)
+        self._register(action, env_var, ui)
+        return action
+
+    def add_argument_group(self, *args: Any, **kwargs: Any) -> _Group:
+        """Add a group whose options accept the same extra keywords."""
+        group = _Group(self, *args, **kwargs)
+        self._action_groups.append(group)
+        return group
+
+    def _register(self, action: argparse.Action, env_var: str | None, ui: dict[str, Any]) -> None:
+        if env_var:
+            names = [env_var]
+            if env_var.startswith("LOCUST_"):
+                names.append("HORDE_" + env_var.removeprefix("LOCUST_"))
+            self.env_vars[action.dest] = names
+        if action.option_strings:
+            self.web_ui_options[action.dest] = ui
+
+
+def _positive_float(value: str) -> float:
+    number = float(value)
+    if not math.isfinite(number) or number <= 0:
+        raise argparse.ArgumentTypeError("must be > 0")
+    return number
+
+
+def _timespan(value: str) -> int:
+    try:
+        return parse_timespan(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"Invalid time span format. {TIMESPAN_HELP}") from None
+
+
+def _expect_workers(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(
+            f"Invalid --expect-workers argument ({number}), must be a positive number"
+        )
+    return number
+
+
+def _common(parser: HordeArgumentParser) -> None:
+    group = parser.add_argument_group("Common options")
+    add = group.add_argument
+    add(
+        "-f",
+        "--locustfile",
+        default="locustfile.py",
+        env_var="LOCUST_LOCUSTFILE",
+        help="Python file(s), comma separated, or a directory of them, to import user classes from",
+    )
+    add("--config", help="File to read additional configuration from")
+    add(
+        "-H",
+        "--host",
+        env_var="LOCUST_HOST",
+        help="Host to load test, e.g. http://127.0.0.1:8080; overrides the classes' host",
+    )
+    add(
+        "-u",
+        "--users",
+        type=int,
+        dest="num_users",
+        env_var="LOCUST_USERS",
+        help="Peak number of concurrent users",
+    )
+    add(
+        "-r",
+        "--spawn-rate",
+        type=_positive_float,
+        env_var="LOCUST_SPAWN_RATE",
+        help="Rate to spawn users at (users per second)",
+    )
+    add(
+        "-t",
+        "--run-time",
+        type=_timespan,
+        env_var="LOCUST_RUN_TIME",
+        help="Stop after this long, e.g. 300s, 20m, 3h, 1h30m",
+    )
+    add(
+        "-l",
+        "--list",
+        action="store_true",
+        dest="list_commands",
+        help="Show the list of available user classes and exit",
+    )
+    add(
+        "--config-users",
+        nargs="*",
+        env_var="LOCUST_CONFIG_USERS",
+        help="User class configuration as JSON objects or .json files",
+    )
+
+
+def _web(parser: HordeArgumentParser) -> None:
+    group = parser.add_argument_group("Web UI options")
+    add = group.add_argument
+    add("--web-host", default="", env_var="LOCUST_WEB_HOST", help="Host to bind the web UI to")
+    add(
+        "-P",
+        "--web-port",
+        type=int,
+        default=8089,
+        env_var="LOCUST_WEB_PORT",
+        help="Port the web UI listens on",
+    )
+    add(
+        "--headless",
+        action="store_true",
+        env_var="LOCUST_HEADLESS",
+        help="Run without the web UI and start the test at once",
+    )
+    add(
+        "--autostart",
+        action="store_true",
+        env_var="LOCUST_AUTOSTART",
+        help="Start the test at once, keeping the web UI",
+    )
+    add(
+        "--autoquit",
+        type=int,
+        default=-1,
+        env_var="LOCUST_AUTOQUIT",
+        help="Quit this many seconds after the run (with --autostart)",
+    )
+    add("--headful", action="store_true", env_var="LOCUST_HEADFUL", help=argparse.SUPPRESS)
+    add("--web-login", action="store_true", env_var="LOCUST_WEB_LOGIN", help="Require a login")
+    add("--tls-cert", default="", env_var="LOCUST_TLS_CERT", help="TLS certificate for the web UI")
+    add("--tls-key", default="", env_var="LOCUST_TLS_KEY", help="TLS key for the web UI")
+    add(
+        "--class-picker",
+        action="store_true",
+        env_var="LOCUST_USERCLASS_PICKER",
+        help="Choose user classes in the web UI",
+    )
+    add("--web-base-path", default="", env_var="LOCUST_WEB_BASE_PATH", help="Web UI URL prefix")
+
+
+def _distributed(parser: HordeArgumentParser) -> None:
+    group = parser.add_argument_group("Distributed options")
+    add = group.add_argument
+    add("--master", action="store_true", env_var="LOCUST_MODE_MASTER", help="Run as master")
+    add(
+        "--master-bind-host",
+        default="*",
+        env_var="LOCUST_MASTER_BIND_HOST",
+        help="Interface the master listens on",
+    )
+    add(
+        "--master-bind-port",
+        type=int,
+        default=5557,
+        env_var="LOCUST_MASTER_BIND_PORT",
+        help="Port the master listens on",
+    )
+    add(
+        "--expect-workers",
+        type=_expect_workers,
+        default=1,
+        env_var="LOCUST_EXPECT_WORKERS",
+        help="Workers the master waits for before starting (headless)",
+    )
+    add(
+        "--expect-workers-max-wait",
+        type=int,
+        default=0,
+        env_var="LOCUST_EXPECT_WORKERS_MAX_WAIT",
+        help="Give up waiting for workers after this",
+    )
+    add("--enable-rebalancing", action="store_true", help="Rebalance users when workers change")
+    add("--worker", action="store_true", env_var="LOCUST_MODE_WORKER", help="Run as worker")
+    add(
+        "--processes",
+        type=int,
+        env_var="LOCUST_PROCESSES",
+        help="Number of worker processes to fork (-1: one per core)",
+    )
+    add(
+        "--master-host",
+        default="127.0.0.1",
+        env_var="LOCUST_MASTER_NODE_HOST",
+        help="Master host a worker connects to",
+    )
+    add(
+        "--master-port",
+        type=int,
+        default=5557,
+        env_var="LOCUST_MASTER_NODE_PORT",
+        help="Master port a worker connects to",
+    )
+
+
+def _tags_and_stats(parser: HordeArgumentParser) -> None:
+    tags = parser.add_argument_group("Tag options")
+    tags.add_argument(
+        "-T",
+        "--tags",
+        nargs="*",
+        metavar="TAG",
+        env_var="LOCUST_TAGS",
+        help="Only run tasks with any of these tags",
+    )
+    tags.add_argument(
+        "-E",
+        "--exclude-tags",
+        nargs="*",
+        metavar="TAG",
+        env_var="LOCUST_EXCLUDE_TAGS",
+        help="Leave out tasks with any of these tags",
+    )
+    group = parser.add_argument_group("Request statistics options")
+    add = group.add_argument
+    add(
+        "--csv",
+        dest="csv_prefix",
+        env_var="LOCUST_CSV",
+        help="Write statistics to CSV files with this prefix",
+    )
+    add(
+        "--csv-full-history",
+        action="store_true",
+        dest="stats_history_enabled",
+        env_var="LOCUST_CSV_FULL_HISTORY",
+        help="Write every entry to _stats_history.csv",
+    )
+    add(
+        "--print-stats",
+        action="store_true",
+        env_var="LOCUST_PRINT_STATS",
+        help="Print the stats table during the run",
+    )
+    add(
+        "--only-summary",
+        action="store_true",
+        env_var="LOCUST_ONLY_SUMMARY",
+        help="Only print the summary at the end",
+    )
+    add(
+        "--reset-stats",
+        action="store_true",
+        env_var="LOCUST_RESET_STATS",
+        help="Reset statistics once spawning is complete",
+    )
+    add("--html", dest="html_file", env_var="LOCUST_HTML", help="Write an HTML report to this file")
+    add("--json", action="store_true", help="Print the final statistics as JSON")
+    add("--json-file", help="Write the final statistics as JSON to this file (.json appended)")
+
+
+def _other(parser: HordeArgumentParser) -> None:
+    group = parser.add_argument_group("Logging options")
+    group.add_argument(
+        "--skip-log-setup",
+        action="store_true",
+        env_var="LOCUST_SKIP_LOG_SETUP",
+        help="Leave logging unconfigured",
+    )
+    group.add_argument(
+        "-L",
+        "--loglevel",
+        default="INFO",
+        env_var="LOCUST_LOGLEVEL",
+        help="DEBUG, INFO, WARNING, ERROR or CRITICAL",
+    )
+    group.add_argument("--logfile", env_var="LOCUST_LOGFILE", help="Log to this file")
+    other = parser.add_argument_group("Other options")
+    add = other.add_argument
+    add("--show-task-ratio", action="store_true", help="Print the task ratios and exit")
+    add("--show-task-ratio-json", action="store_true", help="Print the task ratios as JSON")
+    add("-V", "--version", action="store_true", help="Show the version and exit")
+    add(
+        "--exit-code-on-error",
+        type=int,
+        default=1,
+        env_var="LOCUST_EXIT_CODE_ON_ERROR",
+        help="Exit code when there were failures or errors",
+    )
+    add(
+        "-s",
+        "--stop-timeout",
+        type=_timespan,
+        default=0,
+        env_var="LOCUST_STOP_TIMEOUT",
+        help="Time given to users to finish their task when stopping",
+    )
+    add("--equal-weights", action="store_true", help="Give every user class and task equal weight")
+    add("--profile", help="A name for this run, shown in reports")
+    parser.add_argument(
+        "user_classes", nargs="*", metavar="UserClass", help="Only run these user classes"
+    )
+
+
+def build_parser(prog: str = "horde") -> HordeArgumentParser:
+    """The full ``horde`` parser, before locustfiles add their own options."""
+    parser = HordeArgumentParser(
+        prog=prog,
+        usage=f"{prog} [options] [UserClass ...]",
+        description="Run a locustfile's users against a target and report the results.",
+        epilog=f"Subcommands: '{prog} demo' runs the demo shop test; "
+        f"'{prog} serve-demo --port P' serves the demo shop alone.",
+        add_help=True,
+    )
+    _common(parser)
+    _web(parser)
+    _distributed(parser)
+    _tags_and_stats(parser)
+    _other(parser)
+    return parser

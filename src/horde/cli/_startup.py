@@ -1,0 +1,206 @@
+"""From argv to a ready Environment: options, locustfiles, user classes, checks."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import resource
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from horde import __version__
+from horde.cli._config import apply_config_sources
+from horde.cli._locustfile import LoadedLocustfiles, load_locustfiles, resolve_locustfiles
+from horde.cli._logging import setup_logging
+from horde.cli._parser import HordeArgumentParser, build_parser
+from horde.cli._settings import Settings
+from horde.engine import Environment, LoadTestShape
+from horde.event import events
+from horde.exceptions import ConfigError, LocustfileError
+from horde.user import User
+
+__all__ = ["Startup", "prepare"]
+
+logger = logging.getLogger("horde.main")
+
+
+@dataclass
+class Startup:
+    """Everything the run needs, once the command line was understood."""
+
+    settings: Settings
+    options: argparse.Namespace
+    environment: Environment
+
+
+def _version_line() -> str:
+    package_dir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    return f"horde {__version__} from {package_dir} (Python {sys.version.split()[0]})"
+
+
+def _preparse(parser: HordeArgumentParser, argv: Sequence[str]) -> argparse.Namespace:
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("-f", "--locustfile")
+    pre.add_argument("--config")
+    pre.add_argument("-h", "--help", action="store_true")
+    pre.add_argument("-V", "--version", action="store_true")
+    known, _ = pre.parse_known_args(argv)
+    return known
+
+
+def _load(parser: HordeArgumentParser, argv: Sequence[str]) -> LoadedLocustfiles | None:
+    early = _preparse(parser, argv)
+    if early.version:
+        print(_version_line())
+        raise SystemExit(0)
+    apply_config_sources(parser, early.config)
+    spec = early.locustfile or parser.get_default("locustfile")
+    try:
+        return load_locustfiles(resolve_locustfiles(spec))
+    except LocustfileError:
+        if early.help:  # help works without a locustfile
+            return None
+        raise
+
+
+def _select_classes(settings: Settings, loaded: LoadedLocustfiles) -> list[type[User]]:
+    if not loaded.user_classes:
+        raise LocustfileError("No User class found!")
+    names = settings.user_classes or os.environ.get("LOCUST_USER_CLASSES", "").split()
+    if not names:
+        return list(loaded.user_classes.values())
+    unknown = sorted(set(names) - set(loaded.user_classes))
+    if unknown:
+        raise LocustfileError(f"Unknown User(s): {', '.join(unknown)}")
+    return [loaded.user_classes[name] for name in sorted(set(names))]
+
+
+def _check_options(parser: HordeArgumentParser, options: argparse.Namespace) -> None:
+    if options.stats_history_enabled and not options.csv_prefix:
+        parser.error("'--csv-full-history' requires '--csv'.")
+    if options.autoquit != -1 and not options.autostart:
+        raise ConfigError("--autoquit is only meaningful in combination with --autostart", 1)
+    if options.master or options.worker or options.processes is not None:
+        raise ConfigError(
+            "distributed mode (--master, --worker, --processes) is not available in this "
+            "version of horde; run a single process",
+            1,
+        )
+    inspect_only = options.list_commands or options.show_task_ratio or options.show_task_ratio_json
+    if (
+        not (options.headless and not options.headful)
+        and not options.autostart
+        and not inspect_only
+    ):
+        raise ConfigError(
+            "the web UI is not available in this version of horde: add --headless "
+            "(with -u, -r and -t) to run from the command line",
+            2,
+        )
+
+
+def _raise_open_file_limit() -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = 65536 if hard == resource.RLIM_INFINITY else min(hard, 65536)
+    if soft < wanted:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+        except (ValueError, OSError):
+            logger.warning(
+                "System open file limit '%s' is below the minimum setting '10000'. It's not "
+                "high enough for load testing; raise it with `ulimit -n`.",
+                soft,
+            )
+
+
+def _shape(settings: Settings, loaded: LoadedLocustfiles) -> LoadTestShape | None:
+    shape = next(iter(loaded.shapes.values()), None)
+    common = settings.run_time or settings.num_users or settings.spawn_rate
+    if shape is not None and not shape.use_common_options and common:
+        logger.warning(
+            "--run-time, --users or --spawn-rate have no impact on LoadShapes unless the "
+            "shape class explicitly reads them (set use_common_options = True)"
+        )
+        flags = (
+            ("--users", settings.num_users),
+            ("--spawn-rate", settings.spawn_rate),
+            ("--run-time", settings.run_time),
+        )
+        ignored = ", ".join(flag for flag, value in flags if value)
+        logger.warning("The following option(s) will be ignored: %s", ignored)
+    return shape
+
+
+def prepare(argv: Sequence[str]) -> Startup | None:
+    """Parse options and load locustfiles; ``None`` when the command was fully handled.
+
+    Raises:
+        ConfigError: For any user mistake, with the exit code it leads to.
+        SystemExit: For argparse errors (exit 2), ``--help`` and ``--version``.
+    """
+    parser = build_parser()
+    loaded = _load(parser, argv)
+    events.init_command_line_parser.fire(parser=parser)
+    options = parser.parse_args(argv)
+    assert loaded is not None  # without a locustfile only --help gets here, and it exits
+    _check_options(parser, options)
+    settings = Settings.from_namespace(options)
+    if not settings.skip_log_setup:
+        try:
+            setup_logging(settings.loglevel, settings.logfile)
+        except (ValueError, OSError) as exc:
+            raise ConfigError(f"--loglevel/--logfile: {exc}", 2) from None
+    logger.info("Starting horde %s", __version__)
+    if settings.list_commands:
+        print("Available Users:")
+        for name in loaded.user_classes:
+            print(f"    {name}")
+        return None
+    user_classes = _select_classes(settings, loaded)
+    total_fixed = sum(cls.fixed_count for cls in user_classes)
+    if settings.num_users is not None and total_fixed > settings.num_users:
+        logger.info(
+            "Total fixed_count of User classes (%d) is greater than the specified number of "
+            "users (%d), so not all will be spawned.",
+            total_fixed,
+            settings.num_users,
+        )
+    _raise_open_file_limit()
+    environment = Environment(
+        user_classes=user_classes,
+        shape_class=_shape(settings, loaded),
+        tags=settings.tags,
+        exclude_tags=settings.exclude_tags,
+        locustfile=os.path.basename(str(loaded.paths[0])),
+        events=events,
+        host=settings.host,
+        reset_stats=settings.reset_stats,
+        stop_timeout=settings.stop_timeout,
+        parsed_options=options,
+        parsed_locustfiles=[str(path) for path in loaded.paths],
+        available_user_classes=loaded.user_classes,
+        available_shape_classes=loaded.shapes,
+        profile=settings.profile,
+    )
+    if settings.equal_weights:
+        environment.assign_equal_weights()
+    _drop_classes_without_tasks(environment)
+    return Startup(settings, options, environment)
+
+
+def _drop_classes_without_tasks(environment: Environment) -> None:
+    """After ``--tags``/``--exclude-tags``, run only the classes that still have tasks."""
+    if not (environment.tags or environment.exclude_tags):
+        return
+    empty = [cls.__name__ for cls in environment.user_classes if not cls.tasks]
+    if not empty:
+        return
+    if len(empty) == len(environment.user_classes):
+        raise LocustfileError(
+            f"--tags/--exclude-tags leave no task to run in {', '.join(empty)}: "
+            "check the tag names against the @tag decorators in the locustfile"
+        )
+    logger.warning("Not running %s: no task is left after tag filtering", ", ".join(empty))
+    environment.user_classes = [cls for cls in environment.user_classes if cls.tasks]

@@ -1,0 +1,5 @@
+"""``locust.shape``: LoadTestShape."""
+
+from horde.engine import LoadTestShape
+
+__all__ = ["LoadTestShape"]

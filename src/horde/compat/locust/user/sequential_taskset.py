@@ -1,0 +1,5 @@
+"""``locust.user.sequential_taskset``: SequentialTaskSet."""
+
+from horde.user import SequentialTaskSet
+
+__all__ = ["SequentialTaskSet"]

@@ -1,0 +1,33 @@
+"""The engine: environment, runner, user dispatch, spawn pacing and load shapes."""
+
+from horde.engine._dispatch import UserSequence, ramp_batches
+from horde.engine._environment import Environment
+from horde.engine._message import Message
+from horde.engine._runner import (
+    STATE_CLEANUP,
+    STATE_INIT,
+    STATE_MISSING,
+    STATE_RUNNING,
+    STATE_SPAWNING,
+    STATE_STOPPED,
+    STATE_STOPPING,
+    LocalRunner,
+)
+from horde.engine._shape import LoadTestShape, ShapeTick
+
+__all__ = [
+    "STATE_CLEANUP",
+    "STATE_INIT",
+    "STATE_MISSING",
+    "STATE_RUNNING",
+    "STATE_SPAWNING",
+    "STATE_STOPPED",
+    "STATE_STOPPING",
+    "Environment",
+    "LoadTestShape",
+    "LocalRunner",
+    "Message",
+    "ShapeTick",
+    "UserSequence",
+    "ramp_batches",
+]

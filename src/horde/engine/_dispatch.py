@@ -1,0 +1,109 @@
+"""Which user classes to run, in what order: fixed counts first, then by weight.
+
+The order is one deterministic sequence: every ``fixed_count`` user (interleaved by
+count), then an endless smooth weighted round-robin over the weighted classes. The
+first ``n`` entries of the sequence are the users of an ``n``-user test, so any prefix
+is as close to the weights as whole users allow (3:1:6 of 1,000 is exactly
+300/100/600), and ramping down removes the most recently added users first.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+__all__ = ["UserSequence"]
+
+
+def _interleave_fixed(classes: Sequence[Any]) -> list[Any]:
+    """All fixed-count users, interleaved in proportion to their counts."""
+    fixed = [cls for cls in classes if cls.fixed_count > 0]
+    return _smooth_round_robin(
+        fixed, [cls.fixed_count for cls in fixed], sum(c.fixed_count for c in fixed)
+    )
+
+
+def _smooth_round_robin(classes: Sequence[Any], weights: Sequence[float], count: int) -> list[Any]:
+    """``count`` picks of the smooth weighted round-robin (as nginx balances upstreams).
+
+    At each pick every class gains its weight; the class with the most credit is picked
+    and pays the total. Over any prefix, each class is within one pick of its share.
+    """
+    if not classes:
+        return []
+    total = sum(weights)
+    credit = [0.0] * len(classes)
+    picks: list[Any] = []
+    for _ in range(count):
+        best = 0
+        for index, weight in enumerate(weights):
+            credit[index] += weight
+            if credit[index] > credit[best]:
+                best = index
+        credit[best] -= total
+        picks.append(classes[best])
+    return picks
+
+
+class UserSequence:
+    """The order in which users of the given classes are started.
+
+    Args:
+        user_classes: The classes to run; sorted by name so the order is reproducible.
+
+    Raises:
+        ValueError: If no class has a positive weight or fixed count.
+    """
+
+    def __init__(self, user_classes: Sequence[Any]) -> None:
+        self.classes = sorted(user_classes, key=lambda cls: cls.__name__)
+        self._fixed = _interleave_fixed(self.classes)
+        self._weighted = [c for c in self.classes if c.fixed_count <= 0 and c.weight > 0]
+        if not self._fixed and not self._weighted:
+            raise ValueError("There are no users with weight > 0.")
+        self._picks: list[Any] = list(self._fixed)
+
+    def __getitem__(self, index: int) -> Any:
+        """The class of the ``index``-th user started (0-based)."""
+        self._extend(index + 1)
+        return self._picks[index]
+
+    def prefix(self, count: int) -> list[Any]:
+        """The classes of the first ``count`` users."""
+        self._extend(count)
+        return self._picks[:count]
+
+    def counts(self, count: int) -> dict[str, int]:
+        """How many users of each class an ``count``-user test runs, by class name."""
+        tally = Counter(cls.__name__ for cls in self.prefix(count))
+        return {cls.__name__: tally.get(cls.__name__, 0) for cls in self.classes}
+
+    def _extend(self, count: int) -> None:
+        missing = count - len(self._picks)
+        if missing <= 0 or not self._weighted:
+            return
+        weights = [float(c.weight) for c in self._weighted]
+        # Regenerate the weighted part from its start so the sequence never depends on
+        # how it was extended; cheap, since it only grows when a test adds users.
+        weighted_len = len(self._picks) - len(self._fixed) + missing
+        weighted_len = max(weighted_len, 2 * (len(self._picks) - len(self._fixed)))
+        self._picks = self._fixed + _smooth_round_robin(self._weighted, weights, weighted_len)
+
+
+def ramp_batches(current: int, target: int, spawn_rate: float) -> Iterator[tuple[int, float]]:
+    """Yield ``(user_count_after_batch, seconds_to_wait_after)`` for a ramp.
+
+    Each batch adds (or removes) ``max(1, floor(spawn_rate))`` users and is followed by a
+    pause of ``batch / spawn_rate`` seconds, except the last one, as Locust paces ramps.
+    """
+    if not math.isfinite(spawn_rate) or spawn_rate <= 0:
+        raise ValueError(f"spawn rate must be a positive number, got {spawn_rate}")
+    step = max(1, math.floor(spawn_rate))
+    direction = 1 if target >= current else -1
+    count = current
+    while count != target:
+        batch = min(step, abs(target - count))
+        count += direction * batch
+        yield count, (0.0 if count == target else batch / spawn_rate)

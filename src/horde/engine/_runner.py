@@ -1,0 +1,355 @@
+"""The local runner: spawns and stops users on the event loop, paced like Locust.
+
+Every public method may be called from anywhere in the loop's thread: the CLI, an event
+listener, or user code (a user calling ``self.environment.runner.quit()``). Methods that
+need to wait schedule their work on the loop and return at once; the ``*_async`` twins
+can be awaited.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import socket
+import traceback
+import uuid
+from collections.abc import Callable, Coroutine
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from horde.engine._dispatch import UserSequence, ramp_batches
+from horde.engine._message import Message
+from horde.exceptions import StopTest, UsageError
+from horde.stats import ExceptionLog
+from horde.user import User
+
+if TYPE_CHECKING:
+    from horde.engine._environment import Environment
+
+__all__ = [
+    "STATE_CLEANUP",
+    "STATE_INIT",
+    "STATE_MISSING",
+    "STATE_RUNNING",
+    "STATE_SPAWNING",
+    "STATE_STOPPED",
+    "STATE_STOPPING",
+    "LocalRunner",
+]
+
+logger = logging.getLogger("horde.runners")
+
+STATE_INIT = "ready"
+STATE_SPAWNING = "spawning"
+STATE_RUNNING = "running"
+STATE_CLEANUP = "cleanup"
+STATE_STOPPING = "stopping"
+STATE_STOPPED = "stopped"
+STATE_MISSING = "missing"
+
+# After cancelling users, how long their on_stop handlers may take before we move on.
+_ON_STOP_GRACE_SECONDS = 30.0
+
+
+class LocalRunner:
+    """Runs every user in this process.
+
+    Args:
+        environment: The run's environment; the runner records into its stats.
+    """
+
+    worker_index = 0
+    worker_count = 1
+
+    def __init__(self, environment: Environment) -> None:
+        self.environment = environment
+        self.state = STATE_INIT
+        self.exceptions = ExceptionLog()
+        self.target_user_count = 0
+        self.spawn_rate = 0.0
+        self.client_id = f"{socket.gethostname()}_{uuid.uuid4().hex}"
+        self.custom_messages: dict[str, tuple[Callable[..., Any], bool]] = {}
+        self.cpu_warning_emitted = False
+        self.current_cpu_usage = 0.0
+        self.current_memory_usage = 0
+        self.unhandled_errors = 0
+        """User code failures that escaped every handler (exit code 2 when nothing else failed)."""
+        self._users: list[User] = []  # live users, in start order (ramp-down stops the last)
+        self._sequence: UserSequence | None = None
+        self._next_index = 0
+        self._background: set[asyncio.Task[Any]] = set()
+        self._ramp_task: asyncio.Task[None] | None = None
+        self._shape_task: asyncio.Task[None] | None = None
+        self._quit_event: asyncio.Event | None = None
+        events = environment.events
+        events.request.sink = environment.stats.record
+        events.user_error.add_listener(self._on_user_error)
+        events.spawning_complete.add_listener(self._on_spawning_complete)
+
+    # -- what event handlers read ---------------------------------------------------
+
+    @property
+    def stats(self) -> Any:
+        """The run's :class:`horde.stats.RequestStats`."""
+        return self.environment.stats
+
+    @property
+    def errors(self) -> Any:
+        """Request failures, grouped (``stats.errors``)."""
+        return self.environment.stats.errors
+
+    @property
+    def user_classes(self) -> list[type[User]]:
+        """The user classes of the run."""
+        return self.environment.user_classes
+
+    @property
+    def user_classes_by_name(self) -> dict[str, type[User]]:
+        """The user classes, by name."""
+        return self.environment.user_classes_by_name
+
+    @property
+    def user_count(self) -> int:
+        """How many users are alive now."""
+        return len(self._users)
+
+    @property
+    def user_classes_count(self) -> dict[str, int]:
+        """Live users per class name."""
+        counts = {cls.__name__: 0 for cls in self.user_classes}
+        for user in self._users:
+            counts[type(user).__name__] = counts.get(type(user).__name__, 0) + 1
+        return counts
+
+    # -- starting -------------------------------------------------------------------
+
+    def start(
+        self,
+        user_count: int,
+        spawn_rate: float,
+        wait: bool = False,
+        user_classes: list[type[User]] | None = None,
+    ) -> None:
+        """Ramp to ``user_count`` users at ``spawn_rate`` users per second.
+
+        Returns at once; the ramp runs on the loop. Starting from idle clears the stats
+        and fires ``test_start``.
+
+        Raises:
+            ValueError: If the count is negative or the rate is not a positive number.
+        """
+        if user_count < 0:
+            raise ValueError(f"user count must be 0 or more, got {user_count}")
+        list(ramp_batches(0, 1, spawn_rate))  # validates the rate
+        if self.state not in (STATE_SPAWNING, STATE_RUNNING):
+            self._begin_test()
+        self.target_user_count = user_count
+        self.spawn_rate = spawn_rate
+        if user_classes is not None:
+            self._sequence, self._next_index = UserSequence(user_classes), 0
+        elif self._sequence is None:
+            self._sequence = UserSequence(self.user_classes)
+        if self._ramp_task is not None:
+            self._ramp_task.cancel()
+        self.state = STATE_SPAWNING
+        self._ramp_task = self._spawn(self._ramp(user_count, spawn_rate))
+
+    def _begin_test(self) -> None:
+        self.environment.stats.clear_all()
+        self.exceptions = ExceptionLog()
+        self.cpu_warning_emitted = False
+        if self.environment.host:
+            for user_class in self.user_classes:
+                user_class.host = self.environment.host
+        self.environment.events.test_start.fire(environment=self.environment)
+
+    async def _ramp(self, target: int, spawn_rate: float) -> None:
+        logger.info("Ramping to %d users at a rate of %.2f per second", target, spawn_rate)
+        for count, pause in ramp_batches(self.user_count, target, spawn_rate):
+            if count > self.user_count:
+                if not self._add_users(count - self.user_count):
+                    return
+            else:
+                await self._stop_users(self._users[count:])
+            if pause:
+                await asyncio.sleep(pause)
+        counts = dict(sorted(self.user_classes_count.items()))
+        logger.info("All users spawned: %s (%d total users)", json.dumps(counts), self.user_count)
+        self.environment.events.spawning_complete.fire(user_count=self.user_count)
+
+    def _add_users(self, how_many: int) -> bool:
+        assert self._sequence is not None
+        for _ in range(how_many):
+            user_class = self._sequence[self._next_index]
+            self._next_index += 1
+            try:
+                user = user_class(self.environment)
+            except StopTest as exc:
+                logger.error("%s", exc)
+                logger.info("Stopping Locust...")
+                self.quit()
+                return False
+            if not hasattr(user, "environment"):
+                raise UsageError(
+                    f"Attribute 'environment' is missing on user {user_class.__name__}. "
+                    "Perhaps you defined your own __init__ and forgot to call the base constructor?"
+                )
+            self._users.append(user)
+            user._task = asyncio.get_running_loop().create_task(self._drive(user))
+        return True
+
+    async def _drive(self, user: User) -> None:
+        try:
+            await user._run()
+        except asyncio.CancelledError:
+            pass
+        except Exception:
+            # on_start failures were logged and reported by the user itself; anything
+            # else escaped catch_exceptions=False or a broken on_stop.
+            if user._taskset_instance is not None and not self.environment.catch_exceptions:
+                self.unhandled_errors += 1
+                logger.error("Unhandled exception in user:\n%s", traceback.format_exc())
+        finally:
+            if user in self._users:
+                self._users.remove(user)
+
+    def _on_spawning_complete(self, user_count: int, **kwargs: Any) -> None:
+        self.state = STATE_RUNNING
+        if self.environment.reset_stats:
+            logger.info("Resetting stats\n")
+            self.environment.stats.reset_all()
+
+    # -- stopping -------------------------------------------------------------------
+
+    async def _stop_users(self, users: list[User]) -> None:
+        """Stop ``users`` (the newest first), honouring ``stop_timeout``."""
+        users = list(reversed(users))
+        if self._sequence is not None:
+            self._next_index = max(0, self._next_index - len(users))
+        tasks = [u._task for u in users if u._task is not None and not u._task.done()]
+        timeout = self.environment.stop_timeout
+        if timeout > 0:
+            for user in users:
+                user.stop(force=False)
+            _, pending = await asyncio.wait(tasks, timeout=timeout) if tasks else (set(), set())
+            if pending:
+                logger.info(
+                    "Not all users finished their tasks & terminated in %s seconds. "
+                    "Stopping them...",
+                    timeout,
+                )
+        for user in users:
+            user.stop(force=True)
+        if tasks:
+            _, stuck = await asyncio.wait(tasks, timeout=_ON_STOP_GRACE_SECONDS)
+            if stuck:
+                logger.warning("%d users did not finish on_stop in time", len(stuck))
+
+    def stop(self) -> None:
+        """Stop every user (fires ``test_stopping`` and ``test_stop``); returns at once."""
+        self._spawn(self.stop_async())
+
+    async def stop_async(self) -> None:
+        """Stop every user and wait until they are gone."""
+        if self.state in (STATE_STOPPED, STATE_STOPPING):
+            return
+        self.environment.events.test_stopping.fire(environment=self.environment)
+        for task in (self._ramp_task, self._shape_task):
+            if task is not None and task is not asyncio.current_task():
+                task.cancel()
+        self.state = STATE_STOPPING
+        await self._stop_users(list(self._users))
+        self.state = STATE_STOPPED
+        self.environment.events.test_stop.fire(environment=self.environment)
+
+    def quit(self) -> None:
+        """Stop the test and end the run; returns at once."""
+        self._spawn(self.quit_async())
+
+    async def quit_async(self) -> None:
+        """Stop the test and end the run."""
+        await self.stop_async()
+        self._quit().set()
+
+    async def wait_until_quit(self) -> None:
+        """Return once :meth:`quit` has finished."""
+        await self._quit().wait()
+
+    def _quit(self) -> asyncio.Event:
+        if self._quit_event is None:
+            self._quit_event = asyncio.Event()
+        return self._quit_event
+
+    # -- shapes ---------------------------------------------------------------------
+
+    def start_shape(self) -> None:
+        """Let the environment's shape drive the user count, ticking about once a second."""
+        if self._shape_task is not None and not self._shape_task.done():
+            logger.info("There is an ongoing shape test running. Editing is disabled")
+            return
+        logger.info("Shape test starting.")
+        self.state = STATE_INIT
+        shape = self.environment.shape_class
+        assert shape is not None
+        shape.reset_time()
+        self._shape_task = self._spawn(self._shape_loop())
+
+    async def _shape_loop(self) -> None:
+        shape = self.environment.shape_class
+        assert shape is not None
+        logger.info("Shape worker starting")
+        last: Any = None
+        loop = asyncio.get_running_loop()
+        while self.state in (STATE_INIT, STATE_SPAWNING, STATE_RUNNING):
+            started = loop.time()
+            new = shape.tick()
+            if new is None:
+                logger.info("Shape test stopping")
+                logger.info("Shape test completed, shutting down")
+                await self.quit_async()
+                return
+            if new != last:
+                user_count, spawn_rate, *rest = new
+                logger.info(
+                    "Shape test updating to %d users at %.2f spawn rate", user_count, spawn_rate
+                )
+                self.start(user_count, spawn_rate, user_classes=rest[0] if rest else None)
+                last = new
+            await asyncio.sleep(max(0.0, 1.0 - (loop.time() - started)))
+
+    # -- exceptions and messages -------------------------------------------------------
+
+    def _on_user_error(
+        self, user_instance: Any, exception: BaseException, tb: TracebackType | None, **kwargs: Any
+    ) -> None:
+        self.log_exception("local", str(exception), "".join(traceback.format_tb(tb)))
+
+    def log_exception(self, node_id: str, msg: str, formatted_tb: str) -> None:
+        """Count an exception from user code, grouped by traceback."""
+        self.exceptions.record(node_id, msg, formatted_tb)
+
+    def register_message(
+        self, msg_type: str, listener: Callable[..., Any], concurrent: bool = False
+    ) -> None:
+        """Handle custom messages of ``msg_type``: ``listener(environment=..., msg=...)``."""
+        if msg_type in self.custom_messages:
+            raise UsageError(
+                f"Tried to register listener method for {msg_type}, but it already had a listener!"
+            )
+        self.custom_messages[msg_type] = (listener, concurrent)
+
+    def send_message(self, msg_type: str, data: Any = None, client_id: str | None = None) -> None:
+        """Deliver a custom message to the local handler at once."""
+        handler = self.custom_messages.get(msg_type)
+        if handler is None:
+            logger.warning("Unknown message type received: %s", msg_type)
+            return
+        handler[0](environment=self.environment, msg=Message(msg_type, data, self.client_id))
+
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        # Keep a reference: the loop only holds weak ones.
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        return task

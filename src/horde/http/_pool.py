@@ -1,0 +1,251 @@
+"""A session's keep-alive connections, and one request/response exchange over them.
+
+Each user has its own session and sends one request at a time, so the pool is a small
+LIFO stack of idle connections per origin: the most recently used connection is the
+least likely to have been closed by the server's idle timeout.
+
+:meth:`ConnectionPool.exchange` raises only :class:`RequestException` subclasses (or
+``CancelledError``): every socket, TLS and timeout error is translated here, with the
+original kept as ``__cause__`` so the recorded error is the innermost one, as in Locust.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import os
+import ssl
+from http.client import RemoteDisconnected
+
+from horde.http._connection import Connection, NoResponse, RawResponse
+from horde.http._errors import ConnectionError, ConnectTimeout, ProxyError, SSLError
+from horde.http._url import Target
+
+__all__ = ["ConnectionPool", "connection_error"]
+
+PoolKey = object
+
+
+def _normalized(error: BaseException) -> BaseException:
+    """A builtin ``OSError`` with the standard message for its errno.
+
+    asyncio says ``Connect call failed ('127.0.0.1', 1)`` where uvloop and Locust say
+    ``Connection refused``; the recorded error must not depend on the event loop.
+    """
+    if isinstance(error, OSError) and type(error).__module__ == "builtins" and error.errno:
+        return type(error)(error.errno, os.strerror(error.errno))
+    return error
+
+
+def connection_error(origin: str, cause: BaseException) -> ConnectionError:
+    """A :class:`ConnectionError` wrapping ``cause`` (normalised) as its ``__cause__``."""
+    cause = _normalized(cause)
+    error_class = SSLError if isinstance(cause, ssl.SSLError) else ConnectionError
+    error = error_class(f"{origin}: {cause}")
+    error.__cause__ = cause
+    return error
+
+
+def _origin(target: Target) -> str:
+    kind = "HTTPS" if target.is_tls else "HTTP"
+    return f"{kind}ConnectionPool(host={target.host!r}, port={target.port})"
+
+
+class ConnectionPool:
+    """Idle keep-alive connections per origin, for one session.
+
+    Args:
+        max_idle_per_origin: Idle connections kept per origin; more are closed.
+    """
+
+    __slots__ = ("_idle", "max_idle_per_origin")
+
+    def __init__(self, max_idle_per_origin: int = 16) -> None:
+        self._idle: dict[PoolKey, list[Connection]] = {}
+        self.max_idle_per_origin = max_idle_per_origin
+
+    def close(self) -> None:
+        """Close every idle connection (connections in use close when their response ends)."""
+        idle, self._idle = self._idle, {}
+        for connections in idle.values():
+            for connection in connections:
+                connection.close()
+
+    def idle_count(self) -> int:
+        """How many idle connections the pool holds."""
+        return sum(len(connections) for connections in self._idle.values())
+
+    async def exchange(
+        self,
+        target: Target,
+        data: bytes,
+        *,
+        ssl_context: ssl.SSLContext | None,
+        proxy: Target | None = None,
+        proxy_headers: str = "",
+        connect_timeout: float,
+        read_timeout: float,
+        head_only: bool = False,
+        stream: bool = False,
+        max_body: int,
+    ) -> RawResponse:
+        """Send ``data`` to ``target`` and return its response.
+
+        A kept-alive connection that turns out to be dead (closed before any byte of the
+        response came back) is replaced by a fresh one once, as urllib3 does.
+
+        Raises:
+            RequestException: Connecting, sending or receiving failed.
+        """
+        key = _key(target, ssl_context, proxy)
+        idle = self._idle.get(key)
+        send = functools.partial(
+            self._send,
+            key,
+            data=data,
+            head_only=head_only,
+            stream=stream,
+            read_timeout=read_timeout,
+            max_body=max_body,
+        )
+        while idle:
+            connection = idle.pop()
+            if not connection.usable:
+                connection.close()
+                continue
+            try:
+                return await send(connection)
+            except NoResponse:
+                # The server closed it while idle; older idle ones are likely dead too.
+                self._drop(key)
+                break
+        connection = await self._connect(
+            target,
+            ssl_context,
+            proxy=proxy,
+            proxy_headers=proxy_headers,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+        )
+        try:
+            return await send(connection)
+        except NoResponse as exc:
+            cause = exc.cause or RemoteDisconnected("Remote end closed connection without response")
+            raise connection_error(connection.origin, cause) from None
+
+    async def _send(
+        self,
+        key: PoolKey,
+        connection: Connection,
+        *,
+        data: bytes,
+        head_only: bool,
+        stream: bool,
+        read_timeout: float,
+        max_body: int,
+    ) -> RawResponse:
+        # A streamed body may end before this coroutine even resumes, so the way back to
+        # the pool is set up front.
+        connection.on_idle = (lambda conn: self._release(key, conn)) if stream else None
+        waiter = connection.send(
+            data, head_only=head_only, stream=stream, read_timeout=read_timeout, max_body=max_body
+        )
+        try:
+            raw = await waiter
+        except BaseException:
+            # Failed, timed out or cancelled mid-exchange: its state is unknown.
+            connection.abort()
+            raise
+        if not stream:
+            self._release(key, connection)
+        return raw
+
+    def _release(self, key: PoolKey, connection: Connection) -> None:
+        if not connection.usable:
+            connection.close()
+            return
+        idle = self._idle.get(key)
+        if idle is None:
+            idle = self._idle[key] = []
+        if len(idle) >= self.max_idle_per_origin:
+            connection.close()
+        else:
+            idle.append(connection)
+
+    def _drop(self, key: PoolKey) -> None:
+        for connection in self._idle.pop(key, ()):
+            connection.close()
+
+    async def _connect(
+        self,
+        target: Target,
+        ssl_context: ssl.SSLContext | None,
+        *,
+        proxy: Target | None,
+        proxy_headers: str,
+        connect_timeout: float,
+        read_timeout: float,
+    ) -> Connection:
+        """Open a connection (through a proxy tunnel if asked), within ``connect_timeout``."""
+        loop = asyncio.get_running_loop()
+        origin = _origin(target)
+        peer = proxy or target
+        direct_tls = ssl_context if proxy is None else None
+        try:
+            async with asyncio.timeout(connect_timeout):
+                _, connection = await loop.create_connection(
+                    lambda: Connection(loop, origin),
+                    peer.host,
+                    peer.port,
+                    ssl=direct_tls,
+                    server_hostname=target.host if direct_tls is not None else None,
+                )
+                if proxy is not None and ssl_context is not None:
+                    await _tunnel(connection, target, ssl_context, proxy_headers, read_timeout)
+        except TimeoutError as exc:
+            if exc.errno is not None:  # the OS gave up (ETIMEDOUT), not our timer
+                raise connection_error(origin, exc) from None
+            message = f"{origin}: Connection to {target.host} timed out. "
+            raise ConnectTimeout(f"{message}(connect timeout={connect_timeout})") from None
+        except OSError as exc:  # refused, unreachable, DNS (gaierror), TLS (ssl.SSLError)
+            raise connection_error(origin, exc) from None
+        return connection
+
+
+def _key(target: Target, ssl_context: ssl.SSLContext | None, proxy: Target | None) -> PoolKey:
+    """Connections are shared only between requests that would open identical ones."""
+    if proxy is None:
+        return target.key if ssl_context is None else (target.key, ssl_context)
+    if ssl_context is None:
+        return (proxy.key,)  # plain HTTP through a proxy: one connection serves any target
+    return (proxy.key, target.key, ssl_context)
+
+
+async def _tunnel(
+    connection: Connection,
+    target: Target,
+    ssl_context: ssl.SSLContext,
+    proxy_headers: str,
+    read_timeout: float,
+) -> None:
+    """Open a ``CONNECT`` tunnel through the proxy, then start TLS with the target inside it."""
+    host = f"[{target.host}]" if ":" in target.host else target.host
+    authority = f"{host}:{target.port}"
+    request = f"CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n{proxy_headers}\r\n"
+    # The answer to CONNECT has no body whatever its headers say: parse it like HEAD's.
+    try:
+        raw = await connection.send(
+            request.encode("latin-1"),
+            head_only=True,
+            stream=False,
+            read_timeout=read_timeout,
+            max_body=0,
+        )
+    except NoResponse as exc:
+        cause = exc.cause or RemoteDisconnected("Remote end closed connection without response")
+        raise connection_error(connection.origin, cause) from None
+    if raw.status != 200:
+        connection.abort()
+        reason = raw.reason.decode("latin-1")
+        raise ProxyError(f"Unable to connect to proxy: tunnel failed with {raw.status} {reason}")
+    await connection.start_tls(ssl_context, target.host)

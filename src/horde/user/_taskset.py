@@ -1,0 +1,318 @@
+"""TaskSet and SequentialTaskSet: groups of tasks with their own loop.
+
+The task loop is written once, as a coroutine. Synchronous tasks run in a greenlet
+bridged to the loop (see :mod:`horde.runtime`); ``async def`` tasks are awaited directly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+import traceback
+from collections import deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
+
+from horde.exceptions import (
+    InterruptTaskSet,
+    MissingWaitTimeError,
+    RescheduleTask,
+    RescheduleTaskImmediately,
+    StopTest,
+    StopUser,
+    UsageError,
+)
+from horde.runtime import await_
+from horde.user._invoke import invoke
+from horde.user._task import get_tasks_from_base_classes
+
+if TYPE_CHECKING:
+    from horde.user._user import User
+
+__all__ = [
+    "LOCUST_STATE_RUNNING",
+    "LOCUST_STATE_STOPPING",
+    "LOCUST_STATE_WAITING",
+    "DefaultTaskSet",
+    "SequentialTaskSet",
+    "TaskSet",
+]
+
+logger = logging.getLogger("horde.user.task")
+
+LOCUST_STATE_RUNNING = "running"
+LOCUST_STATE_WAITING = "waiting"
+LOCUST_STATE_STOPPING = "stopping"
+
+
+class TaskSetMeta(type):
+    """Builds the flat weighted task list of each TaskSet class."""
+
+    def __new__(mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any]) -> TaskSetMeta:
+        namespace["tasks"] = get_tasks_from_base_classes(bases, namespace)
+        return super().__new__(mcs, name, bases, namespace)
+
+
+def _no_tasks_message(owner: type, kind: str) -> str:
+    message = (
+        f"No tasks defined on {owner.__name__}. Use the @task decorator or set the "
+        f"'tasks' attribute of the {kind} (or mark it as abstract = True if you only "
+        "intend to subclass it)"
+    )
+    if hasattr(owner, "task"):
+        message += " Did you mean 'tasks' instead of 'task'?"
+    return message
+
+
+class TaskSet(metaclass=TaskSetMeta):
+    """A group of tasks a user runs until it is interrupted.
+
+    Example:
+        >>> from horde import HttpUser, TaskSet, task
+        >>> class Browse(TaskSet):
+        ...     @task(5)
+        ...     def list(self):
+        ...         self.client.get("/products")
+        ...     @task
+        ...     def leave(self):
+        ...         self.interrupt()
+        >>> class Shopper(HttpUser):
+        ...     tasks = [Browse]
+    """
+
+    tasks: ClassVar[list[Any]] = []
+    min_wait: float | None = None
+    max_wait: float | None = None
+    wait_function: Callable[[], float] | None = None
+
+    def __init__(self, parent: TaskSet | User) -> None:
+        self._task_queue: deque[Any] = deque()
+        self._time_start = time.time()
+        if isinstance(parent, TaskSet):
+            self._user: User = parent.user
+        elif hasattr(parent, "environment"):
+            self._user = parent
+        else:
+            raise UsageError(
+                "TaskSet should be called with User instance or TaskSet instance as first argument"
+            )
+        self._parent = parent
+        self._cp_last_run = time.perf_counter()
+        self._cp_last_wait_time: float | None = None
+        if not self.min_wait:
+            self.min_wait = self.user.min_wait
+        if not self.max_wait:
+            self.max_wait = self.user.max_wait
+        if not self.wait_function:
+            self.wait_function = self.user.wait_function
+
+    @property
+    def user(self) -> User:
+        """The user running this task set."""
+        return self._user
+
+    @property
+    def parent(self) -> TaskSet | User:
+        """The task set (or user) that started this one."""
+        return self._parent
+
+    @property
+    def client(self) -> Any:
+        """The user's client (``self.user.client``)."""
+        return self._user.client  # type: ignore[attr-defined]
+
+    def on_start(self) -> None:
+        """Called when the task set starts running."""
+
+    def on_stop(self) -> None:
+        """Called when the task set stops: interrupted, or the user stopped."""
+
+    def wait_time(self) -> float:
+        """Seconds to wait after a task; by default the user's ``wait_time``."""
+        if self.user.wait_time:  # type: ignore[truthy-function]
+            return self.user.wait_time()
+        if self.min_wait is not None and self.max_wait is not None:
+            return random.randint(int(self.min_wait), int(self.max_wait)) / 1000.0
+        raise MissingWaitTimeError(
+            f"You must define a wait_time method on either the {type(self.user).__name__} "
+            f"or {type(self).__name__} class"
+        )
+
+    def get_next_task(self) -> Any:
+        """Pick the next task at random, by weight."""
+        if not self.tasks:
+            kind = "User" if isinstance(self, DefaultTaskSet) else "TaskSet"
+            owner = type(self.user) if isinstance(self, DefaultTaskSet) else type(self)
+            raise Exception(_no_tasks_message(owner, kind))  # noqa: TRY002 - Locust's type
+        return random.choice(self.tasks)
+
+    def schedule_task(self, task_callable: Any, first: bool = False) -> None:
+        """Queue a task to run next (``first=True``) or after the queued ones."""
+        if first:
+            self._task_queue.appendleft(task_callable)
+        else:
+            self._task_queue.append(task_callable)
+
+    def interrupt(self, reschedule: bool = True) -> NoReturn:
+        """Leave this task set and hand control back to its parent.
+
+        Args:
+            reschedule: Whether the parent picks its next task at once (else it waits first).
+        """
+        raise InterruptTaskSet(reschedule)
+
+    def wait(self) -> None:
+        """Sleep for ``wait_time()`` seconds (from synchronous task code)."""
+        await_(self._wait())
+
+    def run(self) -> None:
+        """Run the task loop from synchronous code until interrupted."""
+        await_(self._run())
+
+    def execute_task(self, task: Any) -> Any:
+        """Run one task from synchronous code."""
+        return await_(self._execute(task))
+
+    async def _execute(self, task: Any) -> None:
+        if getattr(task, "__self__", None) is self:
+            await invoke(task)
+        elif hasattr(task, "tasks") and isinstance(task, type) and issubclass(task, TaskSet):
+            await task(self)._run()
+        else:
+            await invoke(task, self)
+
+    def _check_stop_condition(self) -> None:
+        if self.user._state == LOCUST_STATE_STOPPING:
+            raise StopUser
+
+    async def _wait(self) -> None:
+        self._check_stop_condition()
+        self.user._state = LOCUST_STATE_WAITING
+        # Wait-time functions are plain and quick: call them directly, no greenlet.
+        seconds = self.wait_time()
+        await asyncio.sleep(seconds if seconds > 0 else 0)
+        self._check_stop_condition()
+        self.user._state = LOCUST_STATE_RUNNING
+
+    async def _run(self) -> None:
+        try:
+            await invoke(self.on_start)
+        except InterruptTaskSet as exc:
+            raise (RescheduleTaskImmediately if exc.reschedule else RescheduleTask)(
+                exc.reschedule
+            ) from exc
+        while True:
+            try:
+                await self._run_one()
+            except InterruptTaskSet as exc:
+                await self._stop_quietly()
+                raise (RescheduleTaskImmediately if exc.reschedule else RescheduleTask)(
+                    exc.reschedule
+                ) from exc
+            except (StopUser, StopTest, asyncio.CancelledError):
+                await self._stop_quietly()
+                raise
+            except Exception as exc:
+                await self._handle_task_error(exc)
+
+    async def _run_one(self) -> None:
+        if not self._task_queue:
+            self.schedule_task(self.get_next_task())
+        try:
+            self._check_stop_condition()
+            await self._execute(self._task_queue.popleft())
+        except RescheduleTaskImmediately:
+            # No wait, but still let the loop run: a user that never waits must not
+            # starve the others.
+            await asyncio.sleep(0)
+            return
+        except RescheduleTask:
+            pass
+        await self._wait()
+
+    async def _handle_task_error(self, exc: Exception) -> None:
+        environment = self.user.environment
+        environment.events.user_error.fire(user_instance=self, exception=exc, tb=exc.__traceback__)
+        if not environment.catch_exceptions:
+            raise exc
+        logger.error("%s\n%s", exc, traceback.format_exc())
+        await self._wait()
+
+    async def _stop_quietly(self) -> None:
+        try:
+            await invoke(self.on_stop)
+        except Exception:
+            logger.error("Uncaught exception in on_stop: \n%s", traceback.format_exc())
+
+
+class DefaultTaskSet(TaskSet):
+    """The task set every user runs its own ``tasks`` through."""
+
+    def get_next_task(self) -> Any:
+        """Pick the next of the user's tasks at random, by weight."""
+        if not self.user.tasks:
+            raise Exception(_no_tasks_message(type(self.user), "User"))  # noqa: TRY002
+        return random.choice(self.user.tasks)
+
+    async def _execute(self, task: Any) -> None:
+        if hasattr(task, "tasks") and isinstance(task, type) and issubclass(task, TaskSet):
+            await task(self.user)._run()
+        else:
+            await invoke(task, self.user)
+
+
+class SequentialTaskSetMeta(TaskSetMeta):
+    """Keeps the tasks of a SequentialTaskSet in declaration order."""
+
+    def __new__(
+        mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any]
+    ) -> SequentialTaskSetMeta:
+        sequence: list[Any] = []
+        for base in bases:
+            sequence.extend(getattr(base, "tasks", None) or [])
+        for key, value in namespace.items():
+            if key == "tasks":
+                if isinstance(value, list):
+                    sequence.extend(value)
+                elif isinstance(value, dict):
+                    for item, weight in value.items():
+                        sequence.extend([item] * weight)
+                else:
+                    raise ValueError("The 'tasks' attribute can only be set to list or dict")
+            elif "locust_task_weight" in dir(value):
+                sequence.extend([value] * value.locust_task_weight)
+        cls = type.__new__(mcs, name, bases, namespace)
+        cls.tasks = sequence  # type: ignore[attr-defined]
+        return cls
+
+
+class SequentialTaskSet(TaskSet, metaclass=SequentialTaskSetMeta):
+    """A task set whose tasks run in the order they are declared, over and over.
+
+    Example:
+        >>> from horde import SequentialTaskSet, task
+        >>> class Checkout(SequentialTaskSet):
+        ...     @task
+        ...     def cart(self):
+        ...         self.client.get("/cart")
+        ...     @task
+        ...     def pay(self):
+        ...         self.client.post("/pay")
+    """
+
+    def __init__(self, parent: TaskSet | User) -> None:
+        super().__init__(parent)
+        self._task_index = 0
+
+    def get_next_task(self) -> Any:
+        """The next task in declaration order."""
+        if not self.tasks:
+            raise UsageError(
+                "No tasks defined. Use the @task decorator or set the 'tasks' attribute "
+                "of the SequentialTaskSet"
+            )
+        task = self.tasks[self._task_index % len(self.tasks)]
+        self._task_index += 1
+        return task

@@ -1,0 +1,159 @@
+import asyncio
+import logging
+
+import pytest
+
+from horde import LoadTestShape, User, constant, task
+from horde.engine import STATE_STOPPED, Environment
+from horde.runtime import run
+
+
+class Idle(User):
+    wait_time = constant(0.01)
+
+    @task
+    def idle(self):
+        pass
+
+
+class Other(User):
+    weight = 3
+    wait_time = constant(0.01)
+
+    @task
+    def idle(self):
+        pass
+
+
+def test_ramp_spawns_users_in_proportion_and_logs_like_locust(caplog):
+    environment = Environment(user_classes=[Idle, Other])
+    runner = environment.create_local_runner()
+    completed = []
+    environment.events.spawning_complete.add_listener(
+        lambda user_count: completed.append(user_count)
+    )
+
+    async def main():
+        runner.start(8, spawn_rate=100)
+        while not completed:
+            await asyncio.sleep(0.01)
+        counts = runner.user_classes_count
+        await runner.quit_async()
+        return counts
+
+    with caplog.at_level(logging.INFO):
+        counts = run(main())
+    assert counts == {"Idle": 2, "Other": 6}
+    assert completed == [8]
+    assert "Ramping to 8 users at a rate of 100.00 per second" in caplog.text
+    assert 'All users spawned: {"Idle": 2, "Other": 6} (8 total users)' in caplog.text
+    assert runner.state == STATE_STOPPED
+    assert runner.user_count == 0
+
+
+def test_events_fire_in_order_and_on_stop_runs():
+    order = []
+
+    class Tracked(User):
+        wait_time = constant(0.01)
+
+        @task
+        def work(self):
+            pass
+
+        def on_stop(self):
+            order.append("on_stop")
+
+    environment = Environment(user_classes=[Tracked])
+    for name in ("test_start", "test_stopping", "test_stop"):
+        getattr(environment.events, name).add_listener(lambda name=name, **kw: order.append(name))
+    runner = environment.create_local_runner()
+
+    async def main():
+        runner.start(2, spawn_rate=10)
+        await asyncio.sleep(0.05)
+        await runner.quit_async()
+
+    run(main())
+    assert order == ["test_start", "test_stopping", "on_stop", "on_stop", "test_stop"]
+
+
+def test_ramp_down_stops_the_newest_users():
+    environment = Environment(user_classes=[Idle, Other])
+    runner = environment.create_local_runner()
+
+    async def main():
+        runner.start(8, spawn_rate=100)
+        await asyncio.sleep(0.05)
+        runner.start(4, spawn_rate=100)
+        await asyncio.sleep(0.05)
+        counts = runner.user_classes_count
+        await runner.quit_async()
+        return counts
+
+    assert run(main()) == {"Idle": 1, "Other": 3}
+
+
+def test_missing_host_stops_the_run(caplog):
+    from horde import HttpUser
+
+    class NoHost(HttpUser):
+        @task
+        def work(self):
+            pass
+
+    environment = Environment(user_classes=[NoHost])
+    runner = environment.create_local_runner()
+
+    async def main():
+        runner.start(1, spawn_rate=1)
+        await asyncio.wait_for(runner.wait_until_quit(), 2)
+
+    run(main())
+    assert "You must specify the base host" in caplog.text
+
+
+def test_user_count_change_mid_test_does_not_refire_test_start():
+    starts = []
+    environment = Environment(user_classes=[Idle])
+    environment.events.test_start.add_listener(lambda **kw: starts.append(1))
+    runner = environment.create_local_runner()
+
+    async def main():
+        runner.start(2, spawn_rate=100)
+        await asyncio.sleep(0.02)
+        runner.start(3, spawn_rate=100)
+        await asyncio.sleep(0.02)
+        await runner.quit_async()
+
+    run(main())
+    assert starts == [1]
+
+
+def test_shape_drives_the_user_count_and_ends_the_run(caplog):
+    seen = []
+
+    class Steps(LoadTestShape):
+        ticks = iter([(2, 100), (2, 100), (4, 100), None])
+
+        def tick(self):
+            seen.append(self.get_current_user_count())
+            return next(self.ticks)
+
+    environment = Environment(user_classes=[Idle], shape_class=Steps())
+    runner = environment.create_local_runner()
+
+    async def main():
+        runner.start_shape()
+        await asyncio.wait_for(runner.wait_until_quit(), 6)
+
+    with caplog.at_level(logging.INFO):
+        run(main())
+    assert seen[0] == 0
+    assert seen[2] == 2
+    assert seen[3] == 4
+    assert "Shape test updating to 4 users at 100.00 spawn rate" in caplog.text
+    assert "Shape test stopping" in caplog.text
+
+
+pytestmark = pytest.mark.filterwarnings("error")

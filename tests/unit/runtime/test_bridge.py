@@ -1,0 +1,89 @@
+import asyncio
+import time
+
+import pytest
+
+from horde.exceptions import UsageError
+from horde.runtime import await_, call_sync, cooperative_sleep, in_bridge, run, run_blocking
+
+
+def test_call_sync_returns_what_user_code_awaited():
+    def user_code(x):
+        assert in_bridge()
+        return await_(asyncio.sleep(0, result=x * 2))
+
+    assert run(call_sync(user_code, 21)) == 42
+
+
+def test_exceptions_raised_while_awaiting_reach_user_code():
+    seen = []
+
+    async def boom():
+        raise ValueError("from the loop")
+
+    def user_code():
+        try:
+            await_(boom())
+        except ValueError as exc:
+            seen.append(str(exc))
+        return "handled"
+
+    assert run(call_sync(user_code)) == "handled"
+    assert seen == ["from the loop"]
+
+
+def test_exceptions_raised_by_user_code_reach_the_driver():
+    def user_code():
+        raise KeyError("mine")
+
+    with pytest.raises(KeyError):
+        run(call_sync(user_code))
+
+
+def test_cancelling_the_driver_runs_user_finally_blocks():
+    cleaned = []
+
+    def user_code():
+        try:
+            await_(asyncio.sleep(10))
+        finally:
+            cleaned.append(True)
+
+    async def main():
+        task = asyncio.ensure_future(call_sync(user_code))
+        await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    run(main())
+    assert cleaned == [True]
+
+
+def test_await_outside_user_code_is_a_clear_error():
+    with pytest.raises(UsageError, match="outside synchronous user code"):
+        await_(asyncio.sleep(0))
+
+
+def test_cooperative_sleep_lets_users_overlap_and_is_removed_after():
+    def sleeper():
+        time.sleep(0.2)
+
+    async def main():
+        with cooperative_sleep():
+            started = time.perf_counter()
+            await asyncio.gather(*(call_sync(sleeper) for _ in range(50)))
+            return time.perf_counter() - started
+
+    elapsed = run(main())
+    assert elapsed < 2  # 50 blocking sleeps would take 10 s
+    assert time.sleep.__module__ == "time"
+
+
+def test_run_blocking_runs_in_a_thread_without_blocking_the_loop():
+    import threading
+
+    def blocking():
+        return threading.current_thread() is threading.main_thread()
+
+    assert run(call_sync(run_blocking, blocking)) is False
