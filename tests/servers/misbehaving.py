@@ -124,7 +124,7 @@ def _read_head(connection: socket.socket) -> bool:
 
 def _serve_connection(connection: socket.socket, behaviour: Behaviour) -> None:
     number = 0
-    with contextlib.suppress(OSError):
+    with connection, contextlib.suppress(OSError):
         while connection.fileno() != -1 and _read_head(connection):
             behaviour(connection, number)
             number += 1
@@ -136,7 +136,9 @@ def _accept_loop(listener: socket.socket, behaviour: Behaviour, stop: threading.
             connection, _ = listener.accept()
         except OSError:
             return
-        threading.Thread(target=_serve_connection, args=(connection, behaviour), daemon=True).start()
+        threading.Thread(
+            target=_serve_connection, args=(connection, behaviour), daemon=True
+        ).start()
 
 
 @contextlib.contextmanager

@@ -12,6 +12,7 @@ from horde.cli._headless import run_headless
 from horde.cli._logging import STATS_LOGGER
 from horde.cli._startup import Startup, prepare
 from horde.compat import locust_alias
+from horde.compat.locust import stats as locust_stats
 from horde.exceptions import ConfigError
 from horde.report import CsvWriter, final_report
 from horde.runtime import cooperative_sleep, run
@@ -47,7 +48,11 @@ def _run(startup: Startup) -> int:
     csv_writer = None
     if settings.csv_prefix:
         try:
-            csv_writer = CsvWriter(settings.csv_prefix, full_history=settings.full_history)
+            csv_writer = CsvWriter(
+                settings.csv_prefix,
+                full_history=settings.full_history,
+                percentiles=locust_stats.PERCENTILES_TO_REPORT,
+            )
         except OSError as exc:
             raise ConfigError(
                 f"--csv {settings.csv_prefix}: cannot write there ({exc})", 1
@@ -76,17 +81,21 @@ def _shutdown(startup: Startup, csv_writer: CsvWriter | None) -> int:
     environment.events.quitting.fire(reverse=True, environment=environment)
     code = _exit_code(startup)
     logger.info("Shutting down (exit code %d)", code)
-    if settings.json:
-        print(json.dumps(stats.serialize_stats(), indent=4))
-    if settings.json_file:
-        path = Path(settings.json_file + ".json")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(stats.serialize_stats(), indent=4), encoding="utf-8")
-    else:
-        tables = logging.getLogger(STATS_LOGGER)
-        for line in final_report(stats):
-            tables.info(line)
-    environment.events.quit.fire(exit_code=code)
+    # The CSV files get the final state first: serializing for --json resets the entries.
     if csv_writer is not None:
         csv_writer.close(stats, environment.runner.exceptions, environment.runner.user_count)
+    percentiles = locust_stats.PERCENTILES_TO_REPORT  # a locustfile may have changed them
+    if settings.json or settings.json_file:
+        serialized = json.dumps(stats.serialize_stats(include_histogram=False), indent=4)
+        if settings.json:
+            print(serialized)
+        if settings.json_file:
+            path = Path(settings.json_file + ".json")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(serialized, encoding="utf-8")
+    if not settings.json_file:
+        tables = logging.getLogger(STATS_LOGGER)
+        for line in final_report(stats, percentiles=percentiles):
+            tables.info(line)
+    environment.events.quit.fire(exit_code=code)
     return code

@@ -16,6 +16,7 @@ from horde.cli._locustfile import LoadedLocustfiles, load_locustfiles, resolve_l
 from horde.cli._logging import setup_logging
 from horde.cli._parser import HordeArgumentParser, build_parser
 from horde.cli._settings import Settings
+from horde.cli._task_ratio import show_task_ratio
 from horde.engine import Environment, LoadTestShape
 from horde.event import events
 from horde.exceptions import ConfigError, LocustfileError
@@ -187,6 +188,9 @@ def prepare(argv: Sequence[str]) -> Startup | None:
     if settings.equal_weights:
         environment.assign_equal_weights()
     _drop_classes_without_tasks(environment)
+    if settings.show_task_ratio or settings.show_task_ratio_json:
+        print(show_task_ratio(environment, settings.num_users, settings.show_task_ratio_json))
+        return None
     return Startup(settings, options, environment)
 
 

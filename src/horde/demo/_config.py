@@ -58,9 +58,9 @@ class DemoConfig:
         stall_period_s: Time between the starts of two stop-the-world pauses in
             the ``stall`` profile; the first one starts one period after startup.
         stall_duration_s: How long each pause blocks the event loop.
-        activity_rows_per_request: Rows each request appends to the activity log
-            in the ``slow-query`` profile; raise it to grow the log (and slow the
-            feed) faster.
+        activity_rows_per_request: Events each request appends to the activity
+            log in the ``slow-query`` profile (a view and the impressions of what
+            the page shows); raise it to grow the log, and slow the feed, faster.
     """
 
     db_connections: int = 8
@@ -71,7 +71,7 @@ class DemoConfig:
     cpu_cost_ms: float = 5.0
     stall_period_s: float = 10.0
     stall_duration_s: float = 1.0
-    activity_rows_per_request: int = 1
+    activity_rows_per_request: int = 10
 
     def __post_init__(self) -> None:
         for field in dataclasses.fields(self):

@@ -16,6 +16,7 @@ handler, which sleeps in coarse steps; in WAL mode readers never wait on them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import threading
 import time
@@ -72,13 +73,6 @@ class ConnectionPool:
         """Give a connection back; the longest waiter gets it."""
         self._idle.put_nowait(connection)
 
-    def drain(self) -> list[sqlite3.Connection]:
-        """Take every idle connection out (for closing at shutdown)."""
-        drained = []
-        while not self._idle.empty():
-            drained.append(self._idle.get_nowait())
-        return drained
-
 
 class Database:
     """One SQLite file, a pool of connections to it and one worker thread per connection.
@@ -102,9 +96,8 @@ class Database:
         self._write_lock = threading.Lock()
         self._loop = asyncio.get_running_loop()
         self._executor = ThreadPoolExecutor(connections, thread_name_prefix="horde-demo-db")
-        self.pool = ConnectionPool(
-            [open_connection(path) for _ in range(connections)], acquire_timeout_s
-        )
+        self._connections = [open_connection(path) for _ in range(connections)]
+        self.pool = ConnectionPool(list(self._connections), acquire_timeout_s)
 
     async def read(
         self,
@@ -135,7 +128,7 @@ class Database:
     async def close(self) -> None:
         """Wait for running queries, then close every connection."""
         await self._loop.run_in_executor(None, self._executor.shutdown)
-        for connection in self.pool.drain():
+        for connection in self._connections:
             connection.close()
 
     async def _run(
@@ -156,7 +149,7 @@ class Database:
         return await asyncio.wrap_future(future)
 
     def _release_threadsafe(self, connection: sqlite3.Connection) -> None:
-        if not self._loop.is_closed():
+        with contextlib.suppress(RuntimeError):  # the loop closed: nobody is waiting
             self._loop.call_soon_threadsafe(self.pool.release, connection)
 
     def _read(self, connection: sqlite3.Connection, call: Callable[[sqlite3.Connection], T]) -> T:

@@ -3,6 +3,7 @@
 from horde.engine._dispatch import UserSequence, ramp_batches
 from horde.engine._environment import Environment
 from horde.engine._message import Message
+from horde.engine._ratio import task_ratios
 from horde.engine._runner import (
     STATE_CLEANUP,
     STATE_INIT,
@@ -30,4 +31,5 @@ __all__ = [
     "ShapeTick",
     "UserSequence",
     "ramp_batches",
+    "task_ratios",
 ]

@@ -67,7 +67,8 @@ class Environment:
         self.shape_class = shape_class
         self.tags = tags
         self.exclude_tags = exclude_tags
-        self.stats = RequestStats()
+        # Per-second counts older than an hour are dropped; the time series keeps the history.
+        self.stats = RequestStats(per_second_retention=3600)
         self.host = host
         self.reset_stats = reset_stats
         if stop_timeout is None and parsed_options is not None:

@@ -59,7 +59,7 @@ class CookieJar(http.cookiejar.CookieJar):
     """
 
     def is_empty(self) -> bool:
-        """Whether the jar holds nothing (cheap: no iteration)."""
+        """Whether the jar holds nothing (cheap: no iteration over cookies)."""
         return not self._cookies  # type: ignore[attr-defined]
 
     def set(self, name: str, value: str | None, **kwargs: Any) -> None:
@@ -111,6 +111,15 @@ class CookieJar(http.cookiejar.CookieJar):
         ]
         for cookie_domain, cookie_path, cookie_name in doomed:
             self.clear(cookie_domain, cookie_path, cookie_name)
+        # The stdlib leaves empty per-domain/per-path dicts behind; drop them so that
+        # is_empty() stays a plain truth test.
+        store = self._cookies  # type: ignore[attr-defined]
+        for domain_name, paths in list(store.items()):
+            for path_name, cookies in list(paths.items()):
+                if not cookies:
+                    del paths[path_name]
+            if not paths:
+                del store[domain_name]
 
     def keys(self) -> list[str]:
         """Cookie names."""

@@ -42,7 +42,8 @@ def connection_error(origin: str, cause: BaseException) -> ConnectionError:
     cause = _normalized(cause)
     error_class = SSLError if isinstance(cause, ssl.SSLError) else ConnectionError
     error = error_class(f"{origin}: {cause}")
-    error.__cause__ = cause
+    error.__cause__ = cause  # what gets recorded; see innermost_cause()
+    error.__suppress_context__ = True
     return error
 
 
@@ -131,7 +132,7 @@ class ConnectionPool:
             return await send(connection)
         except NoResponse as exc:
             cause = exc.cause or RemoteDisconnected("Remote end closed connection without response")
-            raise connection_error(connection.origin, cause) from None
+            raise connection_error(connection.origin, cause)
 
     async def _send(
         self,
@@ -204,11 +205,11 @@ class ConnectionPool:
                     await _tunnel(connection, target, ssl_context, proxy_headers, read_timeout)
         except TimeoutError as exc:
             if exc.errno is not None:  # the OS gave up (ETIMEDOUT), not our timer
-                raise connection_error(origin, exc) from None
+                raise connection_error(origin, exc)
             message = f"{origin}: Connection to {target.host} timed out. "
             raise ConnectTimeout(f"{message}(connect timeout={connect_timeout})") from None
         except OSError as exc:  # refused, unreachable, DNS (gaierror), TLS (ssl.SSLError)
-            raise connection_error(origin, exc) from None
+            raise connection_error(origin, exc)
         return connection
 
 
@@ -243,7 +244,7 @@ async def _tunnel(
         )
     except NoResponse as exc:
         cause = exc.cause or RemoteDisconnected("Remote end closed connection without response")
-        raise connection_error(connection.origin, cause) from None
+        raise connection_error(connection.origin, cause)
     if raw.status != 200:
         connection.abort()
         reason = raw.reason.decode("latin-1")

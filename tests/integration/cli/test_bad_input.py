@@ -1,0 +1,101 @@
+"""User mistakes: one clear error line, Locust's exit code, no traceback."""
+
+import pytest
+
+GOOD = """
+from locust import User, task
+
+class Quiet(User):
+    @task
+    def t(self):
+        pass
+"""
+
+
+@pytest.mark.parametrize(
+    ("files", "args", "code", "message"),
+    [
+        (
+            {},
+            ["-f", "nofile.py", "--headless"],
+            1,
+            "Could not find 'nofile.py'. Ensure your locustfile ends with '.py'",
+        ),
+        (
+            {"lf.py": "def broken(:\n"},
+            ["-f", "lf.py", "--headless"],
+            1,
+            "Syntax error in locustfile 'lf.py', line 1",
+        ),
+        (
+            {"lf.py": "import nope_not_here\n"},
+            ["-f", "lf.py", "--headless"],
+            1,
+            "ModuleNotFoundError",
+        ),
+        ({"lf.py": "x = 1\n"}, ["-f", "lf.py", "--headless"], 1, "No User class found!"),
+        (
+            {"lf.py": GOOD},
+            ["-f", "lf.py", "--headless", "NoSuchUser"],
+            1,
+            "Unknown User(s): NoSuchUser",
+        ),
+        (
+            {"lf.py": GOOD},
+            ["-f", "lf.py", "--headless", "-t", "1.5"],
+            2,
+            "Invalid time span format",
+        ),
+        (
+            {"lf.py": GOOD},
+            ["-f", "lf.py", "--headless", "-r", "0"],
+            2,
+            "argument -r/--spawn-rate: must be > 0",
+        ),
+        (
+            {"lf.py": GOOD},
+            ["-f", "lf.py", "--headless", "--csv-full-history"],
+            2,
+            "'--csv-full-history' requires '--csv'.",
+        ),
+        (
+            {"lf.py": GOOD},
+            ["-f", "lf.py", "--headless", "--tags", "nothing"],
+            1,
+            "leave no task to run in Quiet",
+        ),
+        (
+            {"lf.py": GOOD},
+            ["-f", "lf.py", "--headless", "--print-stat", "--bogus"],
+            2,
+            "unrecognized arguments: --bogus",
+        ),
+        (
+            {"lf.py": GOOD, "locust.conf": "bogus-key = 1\n"},
+            ["-f", "lf.py", "--headless"],
+            2,
+            "unrecognized arguments: --bogus-key=1",
+        ),
+        ({"lf.py": GOOD}, ["-f", "lf.py"], 2, "add --headless"),
+        (
+            {"lf.py": GOOD},
+            ["-f", "lf.py", "--headless", "--autoquit", "5"],
+            1,
+            "--autoquit is only meaningful in combination with --autostart",
+        ),
+    ],
+)
+def test_user_mistakes(horde, tmp_path, files, args, code, message):
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    result = horde(*args)
+    assert result.code == code, result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_version(horde):
+    result = horde("-V")
+    assert result.code == 0
+    assert result.stdout.startswith("horde ")
+    assert "(Python 3." in result.stdout

@@ -1,0 +1,229 @@
+"""The real ``horde`` command, headless, against the demo shop: flags, logs and CSV files."""
+
+import csv
+import json
+
+import pytest
+
+from horde.demo import LOCUSTFILE
+
+pytestmark = pytest.mark.slow
+
+LOCUST_STYLE = """
+from locust import HttpUser, between, task, tag
+
+class Shopper(HttpUser):
+    wait_time = between(0.05, 0.1)
+
+    def on_start(self):
+        token = self.client.post(
+            "/api/auth/login", json={"email": "user1@example.com", "password": "secret"}
+        ).json()["token"]
+        self.client.headers.update({"Authorization": f"Bearer {token}"})
+
+    @task(3)
+    def browse(self):
+        self.client.get("/api/products?page=1&limit=10", name="/api/products")
+
+    @task
+    def detail(self):
+        with self.client.get("/api/products/5000", catch_response=True) as response:
+            if response.status_code == 404:
+                response.failure("no such product")
+"""
+
+
+def read_aggregated(path):
+    """What a script written for Locust's _stats.csv reads."""
+    with open(path, newline="") as handle:
+        for row in csv.DictReader(handle):
+            if row["Name"] == "Aggregated":
+                return {
+                    "p95": float(row["95%"]),
+                    "avg": float(row["Average Response Time"]),
+                    "failures": int(row["Failure Count"]),
+                    "requests": int(row["Request Count"]),
+                }
+    raise AssertionError("no Aggregated row")
+
+
+def test_locust_locustfile_runs_and_writes_locust_csv_files(horde, locustfile, demo_shop, tmp_path):
+    locustfile(LOCUST_STYLE)
+    result = horde(
+        "--headless",
+        "-u",
+        "20",
+        "-r",
+        "20",
+        "-t",
+        "3s",
+        "-H",
+        demo_shop,
+        "--csv",
+        "results/loadtest",
+    )
+    assert result.code == 1, result.stderr  # the 404s are failures
+    assert "Run time limit set to 3 seconds" in result.stderr
+    assert "--run-time limit reached, shutting down" in result.stderr
+    assert "Shutting down (exit code 1)" in result.stderr
+    assert "Response time percentiles (approximated)" in result.stderr
+    assert "GET /api/products/5000: no such product" in result.stderr
+    assert "Traceback" not in result.stderr
+    files = {p.name for p in (tmp_path / "results").iterdir()}
+    assert files == {
+        f"loadtest{s}.csv" for s in ("_stats", "_stats_history", "_failures", "_exceptions")
+    }
+    raw = (tmp_path / "results" / "loadtest_stats.csv").read_bytes()
+    assert raw.startswith(b"Type,Name,Request Count,Failure Count,Median Response Time,")
+    assert b"\r\n" in raw
+    aggregated = read_aggregated(tmp_path / "results" / "loadtest_stats.csv")
+    assert aggregated["requests"] > 100
+    assert 0 < aggregated["failures"] < aggregated["requests"]
+    assert aggregated["p95"] >= 0
+    failures = (tmp_path / "results" / "loadtest_failures.csv").read_text()
+    assert "GET,/api/products/5000,CatchResponseError('no such product')," in failures
+
+
+def test_user_weights_3_1_6_start_exactly_300_100_600(horde, locustfile):
+    locustfile(
+        """
+        from locust import User, constant, task
+
+        class Browser(User):
+            weight = 3
+            wait_time = constant(60)
+            @task
+            def t(self): pass
+
+        class Api(User):
+            weight = 1
+            wait_time = constant(60)
+            @task
+            def t(self): pass
+
+        class Mobile(User):
+            weight = 6
+            wait_time = constant(60)
+            @task
+            def t(self): pass
+        """
+    )
+    result = horde("--headless", "-u", "1000", "-r", "1000", "-t", "2s", "--only-summary")
+    assert result.code == 0, result.stderr
+    assert (
+        'All users spawned: {"Api": 100, "Browser": 300, "Mobile": 600} (1000 total users)'
+        in result.stderr
+    )
+
+
+def test_tags_send_only_the_tagged_tasks_requests(horde, demo_shop, tmp_path):
+    result = horde(
+        "-f",
+        str(LOCUSTFILE),
+        "--headless",
+        "-u",
+        "30",
+        "-r",
+        "30",
+        "-t",
+        "4s",
+        "-H",
+        demo_shop,
+        "--tags",
+        "browse",
+        "--csv",
+        "tagged",
+    )
+    assert result.code == 0, result.stderr
+    with open(tmp_path / "tagged_stats.csv", newline="") as handle:
+        names = {row["Name"] for row in csv.DictReader(handle)} - {"Aggregated"}
+    assert names, result.stderr
+    # Browsing is product lists and details; logging in happens in on_start.
+    assert all(n.startswith("/api/products") or n == "/api/auth/login" for n in names), names
+
+
+def test_event_listeners_see_locust_values(horde, locustfile, demo_shop, tmp_path):
+    locustfile(
+        """
+        import json
+        from locust import HttpUser, constant, events, task
+
+        seen = {"requests": [], "start": [], "stop": []}
+
+        @events.test_start.add_listener
+        def on_start(environment, **kwargs):
+            seen["start"].append(environment.host)
+
+        @events.request.add_listener
+        def on_request(request_type, name, response_time, response_length, response,
+                       context, exception, start_time, url, **kwargs):
+            seen["requests"].append({
+                "request_type": request_type, "name": name,
+                "response_time": type(response_time).__name__,
+                "response_length": response_length, "status": response.status_code,
+                "context": context, "exception": repr(exception), "start_time": start_time,
+                "url": url,
+            })
+
+        @events.test_stop.add_listener
+        def on_stop(environment, **kwargs):
+            seen["stop"].append(environment.runner.stats.total.num_requests)
+            with open("seen.json", "w") as handle:
+                json.dump(seen, handle)
+
+        class Reader(HttpUser):
+            wait_time = constant(0.2)
+
+            def context(self):
+                return {"user": "reader"}
+
+            @task
+            def health(self):
+                self.client.get("/health", context={"extra": 1})
+        """
+    )
+    result = horde("--headless", "-u", "2", "-r", "2", "-t", "2s", "-H", demo_shop)
+    assert result.code == 0, result.stderr
+    seen = json.loads((tmp_path / "seen.json").read_text())
+    assert seen["start"] == [demo_shop]
+    assert seen["stop"][0] == len(seen["requests"]) > 0
+    first = seen["requests"][0]
+    assert first["request_type"] == "GET"
+    assert first["name"] == "/health"
+    assert first["response_time"] == "float"
+    assert first["response_length"] > 0
+    assert first["status"] == 200
+    assert first["context"] == {"user": "reader", "extra": 1}
+    assert first["exception"] == "None"
+    assert first["url"] == demo_shop + "/health"
+    assert first["start_time"] > 1.7e9
+
+
+def test_refused_connections_are_failures_and_the_run_goes_on(horde, locustfile, tmp_path):
+    locustfile(
+        """
+        from locust import HttpUser, constant, task
+
+        class Lost(HttpUser):
+            wait_time = constant(0.1)
+            @task
+            def t(self):
+                self.client.get("/x")
+        """
+    )
+    result = horde(
+        "--headless", "-u", "2", "-r", "2", "-t", "2s", "-H", "http://127.0.0.1:1", "--csv", "out"
+    )
+    assert result.code == 1
+    assert "GET /x: ConnectionRefusedError(111, 'Connection refused')" in result.stderr
+    failures = (tmp_path / "out_failures.csv").read_text()
+    assert "\"ConnectionRefusedError(111, 'Connection refused')\"" in failures
+
+
+def test_list_and_task_ratio(horde):
+    result = horde("-f", str(LOCUSTFILE), "--list")
+    assert result.code == 0
+    assert result.stdout.startswith("Available Users:\n    ")
+    result = horde("-f", str(LOCUSTFILE), "--show-task-ratio-json")
+    assert result.code == 0
+    assert set(json.loads(result.stdout)) == {"per_class", "total"}

@@ -1,0 +1,99 @@
+"""Reported percentiles against a target whose delays are known."""
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+PERCENTILES = (0.5, 0.75, 0.9, 0.95, 0.99, 1.0)
+
+
+class _DelayHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    served: list[float] = []
+
+    def do_GET(self):
+        delay_ms = float(self.path.rsplit("/", 1)[1])
+        time.sleep(delay_ms / 1000)
+        self.served.append(delay_ms)
+        # One write: headers and body in separate segments would meet Nagle's algorithm.
+        self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+
+    def log_message(self, *args):
+        pass
+
+
+class _DelayServer(ThreadingHTTPServer):
+    request_queue_size = 128  # the default 5 drops simultaneous connects (1 s SYN retries)
+    daemon_threads = True
+
+
+@pytest.fixture
+def delay_server():
+    server = _DelayServer(("127.0.0.1", 0), _DelayHandler)
+    _DelayHandler.served = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", _DelayHandler.served
+    server.shutdown()
+    server.server_close()
+
+
+def exact(values, p):
+    ordered = sorted(values)
+    return ordered[min(int(len(ordered) * p), len(ordered) - 1)]
+
+
+def test_percentiles_are_within_one_percent_of_the_truth(horde, locustfile, tmp_path, delay_server):
+    url, served = delay_server
+    locustfile(
+        f"""
+        import itertools, json, random
+        from locust import HttpUser, constant, events, task
+
+        DELAYS = [5 + 3 * i for i in range(100)]  # 5 ms .. 302 ms
+        observed = []
+
+        @events.request.add_listener
+        def on_request(response_time, url, **kwargs):
+            observed.append((response_time, float(url.rsplit("/", 1)[1])))
+
+        @events.test_stop.add_listener
+        def dump(environment, **kwargs):
+            total = environment.runner.stats.total
+            reported = {{str(p): total.get_response_time_percentile(p) for p in {PERCENTILES!r}}}
+            with open("percentiles.json", "w") as handle:
+                json.dump({{"reported": reported, "observed": observed}}, handle)
+
+        class Reader(HttpUser):
+            wait_time = constant(0)
+
+            def on_start(self):
+                delays = DELAYS[:]
+                random.Random(id(self)).shuffle(delays)
+                self.delays = itertools.cycle(delays)
+
+            @task
+            def read(self):
+                self.client.get(f"/delay/{{next(self.delays)}}", name="/delay")
+        """
+    )
+    result = horde("--headless", "-u", "20", "-r", "20", "-t", "4s", "-H", url, "--only-summary")
+    assert result.code == 0, result.stderr
+    data = json.loads((tmp_path / "percentiles.json").read_text())
+    observed = [response_time for response_time, _ in data["observed"]]
+    known_delays = [delay for _, delay in data["observed"]]
+    assert len(observed) > 300
+    assert len(served) >= len(observed)
+    for p in PERCENTILES:
+        reported = data["reported"][str(p)]
+        # The histogram against the response times horde itself measured: within 1%.
+        assert reported == pytest.approx(exact(observed, p), rel=0.01), p
+        # Against the delays the server applied to those requests: within 1% + 1 ms.
+        truth = exact(known_delays, p)
+        assert abs(reported - truth) <= 0.01 * truth + 1, (p, reported, truth)
+    assert data["reported"]["0.99"] <= max(observed)

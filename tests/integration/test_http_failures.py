@@ -1,0 +1,201 @@
+"""Misbehaving servers: every case is a recorded failure with ``status_code == 0``, and the
+user's task goes on (no exception reaches it)."""
+
+from __future__ import annotations
+
+import socket
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+_ROOT = str(Path(__file__).resolve().parents[2])  # the repo root, for tests.servers
+if _ROOT not in sys.path:
+    sys.path.insert(0, _ROOT)
+
+import pytest  # noqa: E402
+from tests.servers.harness import Recorder, run_sync  # noqa: E402
+from tests.servers.http_target import TargetServer, serve_target, url_of  # noqa: E402
+from tests.servers.misbehaving import BEHAVIOURS, free_port, serve_raw  # noqa: E402
+
+from horde.http import (  # noqa: E402
+    ChunkedEncodingError,
+    ConnectionError,
+    ConnectTimeout,
+    ContentDecodingError,
+    FastHttpSession,
+    HttpSession,
+    InvalidResponse,
+    ReadTimeout,
+    ResponseTooLarge,
+)
+
+
+@pytest.fixture(scope="module")
+def target() -> Iterator[TargetServer]:
+    with serve_target() as server:
+        yield server
+
+
+def _then_a_good_request(session, good_url, path):
+    """The failing request, then one to a healthy server from the same task."""
+
+    def task():
+        failed = session.get(path, timeout=0.3)
+        healthy = session.get(f"{good_url}/ultra_fast")
+        return failed, healthy
+
+    return run_sync(task, session)
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "recorded"),
+    [
+        ("reset_before_response", "ConnectionResetError(104, 'Connection reset by peer')"),
+        (
+            "close_before_response",
+            "RemoteDisconnected('Remote end closed connection without response')",
+        ),
+        ("reset_mid_headers", "ConnectionResetError(104, 'Connection reset by peer')"),
+        (
+            "truncated_body",
+            "ChunkedEncodingError('Connection broken: IncompleteRead(10 bytes read)')",
+        ),
+        ("garbage", "InvalidResponse('Invalid HTTP response: Expected HTTP/, RTSP/ or ICE/')"),
+        (
+            "garbage_headers",
+            "InvalidResponse('Invalid HTTP response: Invalid character in Content-Length')",
+        ),
+        ("never_answers", None),
+        ("huge_content_length", "ResponseTooLarge('Response body exceeds 1048576 bytes')"),
+        ("gzip_garbage", None),
+    ],
+)
+def test_a_misbehaving_server_is_a_recorded_failure(target, behaviour, recorded):
+    recorder = Recorder()
+    with serve_raw(BEHAVIOURS[behaviour]) as bad_url:
+        session = HttpSession(bad_url, recorder.hook, max_body_size=1 << 20)
+        failed, healthy = _then_a_good_request(session, url_of(target), "/path")
+    assert failed.status_code == 0
+    assert failed.content is None
+    assert failed.error is not None
+    assert healthy.status_code == 200
+    assert [entry[1] for entry in recorder.sunk] == ["/path", "/ultra_fast"]
+    exception = recorder.exceptions[0]
+    if recorded is not None:
+        assert repr(exception) == recorded
+    assert recorder.exceptions[1] is None
+    assert recorder.events[0]["exception"] is exception
+    assert recorder.events[0]["response"] is failed
+
+
+def test_the_timeout_and_decoding_cases_in_detail(target):
+    recorder = Recorder()
+    with (
+        serve_raw(BEHAVIOURS["never_answers"]) as silent,
+        serve_raw(BEHAVIOURS["gzip_garbage"]) as not_gzip,
+    ):
+        session = HttpSession(silent, recorder.hook)
+        run_sync(lambda: (session.get("/", timeout=0.1), session.get(f"{not_gzip}/z")), session)
+    timeout, decoding = recorder.exceptions
+    assert isinstance(timeout, ReadTimeout)
+    assert str(timeout).endswith("Read timed out. (read timeout=0.1)")
+    assert isinstance(decoding, ContentDecodingError)
+    assert "content-encoding: gzip, but failed to decode it" in str(decoding)
+
+
+def test_a_refused_connection(target):
+    recorder = Recorder()
+    session = HttpSession(f"http://127.0.0.1:{free_port()}", recorder.hook)
+    response = run_sync(lambda: session.get("/x"), session)
+    assert response.status_code == 0
+    assert response.content is None
+    assert isinstance(response.error, ConnectionError)
+    (exception,) = recorder.exceptions
+    assert repr(exception) == "ConnectionRefusedError(111, 'Connection refused')"
+    assert recorder.names == ["/x"]
+    assert recorder.only()["response_length"] == 0
+
+
+def test_an_unknown_host(target):
+    recorder = Recorder()
+    session = HttpSession("http://nonexistent.invalid", recorder.hook)
+    response = run_sync(lambda: session.get("/x", timeout=5), session)
+    assert response.status_code == 0
+    assert isinstance(recorder.exceptions[0], socket.gaierror)
+
+
+def test_a_connect_timeout():
+    # A listener that never accepts, with its backlog full: further SYNs are dropped.
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    fillers = []
+    try:
+        for _ in range(8):
+            filler = socket.socket()
+            filler.setblocking(False)
+            filler.connect_ex(listener.getsockname())
+            fillers.append(filler)
+        recorder = Recorder()
+        port = listener.getsockname()[1]
+        session = HttpSession(f"http://127.0.0.1:{port}", recorder.hook)
+        response = run_sync(lambda: session.get("/", timeout=(0.2, 5)), session)
+    finally:
+        for filler in fillers:
+            filler.close()
+        listener.close()
+    assert response.status_code == 0
+    (exception,) = recorder.exceptions
+    assert isinstance(exception, ConnectTimeout)
+    assert str(exception) == (
+        f"HTTPConnectionPool(host='127.0.0.1', port={port}): "
+        "Connection to 127.0.0.1 timed out. (connect timeout=0.2)"
+    )
+
+
+def test_a_stale_keep_alive_connection_is_retried_once():
+    recorder = Recorder()
+    with serve_raw(BEHAVIOURS["one_request_per_connection"]) as url:
+        session = HttpSession(url, recorder.hook)
+        responses = run_sync(lambda: [session.get("/a") for _ in range(4)], session)
+    assert [r.status_code for r in responses] == [200] * 4
+    assert [r.text for r in responses] == ["ok"] * 4
+    assert recorder.exceptions == [None] * 4
+
+
+def test_a_post_on_a_stale_connection_is_retried_too():
+    recorder = Recorder()
+    with serve_raw(BEHAVIOURS["one_request_per_connection"]) as url:
+        session = HttpSession(url, recorder.hook)
+        responses = run_sync(lambda: [session.post("/p", data="x") for _ in range(2)], session)
+    assert [r.status_code for r in responses] == [200, 200]
+
+
+def test_a_fresh_connection_that_dies_is_not_retried():
+    recorder = Recorder()
+    with serve_raw(BEHAVIOURS["close_before_response"]) as url:
+        session = HttpSession(url, recorder.hook)
+        response = run_sync(lambda: session.get("/"), session)
+    assert response.status_code == 0
+    assert len(recorder.sunk) == 1
+
+
+def test_fast_session_failures_are_raw_socket_errors():
+    recorder = Recorder()
+    session = FastHttpSession(f"http://127.0.0.1:{free_port()}", recorder.hook)
+    response = run_sync(lambda: session.get("/x"), session)
+    assert response.status_code == 0
+    assert response.content is None
+    assert response.text is None
+    assert repr(response.error) == "ConnectionRefusedError(111, 'Connection refused')"
+    assert repr(recorder.exceptions[0]) == "ConnectionRefusedError(111, 'Connection refused')"
+
+
+@pytest.mark.parametrize(
+    "error",
+    [ChunkedEncodingError, InvalidResponse, ResponseTooLarge, ConnectionError, ReadTimeout],
+)
+def test_errors_are_request_exceptions(error):
+    from horde.http import RequestException
+
+    assert issubclass(error, RequestException)

@@ -1,0 +1,69 @@
+import pytest
+
+from horde.http import CaseInsensitiveDict, InvalidHeader
+from horde.http._headers import HeaderSnapshot, header_value, merge_headers, render_headers
+
+
+def test_case_insensitive_dict_keeps_last_spelling():
+    headers = CaseInsensitiveDict({"content-type": "a"})
+    headers["Content-Type"] = "b"
+    assert headers["CONTENT-TYPE"] == "b"
+    assert list(headers) == ["Content-Type"]
+    assert "content-TYPE" in headers
+    assert 1 not in headers
+    del headers["content-type"]
+    assert len(headers) == 0
+    with pytest.raises(KeyError):
+        headers["missing"]
+
+
+def test_case_insensitive_dict_equality_copy_and_repr():
+    headers = CaseInsensitiveDict([("A", "1")])
+    assert headers == {"a": "1"}
+    assert headers != {"a": "2"}
+    assert headers != 5
+    copy = headers.copy()
+    copy["b"] = "2"
+    assert "b" not in headers
+    assert repr(headers) == "{'A': '1'}"
+    assert headers.get("x", "default") == "default"
+    assert list(headers.lower_items()) == [("a", "1")]
+
+
+def test_snapshot_is_cached_until_a_change():
+    headers = CaseInsensitiveDict({"A": "1"})
+    first = headers.snapshot()
+    assert headers.snapshot() is first
+    assert first.block == "A: 1\r\n"
+    headers.update({"B": "2"})
+    second = headers.snapshot()
+    assert second is not first
+    assert second.block == "A: 1\r\nB: 2\r\n"
+    del headers["a"]
+    assert headers.snapshot().block == "B: 2\r\n"
+
+
+def test_snapshot_skips_none_and_converts_values():
+    snapshot = HeaderSnapshot([("A", None), ("B", 3), ("C", b"\xe9")])
+    assert snapshot.items == (("B", "3"), ("C", "\xe9"))
+    assert snapshot.lower == {"b", "c"}
+
+
+@pytest.mark.parametrize("value", ["a\r\nInjected: 1", "a\nb"])
+def test_header_values_with_line_breaks_are_rejected(value):
+    with pytest.raises(InvalidHeader, match="line breaks"):
+        header_value("X", value)
+
+
+def test_header_names_with_colons_are_rejected():
+    with pytest.raises(InvalidHeader):
+        header_value("X:Y", "v")
+
+
+def test_render_and_merge_with_overrides():
+    base = HeaderSnapshot([("A", "1"), ("B", "2")])
+    assert render_headers(base, None) == "A: 1\r\nB: 2\r\n"
+    assert render_headers(base, {"c": ("C", "3")}) == "A: 1\r\nB: 2\r\nC: 3\r\n"
+    assert render_headers(base, {"a": ("a", "9"), "b": ("B", None)}) == "a: 9\r\n"
+    assert merge_headers(base, {"b": ("B", None)}) == [("A", "1")]
+    assert merge_headers(base, None) == [("A", "1"), ("B", "2")]
