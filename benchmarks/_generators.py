@@ -35,6 +35,7 @@ class RunPlan:
     duration_seconds: float
     run_dir: Path
     generator_core: int
+    nginx_core: int
 
     @property
     def run_seconds(self) -> int:

@@ -5,16 +5,16 @@ Timeline of one row::
     start ── startup (imports) ── first request ── warm-up ──┬── measured window ──┬── tail ── exit
                                                             sample               sample
 
-Both samples read nginx's served-request counter, the generator's CPU time and
-nginx's CPU time at the same instant, so requests/s and requests per CPU-second
-cover exactly the same steady-state window for every generator, and startup
-cost (Locust's imports, spawning) is left out for all of them alike.
+Both samples read nginx's served-request counter, the generator's and nginx's
+CPU time, and every core's busy time at one instant, so requests/s and requests
+per CPU-second cover the same steady-state window for every generator, and
+startup cost (imports, spawning) is left out for all of them alike.
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
+import re
 import subprocess
 import time
 from collections.abc import Iterator
@@ -22,40 +22,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from _figures import Measurement, Sample, summarise
 from _generators import Generator, RunPlan, ToolReport
 from _nginx import Nginx
-from _proc import cpu_seconds
+from _proc import cpu_seconds, machine_times
 from _setup import Tools
 
-__all__ = ["Measurement", "MeasurementError", "Unmeasured", "measure"]
+__all__ = ["MeasurementError", "Unmeasured", "measure", "wait_for_quiet_machine"]
 
 _STARTUP_TIMEOUT_SECONDS = 60.0
 _EXIT_GRACE_SECONDS = 30.0
 _POLL_SECONDS = 0.05
-# Below this share of its core a generator was not the bottleneck (it waited on nginx).
-_SATURATED_CPU_PERCENT = 90.0
-# Above this share of its core nginx may have capped the figure.
-_NGINX_BUSY_CPU_PERCENT = 90.0
+# Other processes (a test suite, an editor) may use at most this much of one
+# core before a row starts.
+_QUIET_CPU_PERCENT = 10.0
 
 
 class MeasurementError(Exception):
     """A generator did not start, stopped early, or left no readable report."""
-
-
-@dataclass(frozen=True)
-class Measurement:
-    """One generator's figures over the measured window, plus its own counts."""
-
-    name: str
-    requests_per_second: float
-    requests_per_cpu_second: float
-    generator_cpu_percent: float
-    nginx_cpu_percent: float
-    tool_requests: int
-    tool_failures: int
-    served_requests: int
-    counts_agree: bool
-    notes: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -64,14 +48,7 @@ class Unmeasured:
 
     name: str
     reason: str
-
-
-@dataclass(frozen=True)
-class _Sample:
-    monotonic_seconds: float
-    served_requests: int
-    generator_cpu_seconds: float
-    nginx_cpu_seconds: float
+    failed: bool
 
 
 def measure(generator: Generator, tools: Tools, nginx: Nginx, plan: RunPlan) -> Measurement:
@@ -90,7 +67,27 @@ def measure(generator: Generator, tools: Tools, nginx: Nginx, plan: RunPlan) -> 
         returncode = _wait_for_exit(process, plan, log_path)
     served = nginx.requests_served() - served_before
     tool_report = _read_tool_report(generator, plan, log_path)
-    return _summarise(generator.name, start, end, served, tool_report, returncode, plan)
+    return summarise(generator.name, (start, end), served, tool_report, returncode, plan)
+
+
+def wait_for_quiet_machine(max_wait_seconds: float) -> float:
+    """Wait until other processes leave the cores alone; return their last CPU use.
+
+    The two cores are shared with whatever else runs on the machine; a row
+    measured beside a busy test suite would understate every generator.
+    Returns the percent of one core other processes used in the last second.
+    """
+    deadline = time.monotonic() + max_wait_seconds
+    announced = False
+    while True:
+        before = machine_times().process_seconds
+        time.sleep(1.0)
+        busy_percent = 100 * (machine_times().process_seconds - before)
+        if busy_percent <= _QUIET_CPU_PERCENT or time.monotonic() >= deadline:
+            return busy_percent
+        if not announced:
+            print(f"  waiting for a quiet machine ({busy_percent:.0f}% of a core busy)", flush=True)
+            announced = True
 
 
 @contextlib.contextmanager
@@ -114,7 +111,7 @@ def _wait_for_traffic(
     """Wait for the generator's first request (after its startup); return when it came."""
     deadline = time.monotonic() + _STARTUP_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
-        _fail_if_exited(process, log_path)
+        _fail_if_exited(process, log_path, "before any request reached nginx")
         if nginx.requests_served() > served_before:
             return time.monotonic()
         time.sleep(_POLL_SECONDS)
@@ -125,22 +122,43 @@ def _wait_for_traffic(
 
 def _sample_at(
     deadline: float, nginx: Nginx, process: subprocess.Popen[bytes], log_path: Path
-) -> _Sample:
+) -> Sample:
     while (remaining := deadline - time.monotonic()) > 0:
-        _fail_if_exited(process, log_path)
+        _fail_if_exited(process, log_path, "before the measured window closed")
         time.sleep(min(remaining, 0.5))
-    _fail_if_exited(process, log_path)
-    # Read the counter between the two CPU readings so all three describe one instant.
+    _fail_if_exited(process, log_path, "before the measured window closed")
+    # The status request takes well under a millisecond: the readings around it
+    # describe one instant.
     generator_cpu = cpu_seconds(process.pid)
     served = nginx.requests_served()
-    return _Sample(time.monotonic(), served, generator_cpu, nginx.cpu_seconds())
+    return Sample(
+        monotonic_seconds=time.monotonic(),
+        served_requests=served,
+        generator_cpu_seconds=generator_cpu,
+        nginx_cpu_seconds=nginx.cpu_seconds(),
+        machine=machine_times(),
+    )
 
 
-def _fail_if_exited(process: subprocess.Popen[bytes], log_path: Path) -> None:
-    if process.poll() is not None:
-        raise MeasurementError(
-            f"generator exited early (exit code {process.returncode}):\n{_tail(log_path)}"
-        )
+def _fail_if_exited(process: subprocess.Popen[bytes], log_path: Path, when: str) -> None:
+    if process.poll() is None:
+        return
+    # The first line is the one the table's notes show: make it say what went wrong.
+    summary = f"generator exited {when} (exit code {process.returncode})"
+    error = _last_error(log_path)
+    raise MeasurementError(
+        f"{summary}{f'; last error: {error}' if error else ''}; log: {log_path}\n{_tail(log_path)}"
+    )
+
+
+def _last_error(log_path: Path) -> str | None:
+    """The last exception line in a generator's output, if any."""
+    try:
+        text = log_path.read_text(errors="replace")
+    except OSError:
+        return None
+    errors = re.findall(r"^\w[\w.]*(?:Error|Exception)\b.*$", text, re.MULTILINE)
+    return errors[-1] if errors else None
 
 
 def _wait_for_exit(process: subprocess.Popen[bytes], plan: RunPlan, log_path: Path) -> int:
@@ -148,8 +166,7 @@ def _wait_for_exit(process: subprocess.Popen[bytes], plan: RunPlan, log_path: Pa
         return process.wait(timeout=plan.run_seconds + _EXIT_GRACE_SECONDS)
     except subprocess.TimeoutExpired:
         raise MeasurementError(
-            f"generator still running {_EXIT_GRACE_SECONDS:.0f}s after its run time; "
-            f"see {log_path}"
+            f"generator still running {_EXIT_GRACE_SECONDS:.0f}s after its run time; see {log_path}"
         ) from None
 
 
@@ -158,66 +175,6 @@ def _read_tool_report(generator: Generator, plan: RunPlan, log_path: Path) -> To
         return generator.tool_report(plan, log_path.read_text(errors="replace"))
     except (OSError, ValueError, KeyError) as error:
         raise MeasurementError(f"{error}\n{_tail(log_path)}") from error
-
-
-def _summarise(
-    name: str,
-    start: _Sample,
-    end: _Sample,
-    served: int,
-    tool_report: ToolReport,
-    returncode: int,
-    plan: RunPlan,
-) -> Measurement:
-    window_seconds = end.monotonic_seconds - start.monotonic_seconds
-    window_requests = end.served_requests - start.served_requests
-    generator_cpu = end.generator_cpu_seconds - start.generator_cpu_seconds
-    nginx_cpu = end.nginx_cpu_seconds - start.nginx_cpu_seconds
-    measurement = Measurement(
-        name=name,
-        requests_per_second=window_requests / window_seconds,
-        requests_per_cpu_second=window_requests / generator_cpu if generator_cpu else 0.0,
-        generator_cpu_percent=100 * generator_cpu / window_seconds,
-        nginx_cpu_percent=100 * nginx_cpu / window_seconds,
-        tool_requests=tool_report.requests,
-        tool_failures=tool_report.failures,
-        served_requests=served,
-        counts_agree=_counts_agree(tool_report.requests, served, plan),
-        notes=(),
-    )
-    return dataclasses.replace(measurement, notes=_notes(measurement, returncode))
-
-
-def _counts_agree(tool_requests: int, served_requests: int, plan: RunPlan) -> bool:
-    """Whether the generator's own count matches what nginx served (a broken client won't)."""
-    # Requests in flight when a generator stops are served but may go unrecorded.
-    tolerance = max(2 * plan.users, served_requests // 100)
-    return abs(tool_requests - served_requests) <= tolerance
-
-
-def _notes(measurement: Measurement, returncode: int) -> tuple[str, ...]:
-    """What makes a row's figure doubtful or not purely the generator's."""
-    notes = []
-    if returncode != 0:
-        notes.append(f"exit code {returncode}")
-    if measurement.tool_failures:
-        notes.append(f"{measurement.tool_failures} failures reported")
-    if not measurement.counts_agree:
-        notes.append(
-            f"reported {measurement.tool_requests} requests but nginx served "
-            f"{measurement.served_requests}"
-        )
-    if measurement.generator_cpu_percent < _SATURATED_CPU_PERCENT:
-        notes.append(
-            f"generator used {measurement.generator_cpu_percent:.0f}% of its core "
-            "(not CPU-bound)"
-        )
-    if measurement.nginx_cpu_percent > _NGINX_BUSY_CPU_PERCENT:
-        notes.append(
-            f"nginx used {measurement.nginx_cpu_percent:.0f}% of its core "
-            "(the target may cap this figure)"
-        )
-    return tuple(notes)
 
 
 def _tail(log_path: Path, lines: int = 20) -> str:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from _proc import cpu_seconds
 
-__all__ = ["Nginx", "running_nginx"]
+__all__ = ["Nginx", "NginxError", "running_nginx"]
 
 STATUS_PATH = "/nginx_status"
 _START_TIMEOUT_SECONDS = 10.0
@@ -59,6 +59,10 @@ http {{
 """
 
 
+class NginxError(Exception):
+    """nginx did not start or did not answer."""
+
+
 class Nginx:
     """A running nginx: its address, its served-request count and its CPU time."""
 
@@ -90,7 +94,7 @@ def running_nginx(nginx: str, taskset: str, core: int) -> Iterator[Nginx]:
     """Run nginx pinned to ``core`` on a free loopback port, and stop it on exit.
 
     Raises:
-        RuntimeError: nginx exited or did not answer within a few seconds.
+        NginxError: nginx exited or did not answer within a few seconds.
     """
     with tempfile.TemporaryDirectory(prefix="horde-bench-nginx-") as directory:
         port = _free_port()
@@ -118,12 +122,12 @@ def _wait_until_answering(server: Nginx, error_log: Path) -> None:
         if server.process.poll() is not None:
             stderr = server.process.stderr.read().decode() if server.process.stderr else ""
             log = error_log.read_text() if error_log.exists() else ""
-            raise RuntimeError(f"nginx exited at start:\n{stderr}{log}")
+            raise NginxError(f"nginx exited at start:\n{stderr}{log}")
         with contextlib.suppress(OSError):
             server.requests_served()
             return
         time.sleep(0.05)
-    raise RuntimeError(f"nginx did not answer on port {server.port} within {_START_TIMEOUT_SECONDS}s")
+    raise NginxError(f"nginx did not answer on port {server.port} within {_START_TIMEOUT_SECONDS}s")
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:

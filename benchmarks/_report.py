@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from _measure import Measurement, Unmeasured
+from _figures import Measurement
+from _measure import Unmeasured
 
 __all__ = ["Results", "render_markdown", "render_table", "write_outputs"]
 
@@ -19,7 +20,8 @@ _HEADERS = (
     "req/s",
     "req/CPU-s",
     "gen CPU",
-    "nginx CPU",
+    "gen core",
+    "nginx core",
     "failures",
     "vs FastHttpUser",
     "(per CPU-s)",
@@ -108,13 +110,14 @@ def write_outputs(results: Results, directory: Path) -> tuple[Path, Path]:
 
 def _cells(results: Results, row: Row) -> tuple[str, ...]:
     if isinstance(row, Unmeasured):
-        return (row.name, "-", "-", "-", "-", "-", "-", "-")
+        return (row.name, *("-" for _ in _HEADERS[1:]))
     return (
         row.name,
         f"{row.requests_per_second:,.0f}",
         f"{row.requests_per_cpu_second:,.0f}",
         f"{row.generator_cpu_percent:.0f}%",
-        f"{row.nginx_cpu_percent:.0f}%",
+        f"{row.generator_core_percent:.0f}%",
+        f"{row.nginx_core_percent:.0f}%",
         f"{row.tool_failures:,}",
         _format_ratio(results.ratio(row.name)),
         _format_ratio(results.cpu_ratio(row.name)),

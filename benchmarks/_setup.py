@@ -91,7 +91,9 @@ def _install_debian_packages_for_missing() -> None:
         return
     command_text = f"apt-get install -y {' '.join(missing)}"
     if os.geteuid() != 0:
-        raise SetupError(f"missing Debian packages {missing}; install them with: sudo {command_text}")
+        raise SetupError(
+            f"missing Debian packages {missing}; install them with: sudo {command_text}"
+        )
     print(f"installing {', '.join(missing)} with apt-get ...", flush=True)
     environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     _run_or_fail(["apt-get", "update", "-qq"], "apt-get update", environment)

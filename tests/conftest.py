@@ -1,9 +1,18 @@
-"""Shared fixtures."""
+"""Shared fixtures: a clean event registry, the demo shop, and the real ``horde`` command."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
 import pytest
 
+from horde.demo import start_server_process
 from horde.event import events
 
 
@@ -22,3 +31,51 @@ def _clean_shared_events():
         getattr(events, name)._handlers[:] = handlers
     events.request.sink = sink
     events.listener_errors = errors
+
+
+@pytest.fixture(scope="session")
+def demo_shop() -> Iterator[str]:
+    """The demo shop (healthy profile) on a free loopback port, for the whole session."""
+    with start_server_process("healthy") as server:
+        yield server.url
+
+
+@dataclass
+class Result:
+    """A finished ``horde`` process."""
+
+    code: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def horde(tmp_path: Path):
+    """Run the real ``horde`` command in ``tmp_path``; returns its exit code and output."""
+
+    def run(*args: str, timeout: float = 60) -> Result:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("LOCUST_", "HORDE_"))}
+        completed = subprocess.run(
+            [sys.executable, "-m", "horde", *args],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        return Result(completed.returncode, completed.stdout, completed.stderr)
+
+    return run
+
+
+@pytest.fixture
+def locustfile(tmp_path: Path):
+    """Write a locustfile into ``tmp_path`` and return its path."""
+
+    def write(text: str, name: str = "locustfile.py") -> Path:
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(text))
+        return path
+
+    return write

@@ -41,9 +41,24 @@ def test_locust_names_are_all_there():
         import locust
 
         expected = {
-            "FastHttpUser", "HttpLocust", "HttpUser", "LoadTestShape", "Locust",
-            "SequentialTaskSet", "TaskSet", "User", "__version__", "between", "constant",
-            "constant_pacing", "constant_throughput", "events", "poisson", "run_single_user",
-            "tag", "task", "wait_time",
+            "FastHttpUser",
+            "HttpLocust",
+            "HttpUser",
+            "LoadTestShape",
+            "Locust",
+            "SequentialTaskSet",
+            "TaskSet",
+            "User",
+            "__version__",
+            "between",
+            "constant",
+            "constant_pacing",
+            "constant_throughput",
+            "events",
+            "poisson",
+            "run_single_user",
+            "tag",
+            "task",
+            "wait_time",
         }
         assert expected <= set(locust.__all__)

@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import sys
+import asyncio
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
-_ROOT = str(Path(__file__).resolve().parents[2])  # the repo root, for tests.servers
-if _ROOT not in sys.path:
-    sys.path.insert(0, _ROOT)
+import pytest
+from tests.servers.harness import FakeUser, Recorder, run_async, run_sync
+from tests.servers.http_target import TargetServer, serve_target, url_of
 
-import pytest  # noqa: E402
-from tests.servers.harness import FakeUser, Recorder, run_async, run_sync  # noqa: E402
-from tests.servers.http_target import TargetServer, serve_target, url_of  # noqa: E402
-
-from horde.exceptions import StopUser, UsageError  # noqa: E402
-from horde.http import (  # noqa: E402
+from horde.exceptions import StopUser, UsageError
+from horde.http import (
     HTTPError,
     HttpSession,
+    InvalidHeader,
     InvalidSchema,
     InvalidURL,
     MissingSchema,
@@ -603,3 +599,32 @@ def test_a_listener_may_stop_the_user(session):
     session.request_event.add_listener(stop)
     with pytest.raises(StopUser):
         call(session, lambda: session.get("/"))
+
+
+@pytest.mark.parametrize(("hops", "ok"), [(30, True), (31, False)])
+def test_thirty_redirects_are_followed_not_more(session, hops, ok):
+    response = call(session, lambda: session.get(f"/redirect_chain?n={hops}"))
+    assert (response.status_code == 200) is ok
+
+
+def test_concurrent_requests_of_one_async_user(session, recorder, target):
+    before = target.connections
+
+    async def main():
+        first = await asyncio.gather(*(session.aget(f"/slow?delay=0.05&n={i}") for i in range(5)))
+        second = [await session.aget("/fast") for _ in range(5)]
+        return first + second
+
+    responses = run_async(main, session)
+    assert [r.status_code for r in responses] == [200] * 10
+    assert len(recorder.sunk) == 10
+    assert target.connections - before == 5
+
+
+@pytest.mark.parametrize("value", ["a\r\nInjected: 1", "\u20ac"])
+def test_a_header_that_cannot_be_sent_fails_the_request(session, recorder, value):
+    response = call(session, lambda: session.get("/echo", headers={"X-Bad": value}))
+    assert response.status_code == 0
+    assert isinstance(response.error, InvalidHeader)
+    assert recorder.exceptions == [response.error]
+    assert recorder.sunk[0][:2] == ("GET", "/echo")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from horde.events import RequestHook
+from horde.event import RequestHook
 from horde.runtime import call_sync, run
 
 __all__ = ["FakeUser", "Recorder", "run_async", "run_sync"]

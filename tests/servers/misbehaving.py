@@ -166,3 +166,15 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def endless_headers(connection: socket.socket, number: int) -> None:
+    """A status line, then header lines without end."""
+    connection.sendall(b"HTTP/1.1 200 OK\r\n")
+    with contextlib.suppress(OSError):
+        for index in range(100_000):
+            connection.sendall(f"X-Header-{index}: {'v' * 100}\r\n".encode())
+    connection.close()
+
+
+BEHAVIOURS["endless_headers"] = endless_headers

@@ -97,7 +97,9 @@ def _convert(parser: HordeArgumentParser, action: argparse.Action, value: Any, w
     return value
 
 
-def _apply(parser: HordeArgumentParser, values: Mapping[str, Any], where: str) -> None:
+def _apply(
+    parser: HordeArgumentParser, values: Mapping[str, Any], where: str, strict: bool
+) -> None:
     by_option = parser._option_string_actions
     defaults: dict[str, Any] = {}
     unknown: list[str] = []
@@ -107,7 +109,7 @@ def _apply(parser: HordeArgumentParser, values: Mapping[str, Any], where: str) -
             unknown.append(f"--{key}={value}")
             continue
         defaults[action.dest] = _convert(parser, action, value, where)
-    if unknown:
+    if unknown and strict:
         parser.error(f"unrecognized arguments: {' '.join(unknown)} (in {where})")
     parser.set_defaults(**defaults)
 
@@ -126,8 +128,17 @@ def apply_config_sources(
     parser: HordeArgumentParser,
     cli_config: str | None,
     environ: Mapping[str, str] | None = None,
+    *,
+    strict: bool = True,
 ) -> None:
     """Set the parser's defaults from every config source, in priority order.
+
+    Args:
+        parser: The parser, with every option (locustfiles' custom ones included).
+        cli_config: The ``--config`` file, if given.
+        environ: The environment variables (default: the process's).
+        strict: Whether an unknown config key is an error; the first pass, made only to
+            find the locustfile before it adds its own options, is lenient.
 
     Raises:
         SystemExit: (through ``parser.error``, exit code 2) for an unknown key or a bad value.
@@ -140,7 +151,7 @@ def apply_config_sources(
             parser.error(f"config file {path} not found (from --config)")
         except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             parser.error(f"cannot read config file {path}: {exc}")
-        _apply(parser, values, str(path))
+        _apply(parser, values, str(path), strict)
     env_defaults = {
         action.dest: _convert(parser, action, value, f"environment variable {name}")
         for action, value, name in _env_values(parser, environ)

@@ -39,6 +39,7 @@ def _periodic_jobs(
     environment = startup.environment
     runner = environment.runner
     stats = environment.stats
+
     def tick() -> None:
         stats.tick(stats.now(), runner.user_count)
 

@@ -41,7 +41,8 @@ def _version_line() -> str:
     return f"horde {__version__} from {package_dir} (Python {sys.version.split()[0]})"
 
 
-def _preparse(parser: HordeArgumentParser, argv: Sequence[str]) -> argparse.Namespace:
+def _preparse(argv: Sequence[str]) -> argparse.Namespace:
+    """The options needed before the locustfiles are loaded."""
     pre = argparse.ArgumentParser(add_help=False)
     pre.add_argument("-f", "--locustfile")
     pre.add_argument("--config")
@@ -51,13 +52,13 @@ def _preparse(parser: HordeArgumentParser, argv: Sequence[str]) -> argparse.Name
     return known
 
 
-def _load(parser: HordeArgumentParser, argv: Sequence[str]) -> LoadedLocustfiles | None:
-    early = _preparse(parser, argv)
+def _load(early: argparse.Namespace) -> LoadedLocustfiles | None:
     if early.version:
         print(_version_line())
         raise SystemExit(0)
-    apply_config_sources(parser, early.config)
-    spec = early.locustfile or parser.get_default("locustfile")
+    first_pass = build_parser()
+    apply_config_sources(first_pass, early.config, strict=False)
+    spec = early.locustfile or first_pass.get_default("locustfile")
     try:
         return load_locustfiles(resolve_locustfiles(spec))
     except LocustfileError:
@@ -142,8 +143,10 @@ def prepare(argv: Sequence[str]) -> Startup | None:
         SystemExit: For argparse errors (exit 2), ``--help`` and ``--version``.
     """
     parser = build_parser()
-    loaded = _load(parser, argv)
+    early = _preparse(argv)
+    loaded = _load(early)
     events.init_command_line_parser.fire(parser=parser)
+    apply_config_sources(parser, early.config)
     options = parser.parse_args(argv)
     assert loaded is not None  # without a locustfile only --help gets here, and it exits
     _check_options(parser, options)

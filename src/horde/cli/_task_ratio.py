@@ -34,6 +34,14 @@ def show_task_ratio(environment: Environment, num_users: int | None, as_json: bo
         return json.dumps({"per_class": per_class, "total": total}, indent=4)
     rule = "-" * 80
     return "\n".join(
-        ["", " Task ratio per User class", rule, *_lines(per_class),
-         "", " Total task ratio", rule, *_lines(total)]
+        [
+            "",
+            " Task ratio per User class",
+            rule,
+            *_lines(per_class),
+            "",
+            " Total task ratio",
+            rule,
+            *_lines(total),
+        ]
     )

@@ -11,35 +11,41 @@ the password :data:`PASSWORD` (``secret``); products with ids 1 to 1000; 2,000
 past orders. The export endpoint wants the header ``X-API-Key: horde-demo-key``
 (:data:`API_KEY`). The endpoints are listed in ``horde/demo/_shop.py``.
 
-Profiles (``--profile``), each a real mechanism; the saturation figures are
-for the default :class:`DemoConfig` on one core of a 2-core machine, with the
-bundled locustfile's users (1 to 5 s between tasks, about 0.33 requests per
-second each):
+Profiles (``--profile``), each a real mechanism. The figures were measured
+with the default :class:`DemoConfig`, the server pinned to one core of a 2-core
+machine and a closed-model load on the other core mimicking the bundled
+locustfile (1 to 5 s between tasks, about 0.33 requests per second a user):
 
 ``healthy``
-    No bottleneck: 8 connections, cheap handlers. Stays flat beyond 2,000
-    users (about 700 requests/s); the server's own ceiling is in the thousands
-    of requests per second.
+    No bottleneck: 8 connections, cheap handlers. Flat (p50 about 1 ms, p95
+    under 5 ms) up to 3,000 users, 1,000 requests/s; one product page alone
+    tops out near 12,000 requests/s.
 ``cpu``
-    Every response (all but ``/health``) costs ``cpu_cost_ms`` (5 ms) of CPU
-    time, spent hashing on the event loop. Throughput tops out near
-    1 / cost (about 180 requests/s, some 550 users); past that every endpoint's
-    latency grows in proportion to the users: linear degradation.
+    Every response (all but ``/health``, errors included) costs ``cpu_cost_ms``
+    (5 ms) of CPU time, hashing on the event loop, so requests queue behind
+    each other. Throughput tops out near 1 / cost: about 185 requests/s, some
+    550 users. Past that every endpoint's latency grows in proportion to the
+    users (about +0.55 s per 100 users), with no errors: linear degradation.
 ``pool``
     ``pool_connections`` (4) connections; each request keeps its connection for
     ``pool_hold_ms`` (20 ms) and waits at most ``pool_acquire_timeout_s`` (1 s)
-    for one. Flat up to about connections / hold (200 requests/s, some 600
-    users), then requests fail with 503: a cliff.
+    for one. Capacity is connections / hold, 200 requests/s: flat (about 21 ms)
+    up to some 500 users, waits climb towards the timeout near 600, and from
+    about 650-700 users requests fail with 503 (23 % of them at 1,000): a cliff.
 ``stall``
     Every ``stall_period_s`` (10 s) the event loop is blocked, burning CPU, for
     ``stall_duration_s`` (1 s), like a stop-the-world garbage collection, and
-    then recovers: a sawtooth with exactly that period, at any load.
+    then recovers: a sawtooth with exactly that period, at any load. The
+    first pause starts one period after startup.
 ``slow-query``
-    Every request appends ``activity_rows_per_request`` (1) rows to an activity
-    log, and ``GET /api/mobile/feed`` aggregates that whole log (no index) to
-    find what is trending, at about 0.25 µs a row. The feed slows down as the
-    run goes on, faster the higher the load, while the other endpoints stay
-    flat until the feed's scans take the whole core.
+    Every request appends ``activity_rows_per_request`` (10) rows to an
+    activity log, and ``GET /api/mobile/feed`` aggregates that whole log (no
+    index) to find what is trending, at about 0.25 µs a row. The log grows with
+    the load and the time, so the feed slows down while the other endpoints
+    stay flat: in a step load of +100 users every 15 s, the feed's p50 went
+    2, 4, 8, 13, 28 ms from 100 to 600 users while the others stayed near
+    1 ms; at 800 users (after 100 s) the feed's scans took the whole core and
+    every endpoint collapsed.
 
 The knobs are :class:`DemoConfig` fields; ``python -m horde.demo --help`` lists
 them as options and ``HORDE_DEMO_<FIELD>`` environment variables.
@@ -50,7 +56,7 @@ Example:
     ...     run_my_load_test(server.url, LOCUSTFILE)
 """
 
-from pathlib import Path
+from pathlib import Path as _Path
 
 from horde.demo._config import PROFILES, DemoConfig
 from horde.demo._database import PoolTimeoutError
@@ -59,7 +65,7 @@ from horde.demo._server import DemoServer, DemoServerError, serve, start_server_
 from horde.demo._shop import API_KEY, create_app
 
 #: The bundled locustfile (the e-commerce, API-consumer, admin and mobile users).
-LOCUSTFILE: Path = Path(__file__).with_name("locustfile.py")
+LOCUSTFILE: _Path = _Path(__file__).with_name("locustfile.py")
 
 __all__ = [
     "API_KEY",

@@ -42,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
             dest=field.name,
             type=_field_parser(field.name),
             metavar="N",
-            help=f"(default: {field.default})",
+            help=f"{field.metadata['help']} (default: {field.default})",
         )
     return parser
 

@@ -31,6 +31,11 @@ PROFILES: tuple[str, ...] = ("healthy", "cpu", "pool", "stall", "slow-query")
 ENV_PREFIX = "HORDE_DEMO_"
 
 
+def _knob(default: Any, help_text: str) -> Any:
+    """A :class:`DemoConfig` field with its one-line ``--help`` text."""
+    return dataclasses.field(default=default, metadata={"help": help_text})
+
+
 @dataclass(frozen=True, slots=True)
 class DemoConfig:
     """The knobs of the demo shop; the defaults are what ``horde demo`` runs.
@@ -63,15 +68,15 @@ class DemoConfig:
             the page shows); raise it to grow the log, and slow the feed, faster.
     """
 
-    db_connections: int = 8
-    db_acquire_timeout_s: float = 10.0
-    pool_connections: int = 4
-    pool_acquire_timeout_s: float = 1.0
-    pool_hold_ms: float = 20.0
-    cpu_cost_ms: float = 5.0
-    stall_period_s: float = 10.0
-    stall_duration_s: float = 1.0
-    activity_rows_per_request: int = 10
+    db_connections: int = _knob(8, "all but pool: connections")
+    db_acquire_timeout_s: float = _knob(10.0, "all but pool: wait for a connection before a 503")
+    pool_connections: int = _knob(4, "pool: connections")
+    pool_acquire_timeout_s: float = _knob(1.0, "pool: wait for a connection before a 503")
+    pool_hold_ms: float = _knob(20.0, "pool: how long each request keeps its connection")
+    cpu_cost_ms: float = _knob(5.0, "cpu: CPU time each response costs, on the event loop")
+    stall_period_s: float = _knob(10.0, "stall: time between the starts of two pauses")
+    stall_duration_s: float = _knob(1.0, "stall: how long each pause blocks the event loop")
+    activity_rows_per_request: int = _knob(10, "slow-query: rows each request adds to the log")
 
     def __post_init__(self) -> None:
         for field in dataclasses.fields(self):

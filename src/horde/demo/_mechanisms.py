@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -24,6 +25,7 @@ from horde.demo._store import format_time
 
 __all__ = ["ActivityLog", "Staller", "spend_cpu"]
 
+_logger = logging.getLogger(__name__)
 _SALT = b"horde-demo"
 # Small enough that a budget is met to within ~0.1 ms, large enough that reading
 # the thread clock is a negligible share of the work.
@@ -116,7 +118,12 @@ class ActivityLog:
         """Flush forever; cancel the task to stop."""
         while True:
             await asyncio.sleep(self._flush_interval_s)
-            await self.flush()
+            try:
+                await self.flush()
+            except Exception:
+                # Losing a batch of an activity log beats losing the log for the
+                # rest of the run (say, the pool was exhausted for a moment).
+                _logger.exception("could not append to the activity log; batch dropped")
 
     async def flush(self) -> None:
         """Append every pending row now."""

@@ -51,7 +51,7 @@ def serve(
     """Serve the demo shop until interrupted (SIGINT or SIGTERM), in this process.
 
     Prints ``listening on http://HOST:PORT (profile NAME)`` to stderr once the
-    socket listens; with ``port=0`` it shows the port the system picked.
+    shop is ready to answer; with ``port=0`` it shows the port the system picked.
 
     Example:
         >>> serve(port=8080, profile="stall")  # doctest: +SKIP
@@ -69,7 +69,9 @@ def serve(
     """
     app = create_app(profile, config, data_dir=data_dir)
     sock = _listen(host, port)
-    server = uvicorn.Server(
+    ready_line = f"listening on {_url(host, sock.getsockname()[1])} (profile {profile})"
+    server = _Server(
+        ready_line,
         uvicorn.Config(
             app,
             http="httptools" if _installed("httptools") else "auto",
@@ -82,15 +84,29 @@ def serve(
             # under it between two requests (uvicorn's default is 5 s).
             timeout_keep_alive=75,
             timeout_graceful_shutdown=2,
-        )
+        ),
     )
-    print(
-        f"listening on {_url(host, sock.getsockname()[1])} (profile {profile})",
-        file=sys.stderr,
-        flush=True,
-    )
-    with sock:
+    # uvicorn shuts down gracefully on SIGINT, then re-raises it: Ctrl-C is how
+    # this function is meant to end, not an error worth a traceback.
+    with sock, contextlib.suppress(KeyboardInterrupt):
         server.run(sockets=[sock])
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, announcing itself once it is ready to answer."""
+
+    def __init__(self, ready_line: str, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self._ready_line = ready_line
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        # Only now: the database is seeded, and uvicorn's own signal handlers are
+        # installed. A SIGINT sent as soon as the line appears then shuts the
+        # server down; before them, Python could raise KeyboardInterrupt inside
+        # a callback that swallows it, and the server would never stop.
+        await super().startup(sockets)
+        if self.started:
+            print(self._ready_line, file=sys.stderr, flush=True)
 
 
 class DemoServer:

@@ -8,7 +8,6 @@ Example:
     200
 """
 
-from horde.http._client import DEFAULT_MAX_BODY_SIZE, DEFAULT_TIMEOUT
 from horde.http._context import ResponseContextManager, fire_request_listeners
 from horde.http._cookies import CookieJar
 from horde.http._errors import (
@@ -39,6 +38,7 @@ from horde.http._fast import (
     FastResponseContextManager,
 )
 from horde.http._headers import CaseInsensitiveDict
+from horde.http._options import DEFAULT_MAX_BODY_SIZE, DEFAULT_TIMEOUT
 from horde.http._pool import ConnectionPool
 from horde.http._response import PreparedRequest, Response
 from horde.http._rest import RestResponseContextManager, arest, rest, rest_

@@ -5,21 +5,17 @@ defaults; everything that touches the wire is here, written for the hot path:
 
 * the session's headers are rendered once and reused until they change;
 * cookies, auth, proxies and content decoding cost nothing when unused;
-* ``time.time()`` is taken once and ``perf_counter()`` twice per request.
+* ``time.time()`` is taken once per request, ``perf_counter()`` once plus once per hop.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
-import importlib.metadata
 import ssl
 import time
 from collections.abc import Iterator, Mapping
 from typing import Any
-from urllib.parse import unquote, urlsplit, urlunsplit
 
-from horde.http._body import encode_body
 from horde.http._connection import RawResponse
 from horde.http._context import ResponseContextManager, report_request
 from horde.http._cookies import CookieJar, cookie_header, extract_cookies
@@ -31,97 +27,30 @@ from horde.http._errors import (
     RequestException,
     TooManyRedirects,
 )
-from horde.http._headers import (
-    CaseInsensitiveDict,
-    HeaderSnapshot,
-    Overrides,
-    header_value,
+from horde.http._headers import CaseInsensitiveDict, HeaderSnapshot
+from horde.http._options import (
+    DEFAULT_MAX_BODY_SIZE,
+    DEFAULT_TIMEOUT,
+    Options,
+    Timeout,
+    split_credentials,
+    user_agent,
 )
 from horde.http._pool import ConnectionPool
+from horde.http._prepare import prepare_request, with_header
 from horde.http._proxy import basic_auth, environment_proxies, proxy_authorization, select_proxy
 from horde.http._redirects import redirect_request
 from horde.http._response import REDIRECT_STATUSES, PreparedRequest, Response
 from horde.http._tls import client_context
 from horde.http._url import Target, build_url, parse_target, with_params
 
-__all__ = [
-    "DEFAULT_MAX_BODY_SIZE",
-    "DEFAULT_TIMEOUT",
-    "BaseSession",
-    "Options",
-    "Outcome",
-    "user_agent",
-]
-
-DEFAULT_TIMEOUT = 60.0
-"""Connect and read timeout (seconds) when neither the request nor the session sets one."""
-DEFAULT_MAX_BODY_SIZE = 64 * 1024 * 1024
-"""Largest response body accepted (after decoding); larger ones fail the request."""
+__all__ = ["BaseSession", "Outcome"]
 
 _URL_ERRORS = (InvalidURL, MissingSchema, InvalidSchema)
 _EMPTY: dict[str, Any] = {}
 
 Outcome = tuple[ResponseContextManager, float, float]
 """What a request produced: ``(response, start_time, response_time_ms)``."""
-Timeout = float | tuple[float | None, float | None] | None
-
-
-@functools.cache
-def user_agent() -> str:
-    """``horde/<version>``, the default ``User-Agent``."""
-    try:
-        version = importlib.metadata.version("horde")
-    except importlib.metadata.PackageNotFoundError:
-        version = "0"
-    return f"horde/{version}"
-
-
-def _split_credentials(base_url: str | None) -> tuple[str | None, tuple[str, str] | None]:
-    """Remove ``user:pass@`` from a base URL and return it as Basic auth, as Locust does."""
-    if not base_url:
-        return base_url, None
-    parts = urlsplit(base_url)
-    if not (parts.username and parts.password):
-        return base_url, None
-    host = parts.hostname or ""
-    netloc = f"[{host}]" if ":" in host else host
-    if parts.port:
-        netloc += f":{parts.port}"
-    url = urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
-    return url, (unquote(parts.username), unquote(parts.password))
-
-
-class Options:
-    """Per-request transport settings, resolved against the session's defaults."""
-
-    __slots__ = (
-        "allow_redirects",
-        "cert",
-        "connect_timeout",
-        "proxies",
-        "read_timeout",
-        "stream",
-        "verify",
-    )
-
-    def __init__(
-        self,
-        *,
-        connect_timeout: float,
-        read_timeout: float,
-        allow_redirects: bool,
-        stream: bool,
-        verify: Any,
-        cert: Any,
-        proxies: Mapping[str, str | None] | None,
-    ) -> None:
-        self.connect_timeout = connect_timeout
-        self.read_timeout = read_timeout
-        self.allow_redirects = allow_redirects
-        self.stream = stream
-        self.verify = verify
-        self.cert = cert
-        self.proxies = proxies
 
 
 class BaseSession:
@@ -145,7 +74,7 @@ class BaseSession:
         trust_env: bool = True,
         pool: ConnectionPool | None = None,
     ) -> None:
-        self.base_url, self.auth = _split_credentials(base_url)
+        self.base_url, self.auth = split_credentials(base_url)
         self.request_event = request_event
         self.user = user
         self.request_name: str | None = None
@@ -165,6 +94,7 @@ class BaseSession:
         self._pool = pool if pool is not None else ConnectionPool()
         self._env_proxies: dict[str, str] | None = None
         self._basic_auth: tuple[Any, str] | None = None
+        self._default_options: tuple[tuple[Any, ...], Options] | None = None
 
     def default_headers(self) -> dict[str, str]:
         """The headers a new session starts with (and that ``headers`` may change)."""
@@ -223,12 +153,17 @@ class BaseSession:
         proxies: Mapping[str, str | None] | None,
     ) -> Options:
         """Resolve per-request settings against the session's."""
-        connect_timeout, read_timeout = self._timeouts(timeout)
-        if isinstance(cert, list):
-            cert = tuple(cert)
+        if (
+            timeout is None
+            and verify is None
+            and stream is None
+            and cert is None
+            and proxies is None
+            and allow_redirects
+        ):
+            return self._session_options()
         return Options(
-            connect_timeout=connect_timeout,
-            read_timeout=read_timeout,
+            timeout=self.timeout if timeout is None else timeout,
             allow_redirects=allow_redirects,
             stream=self.stream if stream is None else stream,
             verify=self.verify if verify is None else verify,
@@ -236,18 +171,23 @@ class BaseSession:
             proxies=self._proxies(proxies),
         )
 
-    def _timeouts(self, timeout: Timeout) -> tuple[float, float]:
-        if timeout is None:
-            timeout = self.timeout
-        if timeout is None:
-            return DEFAULT_TIMEOUT, DEFAULT_TIMEOUT
-        if isinstance(timeout, tuple):
-            connect, read = timeout
-            return (
-                DEFAULT_TIMEOUT if connect is None else float(connect),
-                DEFAULT_TIMEOUT if read is None else float(read),
-            )
-        return float(timeout), float(timeout)
+    def _session_options(self) -> Options:
+        """The options of a request that sets none, rebuilt only when the session's change."""
+        proxies = tuple(self.proxies.items()) if self.proxies else None
+        key = (self.timeout, self.verify, self.cert, self.stream, self.trust_env, proxies)
+        cached = self._default_options
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        options = Options(
+            timeout=self.timeout,
+            allow_redirects=True,
+            stream=self.stream,
+            verify=self.verify,
+            cert=self.cert,
+            proxies=self._proxies(None),
+        )
+        self._default_options = (key, options)
+        return options
 
     def _proxies(self, proxies: Mapping[str, str | None] | None) -> dict[str, str | None] | None:
         env: Mapping[str, str | None] = _EMPTY
@@ -285,25 +225,16 @@ class BaseSession:
         auth: Any = None,
     ) -> PreparedRequest:
         """Build the request: headers merged over the session's, body, auth and cookies."""
-        base = self.headers.snapshot()
-        overrides: Overrides | None = None
-        if headers:
-            overrides = {
-                name.lower(): (name, None if value is None else header_value(name, value))
-                for name, value in headers.items()
-                if name.lower() != "content-length"  # always computed from the body
-            }
-        body = None
-        if data or json is not None or files:
-            body, content_type = encode_body(data, json, files)
-            if content_type is not None and not _has_header(base, overrides, "content-type"):
-                overrides = overrides if overrides is not None else {}
-                overrides["content-type"] = ("Content-Type", content_type)
-        prepared = PreparedRequest(method.upper(), target, base, overrides, body)
-        if cookies:
-            jar = CookieJar()
-            jar.update(cookies)
-            prepared.cookies = jar
+        prepared = prepare_request(
+            self.headers.snapshot(),
+            method,
+            target,
+            data=data,
+            json=json,
+            files=files,
+            headers=headers,
+            cookies=cookies,
+        )
         return self._apply_auth(prepared, auth)
 
     def _apply_auth(self, prepared: PreparedRequest, auth: Any) -> PreparedRequest:
@@ -315,9 +246,7 @@ class BaseSession:
             cached = self._basic_auth
             if cached is None or cached[0] != auth:
                 cached = self._basic_auth = (auth, basic_auth(auth[0], auth[1]))
-            overrides = dict(prepared.overrides or {})
-            overrides["authorization"] = ("Authorization", cached[1])
-            prepared.overrides = overrides
+            prepared.overrides = with_header(prepared.overrides, "Authorization", cached[1])
             return prepared
         # A requests-style auth object (e.g. requests.auth.HTTPBasicAuth): it edits headers.
         result = auth(prepared)
@@ -367,16 +296,20 @@ class BaseSession:
         except _URL_ERRORS as error:
             if prepared is None:
                 raise
-            response = self._error_response(prepared, target, error)  # a bad Location
+            response = self._error_response(method, prepared, target, error)  # a bad Location
         except RequestException as error:
-            response = self._error_response(prepared, target, error)
+            response = self._error_response(method, prepared, target, error)
         return response, start_time, (time.perf_counter() - started) * 1000
 
     def _error_response(
-        self, prepared: PreparedRequest | None, target: Target, error: RequestException
+        self,
+        method: str,
+        prepared: PreparedRequest | None,
+        target: Target,
+        error: RequestException,
     ) -> ResponseContextManager:
-        if prepared is None:
-            prepared = PreparedRequest("GET", target, HeaderSnapshot(()), None, None)
+        if prepared is None:  # preparing failed (a header that cannot be sent)
+            prepared = PreparedRequest(method.upper(), target, HeaderSnapshot(()), None, None)
         if error.request is None:
             error.request = prepared
         return self.response_class(0, b"", [], None, prepared, target.url, error)
@@ -414,15 +347,15 @@ class BaseSession:
         if not self._cookies.is_empty() or prepared.cookies is not None:
             cookie = self._cookie_header(prepared)
             if cookie is not None:
-                overrides = {**(overrides or {}), "cookie": ("Cookie", cookie)}
+                overrides = with_header(overrides, "Cookie", cookie)
         proxy = select_proxy(options.proxies, target) if options.proxies else None
         proxy_headers = ""
         if proxy is not None:
             if target.is_tls:
                 proxy_headers = proxy_authorization(proxy)
             elif proxy.auth is not None:
-                authorization = ("Proxy-Authorization", basic_auth(*proxy.auth))
-                overrides = {**(overrides or {}), "proxy-authorization": authorization}
+                authorization = basic_auth(*proxy.auth)
+                overrides = with_header(overrides, "Proxy-Authorization", authorization)
         absolute_form = proxy is not None and not target.is_tls
         raw = await self._pool.exchange(
             target,
@@ -455,7 +388,10 @@ class BaseSession:
             response._content = decode_body(raw.body, encoding, self.max_body_size)
         if raw.sets_cookies:
             jar = response.cookies
-            extract_cookies(jar, raw.headers, response.url)
+            try:
+                extract_cookies(jar, raw.headers, response.url)
+            except Exception:  # a server's broken cookie must not fail the task
+                jar.clear()
             self._cookies.update(jar)
         return response
 
@@ -553,12 +489,6 @@ def _ssl_context(verify: Any, cert: Any) -> ssl.SSLContext:
     if isinstance(verify, ssl.SSLContext):
         return verify
     return client_context(verify, cert)
-
-
-def _has_header(base: HeaderSnapshot, overrides: Overrides | None, lower: str) -> bool:
-    if overrides is not None and lower in overrides:
-        return overrides[lower][1] is not None
-    return lower in base.lower
 
 
 def _content_length(response: Response) -> int:

@@ -28,7 +28,11 @@ from horde.http._errors import (
 from horde.http._stream import StreamReader
 from horde.http._timeouts import watcher_for
 
-__all__ = ["Connection", "NoResponse", "RawResponse"]
+__all__ = ["MAX_HEAD_SIZE", "Connection", "NoResponse", "RawResponse"]
+
+MAX_HEAD_SIZE = 1 << 20
+"""Bytes a response may send before its headers end; a server streaming headers forever
+fails the request instead of filling memory."""
 
 # Headers the client must notice while parsing, by lower-case name.
 _CONTENT_ENCODING, _SET_COOKIE, _FRAMING = 1, 2, 3
@@ -88,12 +92,14 @@ class Connection(asyncio.Protocol):
     """An HTTP/1.1 connection to one origin, reused for request after request."""
 
     __slots__ = (
+        "__weakref__",
         "_body",
         "_body_size",
         "_content_encoding",
         "_framed",
         "_got_data",
         "_head_only",
+        "_head_size",
         "_headers",
         "_headers_done",
         "_loop",
@@ -149,6 +155,7 @@ class Connection(asyncio.Protocol):
         self._sets_cookies = False
         self._framed = False
         self._headers_done = False
+        self._head_size = 0
         self._received = False
         self._got_data = False
 
@@ -237,6 +244,11 @@ class Connection(asyncio.Protocol):
             self.abort()
             return
         self._received = self._got_data = True
+        if not self._headers_done:
+            self._head_size += len(data)
+            if self._head_size > MAX_HEAD_SIZE:
+                self._fail(InvalidResponse(f"Response headers exceed {MAX_HEAD_SIZE} bytes"))
+                return
         try:
             parser.feed_data(data)
         except _Abort:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Any
 
-from horde.events import EventHook, RequestHook
+from horde.event import EventHook, RequestHook
 from horde.exceptions import CatchResponseError, LocustError, ResponseError
 from horde.http._errors import innermost_cause
 from horde.http._response import Response, http_error
@@ -49,6 +49,8 @@ def report_request(  # noqa: PLR0917 - once per request: positional arguments ar
     url: str,
 ) -> None:
     """Report one request: the sink directly, then any listeners with Locust's arguments."""
+    if event is None:
+        return
     is_request_hook = isinstance(event, RequestHook)
     if is_request_hook:
         sink = event.sink
@@ -75,6 +77,8 @@ def report_request(  # noqa: PLR0917 - once per request: positional arguments ar
 
 def report_meta(event: Any, meta: dict[str, Any]) -> None:
     """Report a request described by a ``request_meta`` dict (catch_response)."""
+    if event is None:
+        return
     if isinstance(event, RequestHook):
         sink = event.sink
         if sink is not None:

@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
 
-from horde.http._client import Options, Outcome
+from horde.http._client import Outcome
 from horde.http._context import ResponseContextManager
 from horde.http._errors import LocustBadStatusCode, innermost_cause
+from horde.http._options import Options
 from horde.http._pool import ConnectionPool
 from horde.http._response import Response
 from horde.http._session import SessionMethods

@@ -12,9 +12,9 @@ original kept as ``__cause__`` so the recorded error is the innermost one, as in
 from __future__ import annotations
 
 import asyncio
-import functools
 import os
 import ssl
+import weakref
 from http.client import RemoteDisconnected
 
 from horde.http._connection import Connection, NoResponse, RawResponse
@@ -38,12 +38,14 @@ def _normalized(error: BaseException) -> BaseException:
 
 
 def connection_error(origin: str, cause: BaseException) -> ConnectionError:
-    """A :class:`ConnectionError` wrapping ``cause`` (normalised) as its ``__cause__``."""
+    """A :class:`ConnectionError` wrapping ``cause`` (normalised) as its ``__cause__``.
+
+    Raise it with ``raise error from error.__cause__``: the cause is what gets recorded.
+    """
     cause = _normalized(cause)
     error_class = SSLError if isinstance(cause, ssl.SSLError) else ConnectionError
     error = error_class(f"{origin}: {cause}")
     error.__cause__ = cause  # what gets recorded; see innermost_cause()
-    error.__suppress_context__ = True
     return error
 
 
@@ -59,18 +61,27 @@ class ConnectionPool:
         max_idle_per_origin: Idle connections kept per origin; more are closed.
     """
 
-    __slots__ = ("_idle", "max_idle_per_origin")
+    __slots__ = ("_idle", "_open", "max_idle_per_origin")
 
     def __init__(self, max_idle_per_origin: int = 16) -> None:
         self._idle: dict[PoolKey, list[Connection]] = {}
+        # Every connection opened, idle or not, so close() can reach a streamed response
+        # left unread by a stopped user. Weak: a dropped connection needs no bookkeeping.
+        self._open: weakref.WeakSet[Connection] = weakref.WeakSet()
         self.max_idle_per_origin = max_idle_per_origin
 
     def close(self) -> None:
-        """Close every idle connection (connections in use close when their response ends)."""
-        idle, self._idle = self._idle, {}
-        for connections in idle.values():
-            for connection in connections:
-                connection.close()
+        """Drop every connection, idle or in use, at once.
+
+        Dropping (not a graceful TLS close_notify exchange) is deliberate: sessions are
+        closed when users stop, often just before the loop itself closes, and a graceful
+        TLS close would still be in progress then, leaving sockets open.
+        """
+        self._idle = {}
+        for connection in list(self._open):
+            # Also those closed gracefully before: a TLS close may still be under way.
+            connection.abort()
+        self._open.clear()
 
     def idle_count(self) -> int:
         """How many idle connections the pool holds."""
@@ -100,22 +111,21 @@ class ConnectionPool:
         """
         key = _key(target, ssl_context, proxy)
         idle = self._idle.get(key)
-        send = functools.partial(
-            self._send,
-            key,
-            data=data,
-            head_only=head_only,
-            stream=stream,
-            read_timeout=read_timeout,
-            max_body=max_body,
-        )
         while idle:
             connection = idle.pop()
             if not connection.usable:
                 connection.close()
                 continue
             try:
-                return await send(connection)
+                return await self._send(
+                    key,
+                    connection,
+                    data=data,
+                    head_only=head_only,
+                    stream=stream,
+                    read_timeout=read_timeout,
+                    max_body=max_body,
+                )
             except NoResponse:
                 # The server closed it while idle; older idle ones are likely dead too.
                 self._drop(key)
@@ -128,11 +138,21 @@ class ConnectionPool:
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
         )
+        self._open.add(connection)
         try:
-            return await send(connection)
+            return await self._send(
+                key,
+                connection,
+                data=data,
+                head_only=head_only,
+                stream=stream,
+                read_timeout=read_timeout,
+                max_body=max_body,
+            )
         except NoResponse as exc:
             cause = exc.cause or RemoteDisconnected("Remote end closed connection without response")
-            raise connection_error(connection.origin, cause)
+            error = connection_error(connection.origin, cause)
+            raise error from error.__cause__
 
     async def _send(
         self,
@@ -205,11 +225,13 @@ class ConnectionPool:
                     await _tunnel(connection, target, ssl_context, proxy_headers, read_timeout)
         except TimeoutError as exc:
             if exc.errno is not None:  # the OS gave up (ETIMEDOUT), not our timer
-                raise connection_error(origin, exc)
+                error = connection_error(origin, exc)
+                raise error from error.__cause__
             message = f"{origin}: Connection to {target.host} timed out. "
             raise ConnectTimeout(f"{message}(connect timeout={connect_timeout})") from None
         except OSError as exc:  # refused, unreachable, DNS (gaierror), TLS (ssl.SSLError)
-            raise connection_error(origin, exc)
+            error = connection_error(origin, exc)
+            raise error from error.__cause__
         return connection
 
 
@@ -244,7 +266,8 @@ async def _tunnel(
         )
     except NoResponse as exc:
         cause = exc.cause or RemoteDisconnected("Remote end closed connection without response")
-        raise connection_error(connection.origin, cause)
+        error = connection_error(connection.origin, cause)
+        raise error from error.__cause__
     if raw.status != 200:
         connection.abort()
         reason = raw.reason.decode("latin-1")

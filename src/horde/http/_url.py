@@ -189,10 +189,17 @@ def with_params(target: Target, params: Any) -> Target:
 
 
 def join_redirect(current_url: str, location: str) -> str:
-    """The absolute URL a ``Location`` header points to, as requests resolves it."""
+    """The absolute URL a ``Location`` header points to, as requests resolves it.
+
+    Raises:
+        InvalidURL: The ``Location`` cannot be parsed.
+    """
     location = location.strip()
-    if location.startswith("//"):
-        location = f"{urlsplit(current_url).scheme}:{location}"
-    if not urlsplit(location).netloc:
-        return urljoin(current_url, _requote(location))
+    try:
+        if location.startswith("//"):
+            location = f"{urlsplit(current_url).scheme}:{location}"
+        if not urlsplit(location).netloc:
+            return urljoin(current_url, _requote(location))
+    except ValueError as exc:
+        raise InvalidURL(f"Invalid redirect location {location!r}: {exc}") from None
     return _requote(location)

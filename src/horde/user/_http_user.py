@@ -57,9 +57,12 @@ class HttpUser(_RestMixin, User):
         if self.host is None:
             raise StopTest(_MISSING_HOST)
         self.client = HttpSession(
-            base_url=self.host, request_event=environment.events.request, user=self
+            self.host, environment.events.request, self, pool_manager=self.pool_manager
         )
         self.client.trust_env = False
+
+    def _release(self) -> None:
+        self.client.close()
 
 
 class FastHttpUser(_RestMixin, User):
@@ -107,3 +110,6 @@ class FastHttpUser(_RestMixin, User):
             proxy_host=self.proxy_host,
             proxy_port=self.proxy_port,
         )
+
+    def _release(self) -> None:
+        self.client.close()

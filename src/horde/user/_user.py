@@ -113,6 +113,11 @@ class User(metaclass=UserMeta):
         except asyncio.CancelledError:
             await self._stop_hook()
             raise
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        """Free what the user holds (connections) once it has stopped."""
 
     async def _start(self) -> None:
         try:

@@ -99,7 +99,8 @@ class ShopClient:
         assert message["type"] == "lifespan.startup.complete", message
 
     async def _shutdown(self) -> None:
-        assert self._to_app is not None and self._from_app is not None
+        assert self._to_app is not None
+        assert self._from_app is not None
         await self._to_app.put({"type": "lifespan.shutdown"})
         message = await self._from_app.get()
         assert message["type"] == "lifespan.shutdown.complete", message

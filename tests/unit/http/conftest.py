@@ -1,18 +1,8 @@
-"""Fixtures of the HTTP client's unit tests.
+"""Fixtures of the HTTP client's unit tests (``tests.servers`` imports through pytest's
+``pythonpath``)."""
 
-The repository root goes on ``sys.path`` so that the shared helpers in ``tests.servers``
-import the same way from here and from the integration tests.
-"""
-
-import sys
-from pathlib import Path
-
-_ROOT = str(Path(__file__).resolve().parents[3])
-if _ROOT not in sys.path:
-    sys.path.insert(0, _ROOT)
-
-import pytest  # noqa: E402
-from tests.servers.harness import Recorder  # noqa: E402
+import pytest
+from tests.servers.harness import Recorder
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 import pytest
 
-from horde.events import EventHook
+from horde.event import EventHook
 from horde.exceptions import CatchResponseError, InterruptTaskSet, LocustError, ResponseError
 from horde.http import ConnectionError, HTTPError, ResponseContextManager
 

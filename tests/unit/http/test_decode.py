@@ -51,3 +51,16 @@ def test_incremental_decoder():
 def test_accept_encoding_only_advertises_what_decodes():
     assert accept_encoding(with_brotli=False) == "gzip, deflate"
     assert accept_encoding(with_brotli=True) in ("gzip, deflate", "gzip, deflate, br")
+
+
+def test_brotli_when_installed():
+    brotli = pytest.importorskip("brotli")
+    body = brotli.compress(TEXT)
+    assert decode_body(body, b"br", 1 << 20) == TEXT
+    decoder = make_decoder(b"br", 1 << 20)
+    assert decoder is not None
+    pieces = [decoder.decompress(body[i : i + 5]) for i in range(0, len(body), 5)]
+    assert b"".join(pieces) + decoder.flush() == TEXT
+    assert accept_encoding(with_brotli=True) == "gzip, deflate, br"
+    with pytest.raises(ResponseTooLarge):
+        decode_body(brotli.compress(b"\0" * (2 << 20)), b"br", 1 << 20)

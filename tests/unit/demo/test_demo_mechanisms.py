@@ -81,3 +81,27 @@ def test_activity_log_flushes_in_the_background():
 
     asyncio.run(scenario())
     assert len(written) == 1
+
+
+def test_activity_log_survives_a_failed_batch(caplog):
+    attempts = []
+
+    async def write(rows):
+        attempts.append(list(rows))
+        if len(attempts) == 1:
+            raise RuntimeError("database busy")
+
+    log = ActivityLog(write, rows_per_request=1, flush_interval_s=0.01)
+
+    async def scenario() -> None:
+        task = asyncio.create_task(log.run())
+        log.record("/a", None)
+        await asyncio.sleep(0.03)
+        log.record("/b", None)
+        await asyncio.sleep(0.03)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+    asyncio.run(scenario())
+    assert [row[2] for batch in attempts for row in batch] == ["/a", "/b"]
+    assert "batch dropped" in caplog.text

@@ -29,7 +29,7 @@ def test_options(served, tmp_path):
     argv = ["--host", "0.0.0.0", "--port", "0", "--profile", "slow-query"]
     argv += ["--data-dir", str(tmp_path), "--activity-rows-per-request", "50"]
     entry.main(argv)
-    (args, kwargs), = served
+    ((args, kwargs),) = served
     assert args == ("0.0.0.0", 0, "slow-query", DemoConfig(activity_rows_per_request=50))
     assert kwargs == {"data_dir": tmp_path}
 

@@ -1,0 +1,65 @@
+"""Building a request from ``requests``-style arguments: headers over the session's, body."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from horde.http._body import encode_body
+from horde.http._cookies import CookieJar
+from horde.http._headers import HeaderSnapshot, Overrides, header_value
+from horde.http._response import PreparedRequest
+from horde.http._url import Target
+
+__all__ = ["has_header", "prepare_request", "with_header"]
+
+
+def has_header(base: HeaderSnapshot, overrides: Overrides | None, lower: str) -> bool:
+    """Whether the request will send header ``lower`` (given in lower case)."""
+    if overrides is not None and lower in overrides:
+        return overrides[lower][1] is not None
+    return lower in base.lower
+
+
+def with_header(overrides: Overrides | None, name: str, value: str | None) -> Overrides:
+    """A copy of ``overrides`` with ``name`` set (``None`` removes the header)."""
+    result = dict(overrides) if overrides else {}
+    result[name.lower()] = (name, value)
+    return result
+
+
+def prepare_request(
+    base: HeaderSnapshot,
+    method: str,
+    target: Target,
+    *,
+    data: Any = None,
+    json: Any = None,
+    files: Any = None,
+    headers: Mapping[str, Any] | None = None,
+    cookies: Any = None,
+) -> PreparedRequest:
+    """The request to send: the method upper-cased, ``headers`` over the session's ``base``,
+    the body encoded (with its ``Content-Type`` unless one is set), request-only cookies.
+
+    Raises:
+        InvalidHeader: A header value cannot be sent.
+    """
+    overrides: Overrides | None = None
+    if headers:
+        overrides = {
+            name.lower(): (name, None if value is None else header_value(name, value))
+            for name, value in headers.items()
+            if name.lower() != "content-length"  # always computed from the body
+        }
+    body = None
+    if data or json is not None or files:
+        body, content_type = encode_body(data, json, files)
+        if content_type is not None and not has_header(base, overrides, "content-type"):
+            overrides = with_header(overrides, "Content-Type", content_type)
+    prepared = PreparedRequest(method.upper(), target, base, overrides, body)
+    if cookies:
+        jar = CookieJar()
+        jar.update(cookies)
+        prepared.cookies = jar
+    return prepared

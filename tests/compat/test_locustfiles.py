@@ -1,0 +1,117 @@
+"""Real locustfiles, written for Locust, run by the ``horde`` command against the demo shop."""
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+HERE = Path(__file__).parent / "locustfiles"
+
+
+def rows(path):
+    with open(path, newline="") as handle:
+        return {(row["Type"], row["Name"]): row for row in csv.DictReader(handle)}
+
+
+@pytest.fixture
+def run_locustfile(horde, tmp_path, demo_shop):
+    def run(name, *args, seconds="3s"):
+        shutil.copy(HERE / name, tmp_path / name)
+        result = horde(
+            "-f",
+            name,
+            "--headless",
+            "-H",
+            demo_shop,
+            "-t",
+            seconds,
+            "--csv",
+            "out",
+            "--only-summary",
+            *args,
+        )
+        stats = rows(tmp_path / "out_stats.csv")
+        return result, stats
+
+    return run
+
+
+def test_quickstart(run_locustfile):
+    result, stats = run_locustfile("quickstart.py", "-u", "5", "-r", "5")
+    assert result.code == 0, result.stderr
+    assert int(stats[("POST", "/api/auth/login")]["Request Count"]) == 5
+    details = int(stats[("GET", "/api/products/[id]")]["Request Count"])
+    assert details > int(stats[("GET", "/health")]["Request Count"])
+
+
+def test_tasksets_and_shadowed_user_name(run_locustfile):
+    result, stats = run_locustfile("tasksets.py", "-u", "3", "-r", "3")
+    assert result.code == 0, result.stderr
+    for key in [("GET", "/health"), ("GET", "/api/products"), ("GET", "/api/products/[id]")]:
+        assert int(stats[key]["Request Count"]) > 0, key
+
+
+def test_manual_request_events_and_measure(run_locustfile, tmp_path):
+    result, stats = run_locustfile("manual_stats.py", "-u", "2", "-r", "2", seconds="2s")
+    assert result.code == 1  # the measured failures
+    assert int(stats[("manual", "compute")]["Failure Count"]) == 0
+    measured = stats[("manual", "measured")]
+    assert int(measured["Failure Count"]) == int(measured["Request Count"]) > 0
+    assert "ValueError('measured failure')" in (tmp_path / "out_failures.csv").read_text()
+
+
+def test_fast_http_rest(run_locustfile, tmp_path):
+    result, stats = run_locustfile("fast_rest.py", "-u", "2", "-r", "2", seconds="2s")
+    assert result.code == 1
+    assert int(stats[("GET", "/api/products/3")]["Failure Count"]) == 0
+    assert int(stats[("GET", "/api/products/999999")]["Failure Count"]) > 0
+    assert "missing product" in (tmp_path / "out_failures.csv").read_text()
+
+
+def test_load_shape_stages(run_locustfile):
+    result, _ = run_locustfile("shape_stages.py", seconds="30s")
+    assert result.code == 0, result.stderr
+    assert "Shape test updating to 2 users at 10.00 spawn rate" in result.stderr
+    assert "Shape test updating to 5 users at 10.00 spawn rate" in result.stderr
+    assert "Shape test stopping" in result.stderr
+    assert "--run-time limit reached" not in result.stderr  # the shape ended the run
+
+
+def test_custom_options_messages_and_exit_code(horde, tmp_path):
+    shutil.copy(HERE / "custom_options.py", tmp_path / "lf.py")
+    result = horde(
+        "-f",
+        "lf.py",
+        "--headless",
+        "-u",
+        "1",
+        "-t",
+        "1s",
+        "--shop-name",
+        "corner",
+        "--exit-with",
+        "7",
+    )
+    assert result.code == 7, result.stderr
+    assert "SHOP corner" in result.stdout
+    assert "MESSAGE {'from': 'test_start'}" in result.stdout
+    assert "Shutting down (exit code 7)" in result.stderr
+
+
+def test_custom_option_from_env_var(horde, tmp_path, monkeypatch):
+    shutil.copy(HERE / "custom_options.py", tmp_path / "lf.py")
+    (tmp_path / "locust.conf").write_text("shop-name = from-conf\n")
+    result = horde("-f", "lf.py", "--headless", "-u", "1", "-t", "1s")
+    assert result.code == 0, result.stderr
+    assert "SHOP from-conf" in result.stdout
+
+
+def test_stop_test_in_task_ends_only_that_user(run_locustfile):
+    result, stats = run_locustfile("stop_test_in_task.py", "-u", "3", "-r", "3", seconds="2s")
+    assert result.code == 0, result.stderr  # StopTest in a task is not an error
+    assert stats[("GET", "/health")]["Request Count"] == "3"  # one pass per user
+    assert stats[("GET", "/health")]["Failure Count"] == "0"  # success() came last
+    assert stats[("GET", "/api/products/0")]["Failure Count"] == "0"
