@@ -188,9 +188,14 @@ def _verdict(results: Results, target_ratio: float) -> int:
     if ratio is None:
         print(f"\n{HORDE_SYNC} vs {BASELINE}: not measured in this run")
         return 0
+    # The verdict is on req/s, the headline figure; per CPU-second is shown beside it
+    # because it holds up better when the machine is not quiet.
     met = ratio >= target_ratio
-    verdict = "meets" if met else "is BELOW"
-    print(f"\n{HORDE_SYNC}: {ratio:.1f}x {BASELINE} ({verdict} the {target_ratio:g}x target)")
+    print(
+        f"\n{HORDE_SYNC}: {ratio:.1f}x {BASELINE} in req/s, "
+        f"{results.cpu_ratio(HORDE_SYNC) or 0:.1f}x in req/CPU-s "
+        f"({'meets' if met else 'is BELOW'} the {target_ratio:g}x target)"
+    )
     return 0 if met else 3
 
 

@@ -10,6 +10,12 @@ Errors form one tree under :class:`HordeError`::
     │   └── LocustfileError                  a locustfile is missing, broken or empty
     ├── ResponseError                        raised in a ``catch_response`` block: a failure
     ├── CatchResponseError                   what ``failure("text")`` records
+    ├── RequestException                     the HTTP client's errors (horde.http, requests' names)
+    │   ├── HTTPError → LocustBadStatusCode
+    │   ├── ConnectionError → ConnectTimeout, SSLError, ProxyError
+    │   ├── Timeout → ReadTimeout, ConnectTimeout
+    │   └── TooManyRedirects, InvalidURL, InvalidResponse, ResponseTooLarge, ...
+    ├── DemoServerError, PoolTimeoutError    the demo shop (horde.demo)
     └── RPCError                             master/worker transport trouble
         ├── RPCSendError
         └── RPCReceiveError

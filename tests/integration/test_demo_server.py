@@ -232,3 +232,12 @@ def test_ctrl_c_stops_the_command_without_a_traceback():
             process.communicate()
     assert process.returncode == 0
     assert "Traceback" not in rest
+
+
+def test_a_server_nobody_stopped_dies_with_its_handle():
+    server = start_server_process()
+    process = server.process
+    workdir = server._workdir
+    del server  # no stop(): the handle's finalizer ends the process
+    assert process.wait(10) is not None
+    workdir.cleanup()

@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+import weakref
 from pathlib import Path
 from types import TracebackType
 
@@ -68,28 +69,24 @@ def serve(
         OSError: the address cannot be bound.
     """
     app = create_app(profile, config, data_dir=data_dir)
-    sock = _listen(host, port)
-    ready_line = f"listening on {_url(host, sock.getsockname()[1])} (profile {profile})"
-    server = _Server(
-        ready_line,
-        uvicorn.Config(
-            app,
-            http="httptools" if _installed("httptools") else "auto",
-            loop="uvloop" if _installed("uvloop") else "asyncio",
-            lifespan="on",
-            access_log=False,
-            log_level="warning",
-            backlog=4096,
-            # Longer than any think time, so a user's connection is not closed
-            # under it between two requests (uvicorn's default is 5 s).
-            timeout_keep_alive=75,
-            timeout_graceful_shutdown=2,
-        ),
+    config_for_uvicorn = uvicorn.Config(
+        app,
+        http="httptools" if _installed("httptools") else "auto",
+        loop="uvloop" if _installed("uvloop") else "asyncio",
+        lifespan="on",
+        access_log=False,
+        log_level="warning",
+        backlog=4096,
+        # Longer than any think time, so a user's connection is not closed
+        # under it between two requests (uvicorn's default is 5 s).
+        timeout_keep_alive=75,
+        timeout_graceful_shutdown=2,
     )
     # uvicorn shuts down gracefully on SIGINT, then re-raises it: Ctrl-C is how
     # this function is meant to end, not an error worth a traceback.
-    with sock, contextlib.suppress(KeyboardInterrupt):
-        server.run(sockets=[sock])
+    with _listen(host, port) as sock, contextlib.suppress(KeyboardInterrupt):
+        ready_line = f"listening on {_url(host, sock.getsockname()[1])} (profile {profile})"
+        _Server(ready_line, config_for_uvicorn).run(sockets=[sock])
 
 
 class _Server(uvicorn.Server):
@@ -139,6 +136,8 @@ class DemoServer:
         self.profile = profile
         self.url = _url(host, port)
         self._workdir = workdir
+        # A server nobody stopped (a crashed test session) still dies with us.
+        self._finalizer = weakref.finalize(self, _stop_process, process, 5.0)
 
     def log(self) -> str:
         """What the server wrote to stderr so far (empty once stopped)."""
@@ -148,13 +147,8 @@ class DemoServer:
 
     def stop(self, timeout_s: float = 5.0) -> None:
         """Stop the server gracefully (SIGTERM), killing it after ``timeout_s``. Idempotent."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout_s)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self._finalizer.detach() is not None:
+            _stop_process(self.process, timeout_s)
         self._workdir.cleanup()
 
     def __enter__(self) -> DemoServer:
@@ -225,6 +219,16 @@ def start_server_process(
             raise
         raise DemoServerError(f"{error}\ncommand: {' '.join(command)}\nlog:\n{log_text}") from None
     return DemoServer(process, host, int(server_url.rsplit(":", 1)[1]), profile, workdir)
+
+
+def _stop_process(process: subprocess.Popen[bytes], timeout_s: float) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def _wait_for_listening(

@@ -93,7 +93,9 @@ def test_percentiles_are_within_one_percent_of_the_truth(horde, locustfile, tmp_
         reported = data["reported"][str(p)]
         # The histogram against the response times horde itself measured: within 1%.
         assert reported == pytest.approx(exact(observed, p), rel=0.01), p
-        # Against the delays the server applied to those requests: within 1% + 1 ms.
-        truth = exact(known_delays, p)
-        assert abs(reported - truth) <= 0.01 * truth + 1, (p, reported, truth)
+        # Against the delays the server applied to those requests: within 1% + 1 ms. (The
+        # maximum is left out: one scheduling hiccup anywhere on the machine moves it.)
+        if p < 1:
+            truth = exact(known_delays, p)
+            assert abs(reported - truth) <= 0.01 * truth + 1, (p, reported, truth)
     assert data["reported"]["0.99"] <= max(observed)
