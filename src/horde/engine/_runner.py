@@ -81,6 +81,7 @@ class LocalRunner:
         self._background: set[asyncio.Task[Any]] = set()
         self._ramp_task: asyncio.Task[None] | None = None
         self._shape_task: asyncio.Task[None] | None = None
+        self._stop_task: asyncio.Task[None] | None = None
         self._quit_event: asyncio.Event | None = None
         events = environment.events
         events.request.sink = environment.stats.record
@@ -156,6 +157,7 @@ class LocalRunner:
         self._ramp_task = self._spawn(self._ramp(user_count, spawn_rate))
 
     def _begin_test(self) -> None:
+        self._stop_task = None
         self.environment.stats.clear_all()
         self.exceptions = ExceptionLog()
         self.cpu_warning_emitted = False
@@ -251,12 +253,18 @@ class LocalRunner:
         self._spawn(self.stop_async())
 
     async def stop_async(self) -> None:
-        """Stop every user and wait until they are gone."""
-        if self.state in (STATE_STOPPED, STATE_STOPPING):
+        """Stop every user and wait until they are gone (however many callers ask)."""
+        if self.state == STATE_STOPPED:
             return
+        if self._stop_task is None:
+            self._stop_task = asyncio.get_running_loop().create_task(self._stop_test())
+        # Shielded: a caller being cancelled must not cancel the stop others wait for.
+        await asyncio.shield(self._stop_task)
+
+    async def _stop_test(self) -> None:
         self.environment.events.test_stopping.fire(environment=self.environment)
         for task in (self._ramp_task, self._shape_task):
-            if task is not None and task is not asyncio.current_task():
+            if task is not None:
                 task.cancel()
         self.state = STATE_STOPPING
         await self._stop_users(list(self._users))
@@ -307,7 +315,7 @@ class LocalRunner:
             if new is None:
                 logger.info("Shape test stopping")
                 logger.info("Shape test completed, shutting down")
-                await self.quit_async()
+                self.quit()  # its own task: stopping cancels this shape loop
                 return
             if new != last:
                 user_count, spawn_rate, *rest = new

@@ -130,6 +130,7 @@ def test_user_count_change_mid_test_does_not_refire_test_start():
     assert starts == [1]
 
 
+@pytest.mark.slow
 def test_shape_drives_the_user_count_and_ends_the_run(caplog):
     seen = []
 
@@ -157,3 +158,36 @@ def test_shape_drives_the_user_count_and_ends_the_run(caplog):
 
 
 pytestmark = pytest.mark.filterwarnings("error")
+
+
+def test_quit_during_a_stop_waits_for_the_users():
+    stopped = []
+
+    class Slow(User):
+        wait_time = constant(0)
+
+        @task
+        def work(self):
+            pass
+
+        def on_stop(self):
+            import time
+
+            time.sleep(0.2)  # cooperative in a run
+            stopped.append(1)
+
+    from horde.runtime import cooperative_sleep
+
+    environment = Environment(user_classes=[Slow])
+    runner = environment.create_local_runner()
+
+    async def main():
+        runner.start(3, spawn_rate=100)
+        await asyncio.sleep(0.05)
+        runner.stop()
+        await asyncio.sleep(0)
+        await runner.quit_async()
+        return len(stopped)
+
+    with cooperative_sleep():
+        assert run(main()) == 3
