@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 import subprocess
 from pathlib import Path
 
@@ -43,4 +44,5 @@ def _first_line(command: list[str]) -> str:
     except (OSError, subprocess.TimeoutExpired):
         return "unknown"
     lines = (result.stdout + result.stderr).strip().splitlines()
-    return lines[0] if lines else "unknown"
+    # Drop install paths and copyright lines: "locust 2.47.0 from /path (Python 3.11.7)".
+    return re.sub(r" (from|Copyright) .*", "", lines[0]) if lines else "unknown"

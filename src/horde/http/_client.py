@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import ssl
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Awaitable, Iterator, Mapping
 from typing import Any
 
 from horde.http._connection import RawResponse
@@ -319,7 +319,8 @@ class BaseSession:
     ) -> ResponseContextManager:
         history: list[Response] = []
         while True:
-            response = await self._send_one(prepared, options)
+            raw = await self._exchange(prepared, options)
+            response = self._build_response(prepared, raw)
             now = time.perf_counter()
             response._elapsed = now - hop_start
             if not options.allow_redirects or response.status_code not in REDIRECT_STATUSES:
@@ -338,9 +339,8 @@ class BaseSession:
             response.history = history
         return response
 
-    async def _send_one(
-        self, prepared: PreparedRequest, options: Options
-    ) -> ResponseContextManager:
+    def _exchange(self, prepared: PreparedRequest, options: Options) -> Awaitable[RawResponse]:
+        """The pool's exchange of one hop (returned, not awaited: one frame less)."""
         target = prepared.target
         ssl_context = _ssl_context(options.verify, options.cert) if target.is_tls else None
         overrides = prepared.overrides
@@ -357,7 +357,7 @@ class BaseSession:
                 authorization = basic_auth(*proxy.auth)
                 overrides = with_header(overrides, "Proxy-Authorization", authorization)
         absolute_form = proxy is not None and not target.is_tls
-        raw = await self._pool.exchange(
+        return self._pool.exchange(
             target,
             prepared.wire(overrides, absolute_form),
             ssl_context=ssl_context,
@@ -369,7 +369,6 @@ class BaseSession:
             stream=options.stream,
             max_body=self.max_body_size,
         )
-        return self._build_response(prepared, raw)
 
     def _build_response(
         self, prepared: PreparedRequest, raw: RawResponse

@@ -113,8 +113,12 @@ def _encode_host(host: str, url: str) -> str:
 
 
 @functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=4096)
 def parse_target(url: str) -> Target:
     """Parse a full URL the way requests would before sending it.
+
+    Load tests send the same URLs over and over, and a :class:`Target` never changes once
+    made, so parsed URLs are cached (a few microseconds saved per request).
 
     Raises:
         MissingSchema: No scheme (``"/x"``, or a user without a host).

@@ -1,7 +1,7 @@
 """The runtime: event loop, greenlet bridge, cooperative sleep, blocking calls, lag monitor."""
 
 from horde.runtime._blocking import run_blocking
-from horde.runtime._bridge import await_, call_sync, in_bridge
+from horde.runtime._bridge import SyncCaller, await_, call_sync, in_bridge
 from horde.runtime._clock import Clock, SystemClock
 from horde.runtime._lag import LoopLagMonitor, describe_frame
 from horde.runtime._loop import new_event_loop, run
@@ -10,6 +10,7 @@ from horde.runtime._sleep import cooperative_sleep, sleep
 __all__ = [
     "Clock",
     "LoopLagMonitor",
+    "SyncCaller",
     "SystemClock",
     "await_",
     "call_sync",

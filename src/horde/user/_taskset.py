@@ -177,11 +177,11 @@ class TaskSet(metaclass=TaskSetMeta):
 
     async def _execute(self, task: Any) -> None:
         if getattr(task, "__self__", None) is self:
-            await invoke(task)
+            await invoke(self._user._caller, task)
         elif hasattr(task, "tasks") and isinstance(task, type) and issubclass(task, TaskSet):
             await task(self)._run()
         else:
-            await invoke(task, self)
+            await invoke(self._user._caller, task, self)
 
     def _check_stop_condition(self) -> None:
         if self.user._state == LOCUST_STATE_STOPPING:
@@ -192,20 +192,40 @@ class TaskSet(metaclass=TaskSetMeta):
         self.user._state = LOCUST_STATE_WAITING
         # Wait-time functions are plain and quick: call them directly, no greenlet.
         seconds = self.wait_time()
-        await asyncio.sleep(seconds if seconds > 0 else 0)
+        if seconds > 0:
+            await asyncio.sleep(seconds)
+        elif not self._user._caller.suspended:
+            # No wait, and the task never gave the loop a turn (or was async, which we
+            # cannot tell): yield once, so a user that never waits cannot starve the rest.
+            await asyncio.sleep(0)
         self._check_stop_condition()
         self.user._state = LOCUST_STATE_RUNNING
 
     async def _run(self) -> None:
         try:
-            await invoke(self.on_start)
+            await invoke(self._user._caller, self.on_start)
         except InterruptTaskSet as exc:
             raise (RescheduleTaskImmediately if exc.reschedule else RescheduleTask)(
                 exc.reschedule
             ) from exc
+        user = self._user
+        queue = self._task_queue
         while True:
             try:
-                await self._run_one()
+                if not queue:
+                    self.schedule_task(self.get_next_task())
+                self._check_stop_condition()
+                user._caller.suspended = False
+                try:
+                    await self._execute(queue.popleft())
+                except RescheduleTaskImmediately:
+                    # No wait, but still let the loop run: a user that never waits must
+                    # not starve the others.
+                    await asyncio.sleep(0)
+                    continue
+                except RescheduleTask:
+                    pass
+                await self._wait()
             except InterruptTaskSet as exc:
                 await self._stop_quietly()
                 raise (RescheduleTaskImmediately if exc.reschedule else RescheduleTask)(
@@ -217,21 +237,6 @@ class TaskSet(metaclass=TaskSetMeta):
             except Exception as exc:
                 await self._handle_task_error(exc)
 
-    async def _run_one(self) -> None:
-        if not self._task_queue:
-            self.schedule_task(self.get_next_task())
-        try:
-            self._check_stop_condition()
-            await self._execute(self._task_queue.popleft())
-        except RescheduleTaskImmediately:
-            # No wait, but still let the loop run: a user that never waits must not
-            # starve the others.
-            await asyncio.sleep(0)
-            return
-        except RescheduleTask:
-            pass
-        await self._wait()
-
     async def _handle_task_error(self, exc: Exception) -> None:
         environment = self.user.environment
         environment.events.user_error.fire(user_instance=self, exception=exc, tb=exc.__traceback__)
@@ -242,7 +247,7 @@ class TaskSet(metaclass=TaskSetMeta):
 
     async def _stop_quietly(self) -> None:
         try:
-            await invoke(self.on_stop)
+            await invoke(self._user._caller, self.on_stop)
         except Exception:
             logger.error("Uncaught exception in on_stop: \n%s", traceback.format_exc())
 
@@ -260,7 +265,7 @@ class DefaultTaskSet(TaskSet):
         if hasattr(task, "tasks") and isinstance(task, type) and issubclass(task, TaskSet):
             await task(self.user)._run()
         else:
-            await invoke(task, self.user)
+            await invoke(self._user._caller, task, self._user)
 
 
 class SequentialTaskSetMeta(TaskSetMeta):

@@ -8,7 +8,7 @@ import traceback
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from horde.exceptions import StopTest, StopUser
-from horde.runtime import await_
+from horde.runtime import SyncCaller, await_
 from horde.user._invoke import invoke
 from horde.user._task import get_tasks_from_base_classes
 from horde.user._taskset import (
@@ -80,6 +80,7 @@ class User(metaclass=UserMeta):
         self._state: str | None = None
         self._taskset_instance: TaskSet | None = None
         self._task: asyncio.Task[None] | None = None
+        self._caller = SyncCaller()  # one reusable greenlet for this user's synchronous code
         self._cp_last_run: float | None = None
         self._cp_last_wait_time: float | None = None
 
@@ -121,7 +122,7 @@ class User(metaclass=UserMeta):
 
     async def _start(self) -> None:
         try:
-            await invoke(self.on_start)
+            await invoke(self._caller, self.on_start)
         except (StopUser, StopTest, asyncio.CancelledError):
             raise
         except Exception as exc:
@@ -133,7 +134,7 @@ class User(metaclass=UserMeta):
 
     async def _stop_hook(self) -> None:
         try:
-            await invoke(self.on_stop)
+            await invoke(self._caller, self.on_stop)
         except Exception:
             logger.error("Uncaught exception in on_stop: \n%s", traceback.format_exc())
 

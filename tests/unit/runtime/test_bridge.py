@@ -87,3 +87,59 @@ def test_run_blocking_runs_in_a_thread_without_blocking_the_loop():
         return threading.current_thread() is threading.main_thread()
 
     assert run(call_sync(run_blocking, blocking)) is False
+
+
+def test_sync_caller_reuses_one_greenlet_and_nests():
+    from greenlet import getcurrent
+
+    from horde.runtime import SyncCaller
+
+    caller = SyncCaller()
+    seen = []
+
+    def inner():
+        seen.append(("inner", getcurrent()))
+        return await_(asyncio.sleep(0, result="inner done"))
+
+    def outer():
+        seen.append(("outer", getcurrent()))
+        # A synchronous call that needs the caller again while it is busy.
+        return await_(caller.call(inner))
+
+    async def main():
+        first = await caller.call(outer)
+        second = await caller.call(outer)
+        return first, second
+
+    assert run(main()) == ("inner done", "inner done")
+    outers = [g for name, g in seen if name == "outer"]
+    inners = [g for name, g in seen if name == "inner"]
+    assert outers[0] is outers[1]  # reused between calls
+    assert inners[0] is not outers[0]  # the nested call got its own
+
+
+def test_sync_caller_survives_errors_and_cancellation():
+    from horde.runtime import SyncCaller
+
+    caller = SyncCaller()
+
+    def fails():
+        raise ValueError("task failed")
+
+    def waits():
+        await_(asyncio.sleep(10))
+
+    def works():
+        return "still works"
+
+    async def main():
+        with pytest.raises(ValueError, match="task failed"):
+            await caller.call(fails)
+        task = asyncio.ensure_future(caller.call(waits))
+        await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        return await caller.call(works)
+
+    assert run(main()) == "still works"
