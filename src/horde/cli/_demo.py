@@ -15,7 +15,7 @@ __all__ = ["demo_command", "serve_demo_command"]
 
 def serve_demo_command(args: Sequence[str]) -> int:
     """``horde serve-demo --port P [--profile NAME]``: serve the shop until interrupted."""
-    return serve_main(args)
+    return serve_main(args, prog="horde serve-demo")
 
 
 def _demo_parser() -> argparse.ArgumentParser:

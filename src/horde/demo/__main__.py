@@ -20,10 +20,10 @@ from horde.demo._server import serve
 __all__ = ["main"]
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The command line of ``python -m horde.demo``."""
+def build_parser(prog: str = "python -m horde.demo") -> argparse.ArgumentParser:
+    """The command line of ``python -m horde.demo`` (and ``horde serve-demo``)."""
     parser = argparse.ArgumentParser(
-        prog="python -m horde.demo",
+        prog=prog,
         description="Serve the horde demo shop, a SQLite-backed HTTP API with "
         "switchable bottleneck profiles.",
         epilog=f"Each knob can also be set as an environment variable {ENV_PREFIX}<NAME>, "
@@ -47,13 +47,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, prog: str = "python -m horde.demo") -> int:
     """Parse ``argv`` (default ``sys.argv[1:]``) and serve until interrupted.
 
     Returns:
         The exit status: 0 after a clean stop; a usage error exits with 2.
     """
-    parser = build_parser()
+    parser = build_parser(prog)
     arguments = parser.parse_args(argv)
     try:
         config = config_from_env(os.environ)
