@@ -53,8 +53,9 @@ class Result:
 def horde(tmp_path: Path):
     """Run the real ``horde`` command in ``tmp_path``; returns its exit code and output."""
 
-    def run(*args: str, timeout: float = 60) -> Result:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("LOCUST_", "HORDE_"))}
+    def run(*args: str, timeout: float = 60, env: dict[str, str] | None = None) -> Result:
+        clean = {k: v for k, v in os.environ.items() if not k.startswith(("LOCUST_", "HORDE_"))}
+        env = {**clean, **(env or {})}
         completed = subprocess.run(
             [sys.executable, "-m", "horde", *args],
             cwd=tmp_path,

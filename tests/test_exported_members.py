@@ -10,6 +10,7 @@ PACKAGES = [
     "horde.compat",
     "horde.demo",
     "horde.engine",
+    "horde.event",
     "horde.http",
     "horde.report",
     "horde.runtime",

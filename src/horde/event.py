@@ -84,7 +84,7 @@ class EventHook:
             **kwargs: The event's arguments.
         """
         # Iterate over a copy: a listener may add or remove listeners while firing.
-        handlers = reversed(self._handlers) if reverse else list(self._handlers)
+        handlers = list(reversed(self._handlers)) if reverse else list(self._handlers)
         for handler in handlers:
             try:
                 handler(**kwargs)

@@ -101,12 +101,21 @@ def test_custom_options_messages_and_exit_code(horde, tmp_path):
     assert "Shutting down (exit code 7)" in result.stderr
 
 
-def test_custom_option_from_env_var(horde, tmp_path, monkeypatch):
+def test_custom_option_from_a_config_file(horde, tmp_path):
     shutil.copy(HERE / "custom_options.py", tmp_path / "lf.py")
     (tmp_path / "locust.conf").write_text("shop-name = from-conf\n")
     result = horde("-f", "lf.py", "--headless", "-u", "1", "-t", "1s")
     assert result.code == 0, result.stderr
     assert "SHOP from-conf" in result.stdout
+
+
+def test_custom_option_from_its_env_var(horde, tmp_path):
+    shutil.copy(HERE / "custom_options.py", tmp_path / "lf.py")
+    result = horde(
+        "-f", "lf.py", "--headless", "-u", "1", "-t", "1s", env={"LOCUST_SHOP_NAME": "env"}
+    )
+    assert result.code == 0, result.stderr
+    assert "SHOP env" in result.stdout
 
 
 def test_stop_test_in_task_ends_only_that_user(run_locustfile):

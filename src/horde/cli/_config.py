@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -24,20 +25,32 @@ _TRUE = {"true", "yes", "1", "on"}
 _FALSE = {"false", "no", "0", "off", ""}
 
 
+# configargparse's syntax: the key ends at the first ':', '=' or blank; a value may be
+# followed by a ' #' or ' ;' comment.
+_CONF_LINE = re.compile(r"^(?P<key>[^:=\s]+)\s*(?:[:=\s]\s*(?P<value>.*?))?\s*(?:\s[#;].*)?$")
+
+
 def read_conf_file(path: Path) -> dict[str, Any]:
-    """Read ``key = value`` / ``key: value`` / ``key value`` lines; ``[sections]`` are ignored."""
+    """Read ``key = value`` / ``key: value`` / ``key value`` lines; ``[sections]`` are ignored.
+
+    Example:
+        >>> import pathlib, tempfile
+        >>> conf = pathlib.Path(tempfile.mkdtemp()) / "locust.conf"
+        >>> _ = conf.write_text("host http://127.0.0.1:1  # the target\nheadless\n")
+        >>> read_conf_file(conf)
+        {'host': 'http://127.0.0.1:1', 'headless': 'true'}
+    """
     values: dict[str, Any] = {}
     for raw in path.read_text(encoding="utf-8").splitlines():
         line = raw.strip()
         if not line or line.startswith(("#", ";", "[")):
             continue
-        for separator in ("=", ":", " "):
-            if separator in line:
-                key, value = line.split(separator, 1)
-                values[key.strip()] = value.strip()
-                break
-        else:
-            values[line] = "true"
+        match = _CONF_LINE.match(line)
+        if match is None:
+            values[line] = ""
+            continue
+        value = match.group("value")
+        values[match.group("key")] = "true" if value is None or value == "" else value
     return values
 
 

@@ -29,8 +29,10 @@ async def _every(interval: float, job: Callable[[], None]) -> None:
     next_run = loop.time()
     while True:
         job()
-        next_run += interval
-        await asyncio.sleep(max(0.0, next_run - loop.time()))
+        # After a stall, skip the missed runs rather than catching up in a burst (which
+        # would write several rows for one second).
+        next_run = max(next_run + interval, loop.time())
+        await asyncio.sleep(next_run - loop.time())
 
 
 def _periodic_jobs(
@@ -65,10 +67,20 @@ def _install_signal_handlers(startup: Startup) -> None:
     loop = asyncio.get_running_loop()
     runner = startup.environment.runner
 
+    interrupts = 0
+
     def on_interrupt() -> None:
-        logger.info("Exiting due to CTRL+C interruption")
-        loop.remove_signal_handler(signal.SIGINT)  # a second Ctrl-C is the default: stop now
-        runner.quit()
+        nonlocal interrupts
+        interrupts += 1
+        if interrupts == 1:
+            logger.info("Exiting due to CTRL+C interruption")
+            runner.quit()
+        elif interrupts == 2:
+            logger.info("Second CTRL+C: stopping every user at once (press again to abort)")
+            runner.hurry()
+        else:
+            loop.remove_signal_handler(signal.SIGINT)
+            raise KeyboardInterrupt
 
     def on_terminate() -> None:
         logger.info("Received SIGTERM, shutting down")

@@ -123,5 +123,10 @@ def load_locustfiles(paths: list[Path]) -> LoadedLocustfiles:
             if name in loaded.shapes and type(loaded.shapes[name]) is not shape_class:
                 raise LocustfileError(f"Duplicate shape classes: {name}")
             if name not in loaded.shapes:
-                loaded.shapes[name] = shape_class()
+                try:
+                    loaded.shapes[name] = shape_class()
+                except Exception as exc:
+                    raise LocustfileError(
+                        f"Error creating the shape {name} of '{path}': {_describe(exc, path)}"
+                    ) from None
     return loaded

@@ -88,6 +88,13 @@ def _positive_float(value: str) -> float:
     return number
 
 
+def _user_count(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return number
+
+
 def _timespan(value: str) -> int:
     try:
         return parse_timespan(value)
@@ -124,7 +131,7 @@ def _common(parser: HordeArgumentParser) -> None:
     add(
         "-u",
         "--users",
-        type=int,
+        type=_user_count,
         dest="num_users",
         env_var="LOCUST_USERS",
         help="Peak number of concurrent users",

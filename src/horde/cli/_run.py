@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from horde.cli._headless import run_headless
 from horde.cli._logging import STATS_LOGGER
+from horde.cli._settings import Settings
 from horde.cli._startup import Startup, prepare
 from horde.compat import locust_alias
 from horde.compat.locust import stats as locust_stats
@@ -33,32 +35,68 @@ def run_command(args: Sequence[str]) -> int:
     except ConfigError as exc:
         print(f"horde: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except KeyboardInterrupt:
+        print("horde: interrupted", file=sys.stderr)
+        return 130
 
 
 def _run(startup: Startup) -> int:
-    settings = startup.settings
+    percentiles = _report_percentiles()
+    json_path = _json_path(startup.settings.json_file)
+    startup.environment.create_local_runner()
+    csv_writer = _csv_writer(startup.settings, percentiles)
+    run(_main(startup, csv_writer))
+    return _shutdown(startup, csv_writer, percentiles, json_path)
+
+
+async def _main(startup: Startup, csv_writer: CsvWriter | None) -> None:
     environment = startup.environment
-    if settings.html_file:
-        raise ConfigError("--html: HTML reports are not available in this version of horde", 2)
-    runner = environment.create_local_runner()
-    listener_errors = environment.events.listener_errors
-    environment.events.init.fire(environment=environment, runner=runner, web_ui=None)
-    if environment.events.listener_errors > listener_errors:
+    errors_before = environment.events.listener_errors
+    # Fired on the running loop, so init listeners may start their own tasks.
+    environment.events.init.fire(environment=environment, runner=environment.runner, web_ui=None)
+    if environment.events.listener_errors > errors_before:
         raise ConfigError("an init event handler failed (see the log above)", 1)
-    csv_writer = None
-    if settings.csv_prefix:
-        try:
-            csv_writer = CsvWriter(
-                settings.csv_prefix,
-                full_history=settings.full_history,
-                percentiles=locust_stats.PERCENTILES_TO_REPORT,
-            )
-        except OSError as exc:
-            raise ConfigError(
-                f"--csv {settings.csv_prefix}: cannot write there ({exc})", 1
-            ) from None
-    run(run_headless(startup, csv_writer))
-    return _shutdown(startup, csv_writer)
+    await run_headless(startup, csv_writer)
+
+
+def _report_percentiles() -> list[float]:
+    """``PERCENTILES_TO_REPORT``, which a locustfile may have changed, checked."""
+    percentiles = list(locust_stats.PERCENTILES_TO_REPORT)
+    valid = all(isinstance(p, (int, float)) and 0 < p <= 1 for p in percentiles)
+    if not percentiles or not valid:
+        raise ConfigError(
+            f"locust.stats.PERCENTILES_TO_REPORT = {percentiles!r}: parameter need to be float "
+            "and value between. 0 < percentile < 1 Eg 0.95",
+            1,
+        )
+    return percentiles
+
+
+def _json_path(json_file: str | None) -> Path | None:
+    """Where ``--json-file`` writes (``.json`` appended), checked before the run."""
+    if not json_file:
+        return None
+    path = Path(json_file + ".json")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"--json-file {json_file}: cannot create {path.parent} ({exc})", 1
+        ) from None
+    if not os.access(path.parent, os.W_OK):
+        raise ConfigError(f"--json-file {json_file}: {path.parent} is not writable", 1)
+    return path
+
+
+def _csv_writer(settings: Settings, percentiles: list[float]) -> CsvWriter | None:
+    if not settings.csv_prefix:
+        return None
+    try:
+        return CsvWriter(
+            settings.csv_prefix, full_history=settings.full_history, percentiles=percentiles
+        )
+    except OSError as exc:
+        raise ConfigError(f"--csv {settings.csv_prefix}: cannot write there ({exc})", 1) from None
 
 
 def _exit_code(startup: Startup) -> int:
@@ -73,7 +111,12 @@ def _exit_code(startup: Startup) -> int:
     return 0
 
 
-def _shutdown(startup: Startup, csv_writer: CsvWriter | None) -> int:
+def _shutdown(
+    startup: Startup,
+    csv_writer: CsvWriter | None,
+    percentiles: list[float],
+    json_path: Path | None,
+) -> int:
     """Locust's shutdown order: quitting, exit code, final output, quit, files closed."""
     settings = startup.settings
     environment = startup.environment
@@ -81,18 +124,19 @@ def _shutdown(startup: Startup, csv_writer: CsvWriter | None) -> int:
     environment.events.quitting.fire(reverse=True, environment=environment)
     code = _exit_code(startup)
     logger.info("Shutting down (exit code %d)", code)
+    runner = environment.runner
     # The CSV files get the final state first: serializing for --json resets the entries.
     if csv_writer is not None:
-        csv_writer.close(stats, environment.runner.exceptions, environment.runner.user_count)
-    percentiles = locust_stats.PERCENTILES_TO_REPORT  # a locustfile may have changed them
-    if settings.json or settings.json_file:
+        csv_writer.close(stats, runner.exceptions, runner.final_user_count)
+    if settings.json or json_path is not None:
         serialized = json.dumps(stats.serialize_stats(include_histogram=False), indent=4)
         if settings.json:
             print(serialized)
-        if settings.json_file:
-            path = Path(settings.json_file + ".json")
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(serialized, encoding="utf-8")
+        if json_path is not None:
+            try:
+                json_path.write_text(serialized, encoding="utf-8")
+            except OSError as exc:
+                logger.error("--json-file: could not write %s (%s)", json_path, exc)
     if not settings.json_file:
         tables = logging.getLogger(STATS_LOGGER)
         for line in final_report(stats, percentiles=percentiles):

@@ -44,6 +44,9 @@ class Settings:
     show_task_ratio: bool
     show_task_ratio_json: bool
     profile: str | None
+    config_users: list[str]
+    options: argparse.Namespace
+    """The whole namespace, for the options horde does not act on itself."""
 
     @classmethod
     def from_namespace(cls, options: argparse.Namespace) -> Settings:
@@ -77,4 +80,6 @@ class Settings:
             show_task_ratio=options.show_task_ratio,
             show_task_ratio_json=options.show_task_ratio_json,
             profile=options.profile,
+            config_users=list(options.config_users or []),
+            options=options,
         )

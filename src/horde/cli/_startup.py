@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import resource
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from horde import __version__
 from horde.cli._config import apply_config_sources
@@ -19,7 +21,7 @@ from horde.cli._settings import Settings
 from horde.cli._task_ratio import show_task_ratio
 from horde.engine import Environment, LoadTestShape
 from horde.event import events
-from horde.exceptions import ConfigError, LocustfileError
+from horde.exceptions import ConfigError, LocustfileError, UsageError
 from horde.user import User
 
 __all__ = ["Startup", "prepare"]
@@ -79,10 +81,11 @@ def _select_classes(settings: Settings, loaded: LoadedLocustfiles) -> list[type[
     return [loaded.user_classes[name] for name in sorted(set(names))]
 
 
-def _check_options(parser: HordeArgumentParser, options: argparse.Namespace) -> None:
-    if options.stats_history_enabled and not options.csv_prefix:
+def _check_options(parser: HordeArgumentParser, settings: Settings) -> None:
+    options = settings.options
+    if settings.full_history and not settings.csv_prefix:
         parser.error("'--csv-full-history' requires '--csv'.")
-    if options.autoquit != -1 and not options.autostart:
+    if options.autoquit != -1 and not settings.autostart:
         raise ConfigError("--autoquit is only meaningful in combination with --autostart", 1)
     if options.master or options.worker or options.processes is not None:
         raise ConfigError(
@@ -90,17 +93,38 @@ def _check_options(parser: HordeArgumentParser, options: argparse.Namespace) -> 
             "version of horde; run a single process",
             1,
         )
-    inspect_only = options.list_commands or options.show_task_ratio or options.show_task_ratio_json
-    if (
-        not (options.headless and not options.headful)
-        and not options.autostart
-        and not inspect_only
-    ):
+    if settings.html_file:
+        raise ConfigError("--html: HTML reports are not available in this version of horde", 2)
+    inspect_only = (
+        settings.list_commands or settings.show_task_ratio or settings.show_task_ratio_json
+    )
+    if not settings.headless and not settings.autostart and not inspect_only:
         raise ConfigError(
             "the web UI is not available in this version of horde: add --headless "
             "(with -u, -r and -t) to run from the command line",
             2,
         )
+
+
+def _configure_user_classes(environment: Environment, values: list[str]) -> None:
+    """``--config-users``: JSON objects (or lists of them, or .json files) of class settings."""
+    for value in values:
+        try:
+            text = Path(value).read_text(encoding="utf-8") if value.endswith(".json") else value
+            parsed = json.loads(text)
+        except (OSError, ValueError) as exc:
+            raise ConfigError(
+                f"--config-users {value!r}: not JSON or a readable .json file ({exc})", 2
+            ) from None
+        for settings in parsed if isinstance(parsed, list) else [parsed]:
+            if not isinstance(settings, dict) or "user_class_name" not in settings:
+                raise ConfigError(
+                    f"--config-users: each entry needs a user_class_name: {settings!r}", 2
+                )
+            try:
+                environment.update_user_class(settings)
+            except UsageError as exc:
+                raise ConfigError(f"--config-users: {exc}", -1) from None
 
 
 def _raise_open_file_limit() -> None:
@@ -149,8 +173,8 @@ def prepare(argv: Sequence[str]) -> Startup | None:
     apply_config_sources(parser, early.config)
     options = parser.parse_args(argv)
     assert loaded is not None  # without a locustfile only --help gets here, and it exits
-    _check_options(parser, options)
     settings = Settings.from_namespace(options)
+    _check_options(parser, settings)
     if not settings.skip_log_setup:
         try:
             setup_logging(settings.loglevel, settings.logfile)
@@ -172,7 +196,27 @@ def prepare(argv: Sequence[str]) -> Startup | None:
             settings.num_users,
         )
     _raise_open_file_limit()
-    environment = Environment(
+    try:
+        environment = _environment(settings, options, loaded, user_classes)
+    except ValueError as exc:  # e.g. every class has weight 0
+        raise LocustfileError(str(exc)) from None
+    _configure_user_classes(environment, settings.config_users)
+    if settings.equal_weights:
+        environment.assign_equal_weights()
+    _drop_classes_without_tasks(environment)
+    if settings.show_task_ratio or settings.show_task_ratio_json:
+        print(show_task_ratio(environment, settings.num_users, settings.show_task_ratio_json))
+        return None
+    return Startup(settings, options, environment)
+
+
+def _environment(
+    settings: Settings,
+    options: argparse.Namespace,
+    loaded: LoadedLocustfiles,
+    user_classes: list[type[User]],
+) -> Environment:
+    return Environment(
         user_classes=user_classes,
         shape_class=_shape(settings, loaded),
         tags=settings.tags,
@@ -188,13 +232,6 @@ def prepare(argv: Sequence[str]) -> Startup | None:
         available_shape_classes=loaded.shapes,
         profile=settings.profile,
     )
-    if settings.equal_weights:
-        environment.assign_equal_weights()
-    _drop_classes_without_tasks(environment)
-    if settings.show_task_ratio or settings.show_task_ratio_json:
-        print(show_task_ratio(environment, settings.num_users, settings.show_task_ratio_json))
-        return None
-    return Startup(settings, options, environment)
 
 
 def _drop_classes_without_tasks(environment: Environment) -> None:

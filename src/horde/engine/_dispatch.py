@@ -64,6 +64,8 @@ class UserSequence:
         if not self._fixed and not self._weighted:
             raise ValueError("There are no users with weight > 0.")
         self._picks: list[Any] = list(self._fixed)
+        self.limit: int | None = None if self._weighted else len(self._fixed)
+        """How many users the classes allow: only the fixed counts when none is weighted."""
 
     def __getitem__(self, index: int) -> Any:
         """The class of the ``index``-th user started (0-based)."""

@@ -9,6 +9,7 @@ can be awaited.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import socket
@@ -75,7 +76,10 @@ class LocalRunner:
         self.current_memory_usage = 0
         self.unhandled_errors = 0
         """User code failures that escaped every handler (exit code 2 when nothing else failed)."""
-        self._users: list[User] = []  # live users, in start order (ramp-down stops the last)
+        # Live users in start order (a ramp-down stops the last); a dict for O(1) removal.
+        self._users: dict[int, User] = {}
+        self.final_user_count = 0
+        """Users running when the last stop began (for the final report rows)."""
         self._sequence: UserSequence | None = None
         self._next_index = 0
         self._background: set[asyncio.Task[Any]] = set()
@@ -119,7 +123,7 @@ class LocalRunner:
     def user_classes_count(self) -> dict[str, int]:
         """Live users per class name."""
         counts = {cls.__name__: 0 for cls in self.user_classes}
-        for user in self._users:
+        for user in self._users.values():
             counts[type(user).__name__] = counts.get(type(user).__name__, 0) + 1
         return counts
 
@@ -151,6 +155,11 @@ class LocalRunner:
             self._sequence, self._next_index = UserSequence(user_classes), 0
         elif self._sequence is None:
             self._sequence = UserSequence(self.user_classes)
+        if self._sequence.limit is not None and user_count > self._sequence.limit:
+            logger.info(
+                "Only %d users can run: every user class has a fixed_count", self._sequence.limit
+            )
+            user_count = self._sequence.limit
         if self._ramp_task is not None:
             self._ramp_task.cancel()
         self.state = STATE_SPAWNING
@@ -170,36 +179,34 @@ class LocalRunner:
         logger.info("Ramping to %d users at a rate of %.2f per second", target, spawn_rate)
         for count, pause in ramp_batches(self.user_count, target, spawn_rate):
             if count > self.user_count:
-                if not self._add_users(count - self.user_count):
-                    return
+                self._add_users(count - self.user_count)
             else:
-                await self._stop_users(self._users[count:])
+                await self._stop_users(list(self._users.values())[count:])
             if pause:
                 await asyncio.sleep(pause)
         counts = dict(sorted(self.user_classes_count.items()))
         logger.info("All users spawned: %s (%d total users)", json.dumps(counts), self.user_count)
         self.environment.events.spawning_complete.fire(user_count=self.user_count)
 
-    def _add_users(self, how_many: int) -> bool:
+    def _add_users(self, how_many: int) -> None:
         assert self._sequence is not None
         for _ in range(how_many):
             user_class = self._sequence[self._next_index]
             self._next_index += 1
-            try:
-                user = user_class(self.environment)
-            except StopTest as exc:
-                logger.error("%s", exc)
-                logger.info("Stopping Locust...")
-                self.quit()
-                return False
+            user = user_class(self.environment)  # StopTest here ends the run (see _on_done)
             if not hasattr(user, "environment"):
                 raise UsageError(
                     f"Attribute 'environment' is missing on user {user_class.__name__}. "
                     "Perhaps you defined your own __init__ and forgot to call the base constructor?"
                 )
-            self._users.append(user)
-            user._task = asyncio.get_running_loop().create_task(self._drive(user))
-        return True
+            key = id(user)
+            self._users[key] = user
+            task = user._task = asyncio.get_running_loop().create_task(self._drive(user))
+            # Removed when its task ends, even if it is cancelled before it ever ran.
+            task.add_done_callback(functools.partial(self._forget, key))
+
+    def _forget(self, key: int, task: asyncio.Task[None]) -> None:
+        self._users.pop(key, None)
 
     async def _drive(self, user: User) -> None:
         try:
@@ -212,9 +219,6 @@ class LocalRunner:
             if user._taskset_instance is not None and not self.environment.catch_exceptions:
                 self.unhandled_errors += 1
                 logger.error("Unhandled exception in user:\n%s", traceback.format_exc())
-        finally:
-            if user in self._users:
-                self._users.remove(user)
 
     def _on_spawning_complete(self, user_count: int, **kwargs: Any) -> None:
         self.state = STATE_RUNNING
@@ -267,9 +271,15 @@ class LocalRunner:
             if task is not None:
                 task.cancel()
         self.state = STATE_STOPPING
-        await self._stop_users(list(self._users))
+        self.final_user_count = self.user_count
+        await self._stop_users(list(self._users.values()))
         self.state = STATE_STOPPED
         self.environment.events.test_stop.fire(environment=self.environment)
+
+    def hurry(self) -> None:
+        """Cancel every user again, cutting short the ``on_stop`` handlers of a stop."""
+        for user in list(self._users.values()):
+            user.stop(force=True)
 
     def quit(self) -> None:
         """Stop the test and end the run; returns at once."""
@@ -317,6 +327,11 @@ class LocalRunner:
                 logger.info("Shape test completed, shutting down")
                 self.quit()  # its own task: stopping cancels this shape loop
                 return
+            if not (isinstance(new, tuple) and len(new) in (2, 3)):
+                raise UsageError(
+                    f"{type(shape).__name__}.tick() returned {new!r}: return "
+                    "(user_count, spawn_rate), (user_count, spawn_rate, user_classes) or None"
+                )
             if new != last:
                 user_count, spawn_rate, *rest = new
                 logger.info(
@@ -359,5 +374,26 @@ class LocalRunner:
         task = asyncio.get_running_loop().create_task(coroutine)
         # Keep a reference: the loop only holds weak ones.
         self._background.add(task)
-        task.add_done_callback(self._background.discard)
+        task.add_done_callback(self._on_done)
         return task
+
+    def _on_done(self, task: asyncio.Task[None]) -> None:
+        """A ramp, shape or stop ended: an error in it ends the run, loudly."""
+        self._background.discard(task)
+        if task.cancelled() or task.exception() is None:
+            return
+        error = task.exception()
+        assert error is not None
+        if isinstance(error, StopTest):
+            # Locust's rule: StopTest from the runner's side (a user constructor, a
+            # shape) stops the whole test. A missing host is the usual case.
+            logger.error("%s", error)
+            logger.info("Stopping Locust...")
+        else:
+            logger.error(
+                "The test cannot go on: %s",
+                "".join(traceback.format_exception(error)).rstrip(),
+            )
+        # Counted with the user exceptions, so the run exits with --exit-code-on-error.
+        self.log_exception("local", str(error), "".join(traceback.format_tb(error.__traceback__)))
+        self.quit()

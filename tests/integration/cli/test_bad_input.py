@@ -11,6 +11,17 @@ class Quiet(User):
         pass
 """
 
+HEADLESS = ["-f", "lf.py", "--headless"]
+ZERO_WEIGHT = GOOD.replace("class Quiet(User):", "class Quiet(User):\n    weight = 0")
+BAD_SHAPE = (
+    GOOD + "from locust import LoadTestShape\n"
+    "class S(LoadTestShape):\n"
+    "    def __init__(self):\n"
+    "        raise ValueError('no shape today')\n"
+)
+BAD_PERCENTILES = "import locust.stats\nlocust.stats.PERCENTILES_TO_REPORT = [95]\n" + GOOD
+UNKNOWN_CLASS = '{"user_class_name": "Nope"}'
+
 
 @pytest.mark.parametrize(
     ("files", "args", "code", "message"),
@@ -83,6 +94,14 @@ class Quiet(User):
             1,
             "--autoquit is only meaningful in combination with --autostart",
         ),
+        ({"lf.py": GOOD}, ["-f", "lf.py", "--headless", "-u", "-3"], 2, "-u/--users: must be 0"),
+        ({"lf.py": ZERO_WEIGHT}, ["-f", "lf.py", "--headless"], 1, "no users with weight > 0"),
+        ({"lf.py": BAD_SHAPE}, ["-f", "lf.py", "--headless"], 1, "Error creating the shape S"),
+        ({"lf.py": GOOD}, [*HEADLESS, "--json-file", "/proc/nope/x"], 1, "--json-file /proc/nope"),
+        ({"lf.py": GOOD}, [*HEADLESS, "--html", "r.html"], 2, "--html: HTML reports are not"),
+        ({"lf.py": GOOD}, [*HEADLESS, "--config-users", "{bad"], 2, "--config-users '{bad'"),
+        ({"lf.py": GOOD}, [*HEADLESS, "--config-users", UNKNOWN_CLASS], 255, "class 'Nope'"),
+        ({"lf.py": BAD_PERCENTILES}, [*HEADLESS, "-t", "1"], 1, "0 < percentile < 1"),
     ],
 )
 def test_user_mistakes(horde, tmp_path, files, args, code, message):

@@ -49,10 +49,13 @@ def test_signal_ends_the_run_with_a_summary(tmp_path, demo_shop, signum, message
         stderr=subprocess.PIPE,
         text=True,
     )
+    # Signal handlers are in place once requests are recorded in the CSV files.
+    stats = tmp_path / "out_stats.csv"
     deadline = time.monotonic() + 20
-    while not (tmp_path / "out_stats.csv").exists() and time.monotonic() < deadline:
+    while time.monotonic() < deadline:
+        if stats.exists() and "GET,/health," in stats.read_text():
+            break
         time.sleep(0.1)
-    time.sleep(1.5)
     process.send_signal(signum)
     _, stderr = process.communicate(timeout=20)
     assert process.returncode == 0, stderr

@@ -191,3 +191,92 @@ def test_quit_during_a_stop_waits_for_the_users():
 
     with cooperative_sleep():
         assert run(main()) == 3
+
+
+def run_until_quit(environment, start, timeout=5):
+    runner = environment.create_local_runner()
+
+    async def main():
+        start(runner)
+        await asyncio.wait_for(runner.wait_until_quit(), timeout)
+
+    run(main())
+    return runner
+
+
+def test_a_user_constructor_error_ends_the_run_and_counts(caplog):
+    class Broken(User):
+        def __init__(self, environment):
+            raise RuntimeError("cannot build this user")
+
+        @task
+        def t(self):
+            pass
+
+    runner = run_until_quit(Environment(user_classes=[Broken]), lambda r: r.start(1, 1))
+    assert "The test cannot go on" in caplog.text
+    assert "cannot build this user" in caplog.text
+    assert [row["msg"] for row in runner.exceptions.values()] == ["cannot build this user"]
+
+
+def test_a_missing_host_counts_as_an_error(caplog):
+    from horde import HttpUser
+
+    class NoHost(HttpUser):
+        @task
+        def t(self):
+            pass
+
+    runner = run_until_quit(Environment(user_classes=[NoHost]), lambda r: r.start(1, 1))
+    assert "You must specify the base host" in caplog.text
+    assert runner.exceptions
+
+
+@pytest.mark.parametrize(
+    ("ticks", "message"),
+    [
+        ([(1, 10), "oops"], "tick() returned 'oops'"),
+        ([(1, 10), ZeroDivisionError("bad shape")], "bad shape"),
+    ],
+)
+@pytest.mark.slow
+def test_a_broken_shape_ends_the_run(caplog, ticks, message):
+    class Broken(LoadTestShape):
+        def tick(self):
+            value = ticks.pop(0)
+            if isinstance(value, Exception):
+                raise value
+            return value
+
+    environment = Environment(user_classes=[Idle], shape_class=Broken())
+    runner = run_until_quit(environment, lambda r: r.start_shape())
+    assert message in caplog.text
+    assert runner.exceptions
+
+
+def test_fixed_count_only_classes_cap_the_user_count(caplog):
+    class Fixed(User):
+        fixed_count = 2
+        wait_time = constant(1)
+
+        @task
+        def t(self):
+            pass
+
+    environment = Environment(user_classes=[Fixed])
+    runner = environment.create_local_runner()
+    completed = []
+    environment.events.spawning_complete.add_listener(
+        lambda user_count: completed.append(user_count)
+    )
+
+    async def main():
+        runner.start(5, spawn_rate=100)
+        while not completed:
+            await asyncio.sleep(0.01)
+        await runner.quit_async()
+
+    with caplog.at_level(logging.INFO):
+        run(main())
+    assert completed == [2]
+    assert "Only 2 users can run" in caplog.text
