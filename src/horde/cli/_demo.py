@@ -7,15 +7,20 @@ import sys
 from collections.abc import Sequence
 
 from horde.cli._run import run_command
-from horde.demo import LOCUSTFILE, PROFILES, DemoServerError, start_server_process
-from horde.demo.__main__ import main as serve_main
+from horde.demo import (
+    LOCUSTFILE,
+    PROFILES,
+    DemoServerError,
+    serve_command,
+    start_server_process,
+)
 
 __all__ = ["demo_command", "serve_demo_command"]
 
 
 def serve_demo_command(args: Sequence[str]) -> int:
     """``horde serve-demo --port P [--profile NAME]``: serve the shop until interrupted."""
-    return serve_main(args, prog="horde serve-demo")
+    return serve_command(args, prog="horde serve-demo")
 
 
 def _demo_parser() -> argparse.ArgumentParser:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from horde.cli._logging import STATS_LOGGER
 from horde.cli._startup import Startup
-from horde.engine._blame import describe_blocking_frame
+from horde.engine import describe_blocking_frame
 from horde.report import CsvWriter, periodic_report
 from horde.runtime import LoopLagMonitor
 

@@ -58,6 +58,7 @@ Example:
 
 from pathlib import Path as _Path
 
+from horde.demo._cli import main as serve_command
 from horde.demo._config import PROFILES, DemoConfig
 from horde.demo._database import PoolTimeoutError
 from horde.demo._seed import PASSWORD
@@ -78,5 +79,6 @@ __all__ = [
     "PoolTimeoutError",
     "create_app",
     "serve",
+    "serve_command",
     "start_server_process",
 ]

@@ -1,5 +1,7 @@
 """The engine: environment, runner, user dispatch, spawn pacing and load shapes."""
 
+from horde.engine._blame import describe_blocking_frame
+from horde.engine._debug import run_single_user
 from horde.engine._dispatch import UserSequence, ramp_batches
 from horde.engine._environment import Environment
 from horde.engine._message import Message
@@ -30,6 +32,8 @@ __all__ = [
     "Message",
     "ShapeTick",
     "UserSequence",
+    "describe_blocking_frame",
     "ramp_batches",
+    "run_single_user",
     "task_ratios",
 ]

@@ -9,15 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import horde.stats
+from horde.report._percentiles import report_percentiles
 from horde.stats import STATS_NAME_WIDTH, STATS_TYPE_WIDTH, RequestStats, get_readable_percentiles
 
 __all__ = ["error_report", "final_report", "percentiles_table", "periodic_report", "stats_table"]
-
-
-def _report_percentiles(percentiles: Sequence[float] | None) -> Sequence[float]:
-    # Read at call time: a locustfile may have replaced locust.stats.PERCENTILES_TO_REPORT.
-    return horde.stats.PERCENTILES_TO_REPORT if percentiles is None else percentiles
 
 
 def stats_table(
@@ -75,7 +70,7 @@ def percentiles_table(
         percentiles: Fractions to show; ``horde.stats.PERCENTILES_TO_REPORT`` when None.
         name_width: Width of the name column.
     """
-    wanted = _report_percentiles(percentiles)
+    wanted = report_percentiles(percentiles)
     labels = (*get_readable_percentiles(wanted), "# reqs")
     template = f"%-{STATS_TYPE_WIDTH}s %-{name_width}s %8s " + " ".join(["%6s"] * len(wanted))
     separator = f"{'-' * STATS_TYPE_WIDTH}|{'-' * name_width}|{'-' * 8}" + "|------" * len(wanted)

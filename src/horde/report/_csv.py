@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-import horde.stats
+from horde.report._percentiles import report_percentiles
 from horde.stats import (
     CSV_STATS_FLUSH_INTERVAL_SEC,
     RequestStats,
@@ -39,11 +39,6 @@ ExceptionsMapping = Mapping[Any, Mapping[str, Any]]
 
 FAILURES_HEADER = ["Method", "Name", "Error", "Occurrences", "First Seen", "Last Seen"]
 EXCEPTIONS_HEADER = ["Count", "Message", "Traceback", "Nodes"]
-
-
-def _report_percentiles(percentiles: Sequence[float] | None) -> list[float]:
-    # Read at call time: a locustfile may have replaced locust.stats.PERCENTILES_TO_REPORT.
-    return list(horde.stats.PERCENTILES_TO_REPORT if percentiles is None else percentiles)
 
 
 def stats_header(percentiles: Sequence[float]) -> list[str]:
@@ -190,7 +185,7 @@ def requests_csv(stats: RequestStats, percentiles: Sequence[float] | None = None
         >>> requests_csv(RequestStats()).splitlines()[1]
         ',Aggregated,0,0,0,0.0,0,0,0,0.0,0.0,N/A,N/A,N/A,N/A,N/A,N/A,N/A,N/A,N/A,N/A,N/A'
     """
-    wanted = _report_percentiles(percentiles)
+    wanted = report_percentiles(percentiles)
     return _to_text(stats_header(wanted), _stats_rows(stats, wanted))
 
 
@@ -254,7 +249,7 @@ class CsvWriter:
     ) -> None:
         self.prefix = str(prefix)
         self.full_history = full_history
-        self.percentiles = _report_percentiles(percentiles)
+        self.percentiles = report_percentiles(percentiles)
         Path(self.prefix).parent.mkdir(parents=True, exist_ok=True)
         self._stats = _CsvFile(self._path("_stats.csv"), stats_header(self.percentiles))
         self._history = _CsvFile(self._path("_stats_history.csv"), history_header(self.percentiles))

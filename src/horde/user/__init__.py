@@ -10,7 +10,7 @@ from horde.user._taskset import (
     SequentialTaskSet,
     TaskSet,
 )
-from horde.user._user import User, UserEnvironment
+from horde.user._user import User, UserEnvironment, UserMeta
 from horde.user._wait_time import (
     between,
     constant,
@@ -30,6 +30,7 @@ __all__ = [
     "TaskSet",
     "User",
     "UserEnvironment",
+    "UserMeta",
     "between",
     "constant",
     "constant_pacing",

@@ -31,6 +31,7 @@ def test_exported_names():
         "PoolTimeoutError",
         "create_app",
         "serve",
+        "serve_command",
         "start_server_process",
     ]
 

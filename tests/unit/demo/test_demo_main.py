@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from horde.demo import DemoConfig
-from horde.demo import __main__ as entry
+from horde.demo import _cli as entry
 
 
 @pytest.fixture

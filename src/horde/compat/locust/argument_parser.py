@@ -1,6 +1,6 @@
 """``locust.argument_parser``: the option parser locustfiles extend."""
 
-from horde.cli._parser import HordeArgumentParser, build_parser
+from horde.cli import HordeArgumentParser, build_parser
 
 LocustArgumentParser = HordeArgumentParser
 

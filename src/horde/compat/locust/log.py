@@ -1,5 +1,5 @@
 """``locust.log``: logging setup."""
 
-from horde.cli._logging import setup_logging
+from horde.cli import setup_logging
 
 __all__ = ["setup_logging"]

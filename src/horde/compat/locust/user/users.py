@@ -1,6 +1,5 @@
 """``locust.user.users``: User and HttpUser."""
 
-from horde.user import HttpUser, User
-from horde.user._user import UserMeta
+from horde.user import HttpUser, User, UserMeta
 
 __all__ = ["HttpUser", "User", "UserMeta"]

@@ -1,5 +1,5 @@
 """``locust.util.timespan``: parse_timespan."""
 
-from horde.cli._timespan import parse_timespan
+from horde.cli import parse_timespan
 
 __all__ = ["parse_timespan"]
