@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import socket
 import sys
+from pathlib import Path
 
 __all__ = ["STATS_LOGGER", "setup_logging"]
 
@@ -27,6 +28,7 @@ def setup_logging(loglevel: str, logfile: str | None = None) -> None:
     formatter = logging.Formatter(f"[%(asctime)s] {hostname}/%(levelname)s/%(name)s: %(message)s")
     handler: logging.Handler
     if logfile:
+        Path(logfile).parent.mkdir(parents=True, exist_ok=True)
         handler = logging.FileHandler(logfile, encoding="utf-8")
     else:
         handler = logging.StreamHandler(sys.stderr)

@@ -16,6 +16,7 @@ import time
 from collections.abc import Awaitable, Iterator, Mapping
 from typing import Any
 
+from horde.event import RequestHook
 from horde.http._connection import RawResponse
 from horde.http._context import ResponseContextManager, report_request
 from horde.http._cookies import CookieJar, cookie_header, extract_cookies
@@ -142,9 +143,8 @@ class BaseSession:
 
     # Preparing --------------------------------------------------------------------
 
-    def resolve_options(
+    def resolve_options(  # noqa: PLR0917 - once per request: positional arguments are cheaper
         self,
-        *,
         timeout: Timeout,
         allow_redirects: bool,
         verify: Any,
@@ -212,11 +212,10 @@ class BaseSession:
             target = with_params(target, params)
         return target
 
-    def prepare(
+    def prepare(  # noqa: PLR0917 - once per request: positional arguments are cheaper
         self,
         method: str,
         target: Target,
-        *,
         data: Any = None,
         json: Any = None,
         files: Any = None,
@@ -226,14 +225,7 @@ class BaseSession:
     ) -> PreparedRequest:
         """Build the request: headers merged over the session's, body, auth and cookies."""
         prepared = prepare_request(
-            self.headers.snapshot(),
-            method,
-            target,
-            data=data,
-            json=json,
-            files=files,
-            headers=headers,
-            cookies=cookies,
+            self.headers.snapshot(), method, target, data, json, files, headers, cookies
         )
         return self._apply_auth(prepared, auth)
 
@@ -256,12 +248,11 @@ class BaseSession:
 
     # Sending ----------------------------------------------------------------------
 
-    async def perform(
+    async def perform(  # noqa: PLR0917 - once per request: positional arguments are cheaper
         self,
         method: str,
         url: str,
         options: Options,
-        *,
         params: Any = None,
         data: Any = None,
         json: Any = None,
@@ -282,16 +273,7 @@ class BaseSession:
         started = time.perf_counter()
         prepared = None
         try:
-            prepared = self.prepare(
-                method,
-                target,
-                data=data,
-                json=json,
-                files=files,
-                headers=headers,
-                cookies=cookies,
-                auth=auth,
-            )
+            prepared = self.prepare(method, target, data, json, files, headers, cookies, auth)
             response = await self._follow(prepared, options, started)
         except _URL_ERRORS as error:
             if prepared is None:
@@ -360,14 +342,14 @@ class BaseSession:
         return self._pool.exchange(
             target,
             prepared.wire(overrides, absolute_form),
-            ssl_context=ssl_context,
-            proxy=proxy,
-            proxy_headers=proxy_headers,
-            connect_timeout=options.connect_timeout,
-            read_timeout=options.read_timeout,
-            head_only=prepared.method == "HEAD",
-            stream=options.stream,
-            max_body=self.max_body_size,
+            ssl_context,
+            proxy,
+            proxy_headers,
+            options.connect_timeout,
+            options.read_timeout,
+            prepared.method == "HEAD",
+            options.stream,
+            self.max_body_size,
         )
 
     def _build_response(
@@ -403,12 +385,11 @@ class BaseSession:
 
     # Finishing --------------------------------------------------------------------
 
-    def finish(
+    def finish(  # noqa: PLR0917 - once per request: positional arguments are cheaper
         self,
         method: str,
         url: str,
         outcome: Outcome,
-        *,
         name: str | None,
         catch_response: bool,
         context: dict[str, Any],
@@ -420,16 +401,23 @@ class BaseSession:
         if hooks or self.hooks.get("response"):
             response = self._dispatch_hooks(response, hooks)
         name = name or self.request_name or self.default_name(url, response)
-        user = self.user
-        if user is not None:
-            context = {**user.context(), **context}
-        elif not context:
-            context = {}  # never hand out the shared default
         if options.stream:
             length = _content_length(response)
         else:
             content = response._content
             length = len(content) if content else 0
+        event = self.request_event
+        if not catch_response and isinstance(event, RequestHook) and not event.has_listeners:
+            # Only the statistics sink will see this request: the event's ``context`` and
+            # ``url`` (and the user's context() call) would be built for nobody.
+            exception = response.default_exception(name)
+            report_request(event, method, name, response_time, length, exception)
+            return response
+        user = self.user
+        if user is not None:
+            context = {**user.context(), **context}
+        elif not context:
+            context = {}  # never hand out the shared default
         event_url = self.event_url(url, response)
         if catch_response:
             meta = {
@@ -443,11 +431,11 @@ class BaseSession:
                 "url": event_url,
                 "response_length": length,
             }
-            response.arm(self.request_event, meta)
+            response.arm(event, meta)
             return response
         exception = response.default_exception(name)
         report_request(
-            self.request_event,
+            event,
             method,
             name,
             response_time,

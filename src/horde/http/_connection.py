@@ -142,7 +142,7 @@ class Connection(asyncio.Protocol):
         """Called when a streamed response ends with the connection reusable."""
         self._reset(head_only=False, read_timeout=0.0, max_body=0)
 
-    def _reset(self, *, head_only: bool, read_timeout: float, max_body: int) -> None:
+    def _reset(self, head_only: bool, read_timeout: float, max_body: int) -> None:
         self._head_only = head_only
         self.timeout = read_timeout
         self._max_body = max_body
@@ -174,10 +174,9 @@ class Connection(asyncio.Protocol):
             and not transport.is_closing()
         )
 
-    def send(
+    def send(  # noqa: PLR0917 - once per request: positional arguments are cheaper
         self,
         data: bytes,
-        *,
         head_only: bool,
         stream: bool,
         read_timeout: float,
@@ -193,7 +192,7 @@ class Connection(asyncio.Protocol):
             max_body: Largest body accepted (ignored when streaming).
         """
         assert self._transport is not None
-        self._reset(head_only=head_only, read_timeout=read_timeout, max_body=max_body)
+        self._reset(head_only, read_timeout, max_body)
         self.keep_alive = False
         # A fresh parser per response: 0.2 us, and no state can leak from a previous one
         # (a HEAD response leaves the parser expecting a body that never comes).

@@ -87,18 +87,17 @@ class ConnectionPool:
         """How many idle connections the pool holds."""
         return sum(len(connections) for connections in self._idle.values())
 
-    async def exchange(
+    async def exchange(  # noqa: PLR0917 - once per request: positional arguments are cheaper
         self,
         target: Target,
         data: bytes,
-        *,
         ssl_context: ssl.SSLContext | None,
-        proxy: Target | None = None,
-        proxy_headers: str = "",
+        proxy: Target | None,
+        proxy_headers: str,
         connect_timeout: float,
         read_timeout: float,
-        head_only: bool = False,
-        stream: bool = False,
+        head_only: bool,
+        stream: bool,
         max_body: int,
     ) -> RawResponse:
         """Send ``data`` to ``target`` and return its response.
@@ -175,9 +174,7 @@ class ConnectionPool:
         # A streamed body may end before the caller even resumes, so the way back to the
         # pool is set up front.
         connection.on_idle = (lambda conn: self._release(key, conn)) if stream else None
-        return connection.send(
-            data, head_only=head_only, stream=stream, read_timeout=read_timeout, max_body=max_body
-        )
+        return connection.send(data, head_only, stream, read_timeout, max_body)
 
     def _release(self, key: PoolKey, connection: Connection) -> None:
         if not connection.usable:

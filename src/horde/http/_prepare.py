@@ -28,11 +28,10 @@ def with_header(overrides: Overrides | None, name: str, value: str | None) -> Ov
     return result
 
 
-def prepare_request(
+def prepare_request(  # noqa: PLR0917 - once per request: positional arguments are cheaper
     base: HeaderSnapshot,
     method: str,
     target: Target,
-    *,
     data: Any = None,
     json: Any = None,
     files: Any = None,

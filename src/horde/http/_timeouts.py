@@ -47,6 +47,10 @@ class TimeoutWatcher:
     def watch(self, item: Watched) -> None:
         """Start watching ``item`` (its ``deadline`` and ``timeout`` are set)."""
         self._watched.add(item)
+        if self._handle is not None and item.timeout >= self._interval * 4:
+            # The usual case, once per request: the watcher already looks often enough
+            # (the interval only shrinks here, and is clamped, so no need to compute it).
+            return
         interval = min(max(item.timeout / 4, _MIN_INTERVAL), _MAX_INTERVAL)
         if self._handle is None:
             self._interval = interval

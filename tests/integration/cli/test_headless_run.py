@@ -228,3 +228,39 @@ def test_list_and_task_ratio(horde):
     result = horde("-f", str(LOCUSTFILE), "--show-task-ratio-json")
     assert result.code == 0
     assert set(json.loads(result.stdout)) == {"per_class", "total"}
+
+
+def test_logfile_takes_the_log_and_tables_stay_on_stderr(horde, locustfile, demo_shop, tmp_path):
+    locustfile(
+        """
+        from locust import HttpUser, constant, task
+
+        class Reader(HttpUser):
+            wait_time = constant(0.1)
+            @task
+            def health(self):
+                self.client.get("/health")
+        """
+    )
+    result = horde(
+        "--headless",
+        "-u",
+        "2",
+        "-r",
+        "2",
+        "-t",
+        "2s",
+        "-H",
+        demo_shop,
+        "--logfile",
+        "logs/run.log",
+        "--reset-stats",
+        "-L",
+        "debug",
+    )
+    assert result.code == 0, result.stderr
+    log = (tmp_path / "logs" / "run.log").read_text()
+    assert "INFO/horde.main: Starting horde" in log
+    assert "Resetting stats" in log
+    assert "Starting horde" not in result.stderr
+    assert "Response time percentiles (approximated)" in result.stderr
