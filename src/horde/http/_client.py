@@ -274,7 +274,21 @@ class BaseSession:
         prepared = None
         try:
             prepared = self.prepare(method, target, data, json, files, headers, cookies, auth)
-            response = await self._follow(prepared, options, started)
+            # The hops are awaited right here, not in a helper coroutine: every wait for
+            # the server resumes each coroutine frame in the chain, so one less counts.
+            hop, hop_start = prepared, started
+            history: list[Response] = []
+            while True:
+                raw = await self._exchange(hop, options)
+                response = self._build_response(hop, raw)
+                now = time.perf_counter()
+                response._elapsed = now - hop_start
+                next_hop = self._next_hop(hop, response, options, history)
+                if next_hop is None:
+                    break
+                hop, hop_start = next_hop, now
+            if history:
+                response.history = history
         except _URL_ERRORS as error:
             if prepared is None:
                 raise
@@ -296,30 +310,29 @@ class BaseSession:
             error.request = prepared
         return self.response_class(0, b"", [], None, prepared, target.url, error)
 
-    async def _follow(
-        self, prepared: PreparedRequest, options: Options, hop_start: float
-    ) -> ResponseContextManager:
-        history: list[Response] = []
-        while True:
-            raw = await self._exchange(prepared, options)
-            response = self._build_response(prepared, raw)
-            now = time.perf_counter()
-            response._elapsed = now - hop_start
-            if not options.allow_redirects or response.status_code not in REDIRECT_STATUSES:
-                break
-            location = response.headers.get("location")
-            if location is None:
-                break
-            response.close()  # a streamed redirect body is not worth reading
-            if len(history) >= self.max_redirects:
-                message = f"Exceeded {self.max_redirects} redirects."
-                raise TooManyRedirects(message, response=response)
-            history.append(response)
-            prepared = redirect_request(prepared, response, location)
-            hop_start = now
-        if history:
-            response.history = history
-        return response
+    def _next_hop(
+        self,
+        prepared: PreparedRequest,
+        response: ResponseContextManager,
+        options: Options,
+        history: list[Response],
+    ) -> PreparedRequest | None:
+        """The request a redirect leads to (``response`` joins ``history``), or None.
+
+        Raises:
+            TooManyRedirects: ``max_redirects`` were followed already.
+        """
+        if not options.allow_redirects or response.status_code not in REDIRECT_STATUSES:
+            return None
+        location = response.headers.get("location")
+        if location is None:
+            return None
+        response.close()  # a streamed redirect body is not worth reading
+        if len(history) >= self.max_redirects:
+            message = f"Exceeded {self.max_redirects} redirects."
+            raise TooManyRedirects(message, response=response)
+        history.append(response)
+        return redirect_request(prepared, response, location)
 
     def _exchange(self, prepared: PreparedRequest, options: Options) -> Awaitable[RawResponse]:
         """The pool's exchange of one hop (returned, not awaited: one frame less)."""

@@ -43,12 +43,16 @@ def report_request(  # noqa: PLR0917 - once per request: positional arguments ar
     response_time: float,
     response_length: int,
     exception: BaseException | None,
-    response: Any,
-    context: Any,
-    start_time: float,
-    url: str,
+    response: Any = None,
+    context: Any = None,
+    start_time: float = 0.0,
+    url: str = "",
 ) -> None:
-    """Report one request: the sink directly, then any listeners with Locust's arguments."""
+    """Report one request: the sink directly, then any listeners with Locust's arguments.
+
+    The arguments after ``exception`` are only for listeners: a caller that knows the
+    hook has none (only the statistics sink) may leave them out.
+    """
     if event is None:
         return
     is_request_hook = isinstance(event, RequestHook)

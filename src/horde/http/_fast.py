@@ -195,38 +195,11 @@ class FastHttpSession(SessionMethods):
             MissingSchema, InvalidSchema, InvalidURL: The URL cannot be requested.
         """
         headers = _json_headers(data, json, headers)
-        options = self.resolve_options(
-            timeout=timeout,
-            allow_redirects=allow_redirects,
-            verify=verify,
-            stream=stream,
-            cert=cert,
-            proxies=proxies,
-        )
+        options = self.resolve_options(timeout, allow_redirects, verify, stream, cert, proxies)
         outcome = await_(
-            self.perform(
-                method,
-                url,
-                options,
-                params=params,
-                data=data,
-                json=json,
-                files=files,
-                headers=headers,
-                cookies=cookies,
-                auth=auth,
-            )
+            self.perform(method, url, options, params, data, json, files, headers, cookies, auth)
         )
-        return self.finish(
-            method,
-            url,
-            outcome,
-            name=name,
-            catch_response=catch_response,
-            context=context,
-            hooks=hooks,
-            options=options,
-        )
+        return self.finish(method, url, outcome, name, catch_response, context, hooks, options)
 
     async def arequest(  # noqa: PLR0917 - the same signature as request()
         self,
@@ -253,43 +226,17 @@ class FastHttpSession(SessionMethods):
     ) -> ResponseContextManager:
         """Awaitable :meth:`request`, for ``async def`` tasks."""
         headers = _json_headers(data, json, headers)
-        options = self.resolve_options(
-            timeout=timeout,
-            allow_redirects=allow_redirects,
-            verify=verify,
-            stream=stream,
-            cert=cert,
-            proxies=proxies,
-        )
+        options = self.resolve_options(timeout, allow_redirects, verify, stream, cert, proxies)
         outcome = await self.perform(
-            method,
-            url,
-            options,
-            params=params,
-            data=data,
-            json=json,
-            files=files,
-            headers=headers,
-            cookies=cookies,
-            auth=auth,
+            method, url, options, params, data, json, files, headers, cookies, auth
         )
-        return self.finish(
-            method,
-            url,
-            outcome,
-            name=name,
-            catch_response=catch_response,
-            context=context,
-            hooks=hooks,
-            options=options,
-        )
+        return self.finish(method, url, outcome, name, catch_response, context, hooks, options)
 
-    def finish(
+    def finish(  # noqa: PLR0917 - once per request: positional arguments are cheaper
         self,
         method: str,
         url: str,
         outcome: Outcome,
-        *,
         name: str | None,
         catch_response: bool,
         context: dict[str, Any],
@@ -306,16 +253,7 @@ class FastHttpSession(SessionMethods):
         elif response.status_code not in VALID_STATUS_CODES:
             built = build_url(self.base_url, url)
             response.error = LocustBadStatusCode(built, code=response.status_code)
-        return super().finish(
-            method,
-            url,
-            outcome,
-            name=name,
-            catch_response=catch_response,
-            context=context,
-            hooks=hooks,
-            options=options,
-        )
+        return super().finish(method, url, outcome, name, catch_response, context, hooks, options)
 
     def default_name(self, url: str, response: Response) -> str:
         """The URL exactly as given (absolute URLs keep scheme and host)."""

@@ -102,13 +102,16 @@ class HeaderSnapshot:
     one snapshot and renders it again only when its ``headers`` change.
     """
 
-    __slots__ = ("block", "items", "lower")
+    __slots__ = ("block", "items", "lower", "wire_cache")
 
     def __init__(self, pairs: Iterable[tuple[str, Any]]) -> None:
         items = [(name, header_value(name, value)) for name, value in pairs if value is not None]
         self.items: tuple[tuple[str, str], ...] = tuple(items)
         self.lower: frozenset[str] = frozenset(name.lower() for name, _ in items)
         self.block: str = "".join(f"{name}: {value}\r\n" for name, value in items)
+        self.wire_cache: dict[tuple[str, str, str], bytes] = {}
+        """Requests without body or headers of their own, as bytes, by (method, host, path):
+        a load test sends the same few again and again (see ``PreparedRequest.wire``)."""
 
 
 Overrides = dict[str, tuple[str, str | None]]

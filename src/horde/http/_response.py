@@ -40,6 +40,7 @@ _NOT_CATCHING = (
 
 
 _NO_BODY_METHODS = frozenset(("GET", "HEAD"))
+_WIRE_CACHE_SIZE = 256
 
 
 class PreparedRequest:
@@ -104,6 +105,20 @@ class PreparedRequest:
         Raises:
             InvalidHeader: A header value cannot be encoded in latin-1.
         """
+        target = self.target
+        if overrides is None and self.body is None and not absolute_form:
+            # Nothing but the method and URL varies: render once per session snapshot.
+            cache = self.base.wire_cache
+            key = (self.method, target.host_header, target.path_url)
+            data = cache.get(key)
+            if data is None:
+                if len(cache) >= _WIRE_CACHE_SIZE:
+                    cache.clear()  # URLs that never repeat (ids in the path)
+                data = cache[key] = self._render(None, False)
+            return data
+        return self._render(overrides, absolute_form)
+
+    def _render(self, overrides: Overrides | None, absolute_form: bool) -> bytes:
         target = self.target
         body = self.body
         if body is not None:

@@ -206,38 +206,11 @@ class HttpSession(SessionMethods):
         Raises:
             MissingSchema, InvalidSchema, InvalidURL: The URL cannot be requested.
         """
-        options = self.resolve_options(
-            timeout=timeout,
-            allow_redirects=allow_redirects,
-            verify=verify,
-            stream=stream,
-            cert=cert,
-            proxies=proxies,
-        )
+        options = self.resolve_options(timeout, allow_redirects, verify, stream, cert, proxies)
         outcome = await_(
-            self.perform(
-                method,
-                url,
-                options,
-                params=params,
-                data=data,
-                json=json,
-                files=files,
-                headers=headers,
-                cookies=cookies,
-                auth=auth,
-            )
+            self.perform(method, url, options, params, data, json, files, headers, cookies, auth)
         )
-        return self.finish(
-            method,
-            url,
-            outcome,
-            name=name,
-            catch_response=catch_response,
-            context=context,
-            hooks=hooks,
-            options=options,
-        )
+        return self.finish(method, url, outcome, name, catch_response, context, hooks, options)
 
     async def arequest(
         self,
@@ -267,36 +240,11 @@ class HttpSession(SessionMethods):
         Example:
             >>> response = await self.client.arequest("GET", "/health")  # doctest: +SKIP
         """
-        options = self.resolve_options(
-            timeout=timeout,
-            allow_redirects=allow_redirects,
-            verify=verify,
-            stream=stream,
-            cert=cert,
-            proxies=proxies,
-        )
+        options = self.resolve_options(timeout, allow_redirects, verify, stream, cert, proxies)
         outcome = await self.perform(
-            method,
-            url,
-            options,
-            params=params,
-            data=data,
-            json=json,
-            files=files,
-            headers=headers,
-            cookies=cookies,
-            auth=auth,
+            method, url, options, params, data, json, files, headers, cookies, auth
         )
-        return self.finish(
-            method,
-            url,
-            outcome,
-            name=name,
-            catch_response=catch_response,
-            context=context,
-            hooks=hooks,
-            options=options,
-        )
+        return self.finish(method, url, outcome, name, catch_response, context, hooks, options)
 
     def head(self, url: str, **kwargs: Any) -> ResponseContextManager:
         """Send a HEAD request; redirects are not followed unless ``allow_redirects=True``."""

@@ -324,3 +324,39 @@ def test_a_streamed_body_pauses_reading_when_unread():
         assert transport.aborted
 
     in_loop(scenario)
+
+
+def test_the_parser_is_reused_after_a_clean_response_but_not_after_head():
+    async def scenario():
+        connection, _ = connect()
+        waiter = send(connection)
+        feed(connection, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        await waiter
+        first_parser = connection._spare_parser
+        assert first_parser is not None
+        waiter = send(connection, head_only=True)
+        assert connection._parser is first_parser
+        feed(connection, b"HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\n")
+        assert (await waiter).body == b""
+        assert connection._spare_parser is None  # a HEAD parser expects a body: not reused
+        waiter = send(connection)
+        assert connection._parser is not first_parser
+        feed(connection, b"HTTP/1.1 201 Created\r\nContent-Length: 5\r\n\r\nhello")
+        assert ((await waiter).status, connection.usable) == (201, True)
+
+    in_loop(scenario)
+
+
+def test_bytes_after_a_response_in_the_same_read_get_a_fresh_parser_next():
+    async def scenario():
+        connection, _ = connect()
+        waiter = send(connection)
+        feed(connection, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 2")
+        assert (await waiter).body == b"ok"
+        assert connection._spare_parser is None
+        waiter = send(connection)
+        feed(connection, b"HTTP/1.1 202 Accepted\r\nContent-Length: 1\r\n\r\n!")
+        raw = await waiter
+        assert (raw.status, raw.body) == (202, b"!")
+
+    in_loop(scenario)

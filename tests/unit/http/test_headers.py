@@ -2,6 +2,8 @@ import pytest
 
 from horde.http import CaseInsensitiveDict, InvalidHeader
 from horde.http._headers import HeaderSnapshot, header_value, merge_headers, render_headers
+from horde.http._response import PreparedRequest
+from horde.http._url import parse_target
 
 
 def test_case_insensitive_dict_keeps_last_spelling():
@@ -67,3 +69,20 @@ def test_render_and_merge_with_overrides():
     assert render_headers(base, {"a": ("a", "9"), "b": ("B", None)}) == "a: 9\r\n"
     assert merge_headers(base, {"b": ("B", None)}) == [("A", "1")]
     assert merge_headers(base, None) == [("A", "1"), ("B", "2")]
+
+
+def test_a_request_without_its_own_headers_or_body_is_rendered_once_per_snapshot():
+    headers = CaseInsensitiveDict({"Accept": "*/*"})
+    target = parse_target("http://h:8/x?y=1")
+    first = PreparedRequest("GET", target, headers.snapshot(), None, None).wire(None)
+    again = PreparedRequest("GET", target, headers.snapshot(), None, None).wire(None)
+    assert first == again == b"GET /x?y=1 HTTP/1.1\r\nHost: h:8\r\nAccept: */*\r\n\r\n"
+    assert first is again  # served from the snapshot's cache
+    headers["Accept"] = "text/plain"  # a new snapshot: rendered afresh
+    changed = PreparedRequest("GET", target, headers.snapshot(), None, None).wire(None)
+    assert changed == b"GET /x?y=1 HTTP/1.1\r\nHost: h:8\r\nAccept: text/plain\r\n\r\n"
+    post = PreparedRequest("POST", target, headers.snapshot(), None, None).wire(None)
+    assert post.startswith(b"POST /x?y=1 ")
+    assert b"Content-Length: 0\r\n" in post
+    overridden = PreparedRequest("GET", target, headers.snapshot(), {"x-a": ("X-A", "1")}, None)
+    assert b"X-A: 1\r\n" in overridden.wire(overridden.overrides)
