@@ -113,7 +113,6 @@ def _encode_host(host: str, url: str) -> str:
 
 
 @functools.lru_cache(maxsize=4096)
-@functools.lru_cache(maxsize=4096)
 def parse_target(url: str) -> Target:
     """Parse a full URL the way requests would before sending it.
 

@@ -13,7 +13,7 @@ import time
 import traceback
 from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, TypeGuard
 
 from horde.exceptions import (
     InterruptTaskSet,
@@ -64,6 +64,20 @@ def _no_tasks_message(owner: type, kind: str) -> str:
     if hasattr(owner, "task"):
         message += " Did you mean 'tasks' instead of 'task'?"
     return message
+
+
+def _pick(tasks: list[Any], owner: type, kind: str) -> Any:
+    """A task at random, by weight; no random draw for a single task (the hot loop)."""
+    if len(tasks) == 1:
+        return tasks[0]
+    if not tasks:
+        raise Exception(_no_tasks_message(owner, kind))  # noqa: TRY002 - Locust's type
+    return random.choice(tasks)
+
+
+def _is_taskset_class(task: Any) -> TypeGuard[type[TaskSet]]:
+    # isinstance first: hasattr() on a plain function raises and catches internally.
+    return isinstance(task, type) and issubclass(task, TaskSet)
 
 
 class TaskSet(metaclass=TaskSetMeta):
@@ -143,11 +157,7 @@ class TaskSet(metaclass=TaskSetMeta):
 
     def get_next_task(self) -> Any:
         """Pick the next task at random, by weight."""
-        if not self.tasks:
-            kind = "User" if isinstance(self, DefaultTaskSet) else "TaskSet"
-            owner = type(self.user) if isinstance(self, DefaultTaskSet) else type(self)
-            raise Exception(_no_tasks_message(owner, kind))  # noqa: TRY002 - Locust's type
-        return random.choice(self.tasks)
+        return _pick(self.tasks, type(self), "TaskSet")
 
     def schedule_task(self, task_callable: Any, first: bool = False) -> None:
         """Queue a task to run next (``first=True``) or after the queued ones."""
@@ -166,7 +176,9 @@ class TaskSet(metaclass=TaskSetMeta):
 
     def wait(self) -> None:
         """Sleep for ``wait_time()`` seconds (from synchronous task code)."""
-        await_(self._wait())
+        waiting = self._wait()
+        if waiting is not None:
+            await_(waiting)
 
     def run(self) -> None:
         """Run the task loop from synchronous code until interrupted."""
@@ -181,7 +193,7 @@ class TaskSet(metaclass=TaskSetMeta):
         # the user's task loop and every request it waits on.
         if getattr(task, "__self__", None) is self:
             return invoke(self._user._caller, task)
-        if hasattr(task, "tasks") and isinstance(task, type) and issubclass(task, TaskSet):
+        if _is_taskset_class(task):
             return task(self)._run()
         return invoke(self._user._caller, task, self)
 
@@ -189,18 +201,21 @@ class TaskSet(metaclass=TaskSetMeta):
         if self._user._state == LOCUST_STATE_STOPPING:
             raise StopUser
 
-    async def _wait(self) -> None:
-        user = self._user
+    def _wait(self) -> Awaitable[None] | None:
+        """The wait after a task, or None when there is none (a coroutine frame saved)."""
         self._check_stop_condition()
-        user._state = LOCUST_STATE_WAITING
         # Wait-time functions are plain and quick: call them directly, no greenlet.
         seconds = self.wait_time()
-        if seconds > 0:
-            await asyncio.sleep(seconds)
-        elif not user._caller.suspended:
-            # No wait, and the task never gave the loop a turn (or was async, which we
-            # cannot tell): yield once, so a user that never waits cannot starve the rest.
-            await asyncio.sleep(0)
+        if seconds > 0 or not self._user._caller.suspended:
+            # Even with no wait, a task that never gave the loop a turn (or was async,
+            # which we cannot tell) yields once, so no user can starve the rest.
+            return self._sleep(seconds)
+        return None
+
+    async def _sleep(self, seconds: float) -> None:
+        user = self._user
+        user._state = LOCUST_STATE_WAITING
+        await asyncio.sleep(seconds if seconds > 0 else 0)
         self._check_stop_condition()
         user._state = LOCUST_STATE_RUNNING
 
@@ -228,7 +243,9 @@ class TaskSet(metaclass=TaskSetMeta):
                     continue
                 except RescheduleTask:
                     pass
-                await self._wait()
+                waiting = self._wait()
+                if waiting is not None:
+                    await waiting
             except InterruptTaskSet as exc:
                 await self._stop_quietly()
                 raise (RescheduleTaskImmediately if exc.reschedule else RescheduleTask)(
@@ -246,7 +263,9 @@ class TaskSet(metaclass=TaskSetMeta):
         if not environment.catch_exceptions:
             raise exc
         logger.error("%s\n%s", exc, traceback.format_exc())
-        await self._wait()
+        # A failed task may not have awaited anything: always give the loop a turn.
+        self._check_stop_condition()
+        await self._sleep(self.wait_time())
 
     async def _stop_quietly(self) -> None:
         try:
@@ -260,13 +279,10 @@ class DefaultTaskSet(TaskSet):
 
     def get_next_task(self) -> Any:
         """Pick the next of the user's tasks at random, by weight."""
-        tasks = self._user.tasks
-        if not tasks:
-            raise Exception(_no_tasks_message(type(self.user), "User"))  # noqa: TRY002
-        return random.choice(tasks)
+        return _pick(self._user.tasks, type(self._user), "User")
 
     def _execute(self, task: Any) -> Awaitable[None]:
-        if hasattr(task, "tasks") and isinstance(task, type) and issubclass(task, TaskSet):
+        if _is_taskset_class(task):
             return task(self._user)._run()
         return invoke(self._user._caller, task, self._user)
 
