@@ -2,16 +2,13 @@
 
 from horde.runtime._blocking import run_blocking
 from horde.runtime._bridge import SyncCaller, await_, call_sync, in_bridge
-from horde.runtime._clock import Clock, SystemClock
 from horde.runtime._lag import LoopLagMonitor, describe_frame
 from horde.runtime._loop import new_event_loop, run
 from horde.runtime._sleep import cooperative_sleep, sleep
 
 __all__ = [
-    "Clock",
     "LoopLagMonitor",
     "SyncCaller",
-    "SystemClock",
     "await_",
     "call_sync",
     "cooperative_sleep",

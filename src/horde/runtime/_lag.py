@@ -12,10 +12,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+import sysconfig
 import threading
 import time
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 from types import FrameType
 
 __all__ = ["LoopLagMonitor", "describe_frame"]
@@ -25,12 +27,20 @@ logger = logging.getLogger("horde.runtime")
 FrameDescriber = Callable[[FrameType], str]
 
 
+# Code that is not the user's: horde itself, the standard library, installed packages.
+_NOT_USER_CODE = tuple(
+    {
+        str(Path(__file__).resolve().parent.parent),
+        *(sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib", "purelib", "platlib")),
+    }
+)
+
+
 def describe_frame(frame: FrameType) -> str:
-    """Name the innermost frame outside horde, asyncio and the standard library."""
+    """Name the innermost frame of the user's own code (a locustfile, most likely)."""
     stack = traceback.extract_stack(frame)
     for entry in reversed(stack):
-        path = entry.filename
-        if "/horde/" in path or "/asyncio/" in path or path.startswith(sys.prefix + "/lib"):
+        if entry.filename.startswith(_NOT_USER_CODE) or entry.filename.startswith("<"):
             continue
         return f"{entry.filename}:{entry.lineno} in {entry.name}"
     last = stack[-1]

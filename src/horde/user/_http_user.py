@@ -17,8 +17,19 @@ _MISSING_HOST = (
 )
 
 
-class _RestMixin:
+class _ClientUser:
+    """What HttpUser and FastHttpUser share: the host check, rest(), closing the client."""
+
     client: Any
+    host: str | None
+
+    def _require_host(self) -> str:
+        if self.host is None:
+            raise StopTest(_MISSING_HOST)
+        return self.host
+
+    def _release(self) -> None:
+        self.client.close()
 
     def rest(
         self, method: str, url: str, headers: dict[str, str] | None = None, **kwargs: Any
@@ -37,7 +48,7 @@ class _RestMixin:
         return result
 
 
-class HttpUser(_RestMixin, User):
+class HttpUser(_ClientUser, User):
     """A user with an HTTP client (``self.client``) that records every request.
 
     Example:
@@ -54,18 +65,13 @@ class HttpUser(_RestMixin, User):
 
     def __init__(self, environment: UserEnvironment) -> None:
         super().__init__(environment)
-        if self.host is None:
-            raise StopTest(_MISSING_HOST)
         self.client = HttpSession(
-            self.host, environment.events.request, self, pool_manager=self.pool_manager
+            self._require_host(), environment.events.request, self, pool_manager=self.pool_manager
         )
         self.client.trust_env = False
 
-    def _release(self) -> None:
-        self.client.close()
 
-
-class FastHttpUser(_RestMixin, User):
+class FastHttpUser(_ClientUser, User):
     """An HTTP user with Locust's FastHttpUser semantics, on the same fast client.
 
     Requests are named by the URL as given, and only the usual success codes count as
@@ -94,10 +100,8 @@ class FastHttpUser(_RestMixin, User):
 
     def __init__(self, environment: UserEnvironment) -> None:
         super().__init__(environment)
-        if self.host is None:
-            raise StopTest(_MISSING_HOST)
         self.client = FastHttpSession(
-            self.host,
+            self._require_host(),
             environment.events.request,
             self,
             insecure=self.insecure,
@@ -110,6 +114,3 @@ class FastHttpUser(_RestMixin, User):
             proxy_host=self.proxy_host,
             proxy_port=self.proxy_port,
         )
-
-    def _release(self) -> None:
-        self.client.close()

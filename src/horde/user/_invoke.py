@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import inspect
+import logging
+import traceback
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from horde.runtime import SyncCaller
 
-__all__ = ["invoke", "is_async"]
+__all__ = ["invoke", "invoke_on_stop", "is_async"]
+
+logger = logging.getLogger("horde.user")
 
 # Keyed by the underlying function: bound methods are new objects on every access.
 _async_cache: dict[Any, bool] = {}
@@ -34,3 +38,11 @@ def invoke(caller: SyncCaller, fn: Callable[..., Any], *args: Any) -> Awaitable[
         coroutine: Awaitable[Any] = fn(*args)
         return coroutine
     return caller.call(fn, *args)
+
+
+async def invoke_on_stop(caller: SyncCaller, on_stop: Callable[[], Any]) -> None:
+    """Run an ``on_stop`` handler; an error in it is logged, and the stop goes on."""
+    try:
+        await invoke(caller, on_stop)
+    except Exception:
+        logger.error("Uncaught exception in on_stop: \n%s", traceback.format_exc())

@@ -25,7 +25,7 @@ from horde.exceptions import (
     UsageError,
 )
 from horde.runtime import await_
-from horde.user._invoke import invoke
+from horde.user._invoke import invoke, invoke_on_stop
 from horde.user._task import get_tasks_from_base_classes
 
 if TYPE_CHECKING:
@@ -268,10 +268,7 @@ class TaskSet(metaclass=TaskSetMeta):
         await self._sleep(self.wait_time())
 
     async def _stop_quietly(self) -> None:
-        try:
-            await invoke(self._user._caller, self.on_stop)
-        except Exception:
-            logger.error("Uncaught exception in on_stop: \n%s", traceback.format_exc())
+        await invoke_on_stop(self._user._caller, self.on_stop)
 
 
 class DefaultTaskSet(TaskSet):

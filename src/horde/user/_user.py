@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import traceback
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from horde.exceptions import StopTest, StopUser
 from horde.runtime import SyncCaller, await_
-from horde.user._invoke import invoke
+from horde.user._invoke import invoke, invoke_on_stop
 from horde.user._task import get_tasks_from_base_classes
 from horde.user._taskset import (
     LOCUST_STATE_RUNNING,
@@ -81,7 +82,7 @@ class User(metaclass=UserMeta):
         self._taskset_instance: TaskSet | None = None
         self._task: asyncio.Task[None] | None = None
         self._caller = SyncCaller()  # one reusable greenlet for this user's synchronous code
-        self._cp_last_run: float | None = None
+        self._cp_last_run = time.perf_counter()  # constant_pacing counts from creation
         self._cp_last_wait_time: float | None = None
 
     def on_start(self) -> None:
@@ -133,10 +134,7 @@ class User(metaclass=UserMeta):
             raise
 
     async def _stop_hook(self) -> None:
-        try:
-            await invoke(self._caller, self.on_stop)
-        except Exception:
-            logger.error("Uncaught exception in on_stop: \n%s", traceback.format_exc())
+        await invoke_on_stop(self._caller, self.on_stop)
 
     def stop(self, force: bool = False) -> bool:
         """Stop the user.

@@ -48,14 +48,13 @@ def constant_pacing(wait_time: float) -> WaitTime:
 
     def wait_time_func(instance: Any) -> float:
         # The state lives on the instance, under Locust's attribute names.
+        # Users and task sets stamp _cp_last_run when created, so the first task counts.
         now = time.perf_counter()
         last_run = getattr(instance, "_cp_last_run", None)
-        last_wait = getattr(instance, "_cp_last_wait_time", None)
-        if last_run is None or last_wait is None:
-            wait = wait_time
-        else:
-            run_time = now - last_run - last_wait
-            wait = max(0.0, wait_time - run_time)
+        if last_run is None:
+            last_run = now
+        last_wait = getattr(instance, "_cp_last_wait_time", None) or 0.0
+        wait = max(0.0, wait_time - (now - last_run - last_wait))
         instance._cp_last_wait_time = wait
         instance._cp_last_run = now
         return wait

@@ -37,3 +37,19 @@ def test_poisson_mean():
     wait = poisson(4)
     values = [wait(None) for _ in range(20000)]
     assert sum(values) / len(values) == pytest.approx(0.25, rel=0.05)
+
+
+def test_constant_pacing_counts_the_first_task_from_the_users_creation():
+    from horde import User, task
+    from horde.engine import Environment
+
+    class Paced(User):
+        wait_time = constant_pacing(0.2)
+
+        @task
+        def t(self):
+            pass
+
+    user = Paced(Environment(user_classes=[Paced]))
+    time.sleep(0.05)  # the first task
+    assert user.wait_time() == pytest.approx(0.15, abs=0.03)
