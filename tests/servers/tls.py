@@ -1,45 +1,27 @@
-"""A throwaway self-signed certificate for 127.0.0.1, made with the ``openssl`` command."""
+"""Throwaway TLS certificates for 127.0.0.1, made with trustme."""
 
 from __future__ import annotations
 
-import shutil
 import ssl
-import subprocess
 from pathlib import Path
+
+import trustme
 
 __all__ = ["make_certificate", "server_context"]
 
 
-def make_certificate(directory: Path) -> tuple[Path, Path] | None:
-    """Write ``cert.pem`` and ``key.pem`` for 127.0.0.1/localhost; ``None`` without openssl."""
-    openssl = shutil.which("openssl")
-    if openssl is None:
-        return None
+def make_certificate(directory: Path) -> tuple[Path, Path]:
+    """Write ``cert.pem`` (a leaf for 127.0.0.1/localhost, then its CA) and ``key.pem``.
+
+    The one file serves as the server's chain, the client's CA bundle and, in the mutual
+    TLS test, the client's certificate.
+    """
+    authority = trustme.CA()
+    leaf = authority.issue_cert("127.0.0.1", "localhost")
     cert, key = directory / "cert.pem", directory / "key.pem"
-    subprocess.run(
-        [
-            openssl,
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-            "-days",
-            "2",
-            "-subj",
-            "/CN=127.0.0.1",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1,DNS:localhost",
-        ],
-        check=True,
-        capture_output=True,
-    )
+    chain = b"".join(blob.bytes() for blob in leaf.cert_chain_pems)
+    cert.write_bytes(chain + authority.cert_pem.bytes())
+    key.write_bytes(leaf.private_key_pem.bytes())
     return cert, key
 
 
