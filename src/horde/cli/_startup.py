@@ -72,7 +72,8 @@ def _load(early: argparse.Namespace) -> LoadedLocustfiles | None:
 def _select_classes(settings: Settings, loaded: LoadedLocustfiles) -> list[type[User]]:
     if not loaded.user_classes:
         raise LocustfileError("No User class found!")
-    names = settings.user_classes or os.environ.get("LOCUST_USER_CLASSES", "").split()
+    from_env = os.environ.get("HORDE_USER_CLASSES") or os.environ.get("LOCUST_USER_CLASSES", "")
+    names = settings.user_classes or from_env.split()
     if not names:
         return list(loaded.user_classes.values())
     unknown = sorted(set(names) - set(loaded.user_classes))
