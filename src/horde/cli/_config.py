@@ -99,7 +99,7 @@ def _convert(parser: HordeArgumentParser, action: argparse.Action, value: Any, w
         if text in _FALSE or value is False:
             return False
         parser.error(f"argument {option}: expected true or false, got {value!r} (from {where})")
-    if action.nargs in ("*", "+"):
+    if action.nargs in ("*", "+") or isinstance(action, argparse._AppendAction):
         items = _as_list(value)
         return [action.type(item) for item in items] if callable(action.type) else items
     if callable(action.type):

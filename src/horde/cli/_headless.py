@@ -10,7 +10,7 @@ from collections.abc import Callable
 from horde.cli._logging import STATS_LOGGER
 from horde.cli._startup import Startup
 from horde.engine import describe_blocking_frame
-from horde.report import CsvWriter, periodic_report
+from horde.report import CsvWriter, evaluate_checks, periodic_report
 from horde.runtime import LoopLagMonitor
 
 __all__ = ["run_headless"]
@@ -21,6 +21,7 @@ tables = logging.getLogger(STATS_LOGGER)
 STATS_TICK_SECONDS = 1.0
 CONSOLE_INTERVAL_SECONDS = 2.0
 CSV_INTERVAL_SECONDS = 1.0
+CHECK_INTERVAL_SECONDS = 1.0
 
 
 async def _every(interval: float, job: Callable[[], None]) -> None:
@@ -48,6 +49,8 @@ def _periodic_jobs(
     jobs: list[tuple[float, Callable[[], None]]] = [(STATS_TICK_SECONDS, tick)]
     if not startup.settings.only_summary:
         jobs.append((CONSOLE_INTERVAL_SECONDS, lambda: _print_lines(periodic_report(stats))))
+    if startup.settings.check_abort and startup.settings.checks:
+        jobs.append((CHECK_INTERVAL_SECONDS, _check_abort_job(startup)))
     if csv_writer is not None:
         jobs.append(
             (
@@ -56,6 +59,30 @@ def _periodic_jobs(
             )
         )
     return jobs
+
+
+def _check_abort_job(startup: Startup) -> Callable[[], None]:
+    """``--check-abort``: stop the run the first time a check fails on the figures so far."""
+    runner = startup.environment.runner
+    stats = startup.environment.stats
+    aborted = False
+
+    def job() -> None:
+        nonlocal aborted
+        if aborted or stats.total.num_requests == 0:
+            return
+        for result in evaluate_checks(startup.settings.checks, stats):
+            if not result.passed:
+                logger.error(
+                    "Check %s failed (value %s): stopping the run (--check-abort)",
+                    result.check.text,
+                    "no data" if result.value is None else f"{result.value:g}",
+                )
+                aborted = True
+                runner.quit()
+                return
+
+    return job
 
 
 def _print_lines(lines: list[str]) -> None:

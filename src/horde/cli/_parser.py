@@ -315,6 +315,19 @@ def _tags_and_stats(parser: HordeArgumentParser) -> None:
         help="Reset statistics once spawning is complete",
     )
     add("--html", dest="html_file", env_var="LOCUST_HTML", help="Write an HTML report to this file")
+    add(
+        "--check",
+        action="append",
+        dest="checks",
+        metavar="EXPR",
+        help="A threshold the run must meet, e.g. 'p95<2000', 'fail_ratio<0.01', "
+        "'p99[GET /api/products]<800' (repeatable); a failed check exits with code 3",
+    )
+    add(
+        "--check-abort",
+        action="store_true",
+        help="Stop the run as soon as a check fails (evaluated every second)",
+    )
     add("--json", action="store_true", help="Print the final statistics as JSON")
     add("--json-file", help="Write the final statistics as JSON to this file (.json appended)")
 

@@ -16,7 +16,14 @@ from horde.cli._startup import Startup, prepare
 from horde.compat import locust_alias
 from horde.compat.locust import stats as locust_stats
 from horde.exceptions import ConfigError
-from horde.report import CsvWriter, final_report
+from horde.report import (
+    CHECKS_FAILED_EXIT_CODE,
+    CheckResult,
+    CsvWriter,
+    checks_table,
+    evaluate_checks,
+    final_report,
+)
 from horde.runtime import cooperative_sleep, run
 
 __all__ = ["run_command"]
@@ -99,11 +106,13 @@ def _csv_writer(settings: Settings, percentiles: list[float]) -> CsvWriter | Non
         raise ConfigError(f"--csv {settings.csv_prefix}: cannot write there ({exc})", 1) from None
 
 
-def _exit_code(startup: Startup) -> int:
+def _exit_code(startup: Startup, results: list[CheckResult]) -> int:
     environment = startup.environment
     runner = environment.runner
     if environment.process_exit_code is not None:
         return environment.process_exit_code
+    if not all(result.passed for result in results):
+        return CHECKS_FAILED_EXIT_CODE
     if runner.errors or runner.exceptions:
         return startup.settings.exit_code_on_error
     if environment.events.listener_errors or runner.unhandled_errors:
@@ -122,7 +131,8 @@ def _shutdown(
     environment = startup.environment
     stats = environment.stats
     environment.events.quitting.fire(reverse=True, environment=environment)
-    code = _exit_code(startup)
+    results = evaluate_checks(settings.checks, stats)
+    code = _exit_code(startup, results)
     logger.info("Shutting down (exit code %d)", code)
     runner = environment.runner
     # The CSV files get the final state first: serializing for --json resets the entries.
@@ -137,9 +147,12 @@ def _shutdown(
                 json_path.write_text(serialized, encoding="utf-8")
             except OSError as exc:
                 logger.error("--json-file: could not write %s (%s)", json_path, exc)
+    tables = logging.getLogger(STATS_LOGGER)
     if not settings.json_file:
-        tables = logging.getLogger(STATS_LOGGER)
         for line in final_report(stats, percentiles=percentiles):
+            tables.info(line)
+    if results:
+        for line in checks_table(results):
             tables.info(line)
     environment.events.quit.fire(exit_code=code)
     return code

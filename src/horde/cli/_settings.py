@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 
+from horde.report import Check, parse_check
+
 __all__ = ["Settings"]
 
 
@@ -45,6 +47,8 @@ class Settings:
     show_task_ratio_json: bool
     profile: str | None
     config_users: list[str]
+    checks: tuple[Check, ...]
+    check_abort: bool
     options: argparse.Namespace
     """The whole namespace, for the options horde does not act on itself."""
 
@@ -81,5 +85,7 @@ class Settings:
             show_task_ratio_json=options.show_task_ratio_json,
             profile=options.profile,
             config_users=list(options.config_users or []),
+            checks=tuple(parse_check(text) for text in options.checks or []),
+            check_abort=options.check_abort,
             options=options,
         )

@@ -11,6 +11,14 @@ Example:
     ...     pass  # log each line at INFO on the stats logger
 """
 
+from horde.report._checks import (
+    CHECKS_FAILED_EXIT_CODE,
+    Check,
+    CheckResult,
+    checks_table,
+    evaluate_checks,
+    parse_check,
+)
 from horde.report._console import (
     error_report,
     final_report,
@@ -30,14 +38,20 @@ from horde.report._csv import (
 )
 
 __all__ = [
+    "CHECKS_FAILED_EXIT_CODE",
     "EXCEPTIONS_HEADER",
     "FAILURES_HEADER",
+    "Check",
+    "CheckResult",
     "CsvWriter",
+    "checks_table",
     "error_report",
+    "evaluate_checks",
     "exceptions_csv",
     "failures_csv",
     "final_report",
     "history_header",
+    "parse_check",
     "percentiles_table",
     "periodic_report",
     "requests_csv",

@@ -1,0 +1,67 @@
+import pytest
+
+from horde.exceptions import ConfigError
+from horde.report import checks_table, evaluate_checks, parse_check
+from horde.stats import RequestStats
+
+
+@pytest.fixture
+def stats():
+    stats = RequestStats(now=lambda: 1000.0)
+    for value in range(1, 101):  # 1 .. 100 ms
+        stats.record("GET", "/fast", float(value), 10, None)
+    for _ in range(10):
+        stats.record("POST", "/slow", 900.0, 10, "boom")
+    return stats
+
+
+@pytest.mark.parametrize(
+    ("text", "passed"),
+    [
+        ("p50<60", True),
+        ("p50 < 40", False),
+        ("avg<200", True),
+        ("max<=900", True),
+        ("max<900", False),
+        ("min>=1", True),
+        ("median<100", True),
+        ("fail_ratio<0.01", False),
+        ("fail_ratio<0.1", True),
+        ("failures<=10", True),
+        ("requests>=110", True),
+        ("p99[GET /fast]<=100", True),
+        ("p99[/slow]<800", False),
+        ("fail_ratio[POST /slow]>0.5", True),
+        ("p95[GET /nowhere]<1", False),  # no data: fails
+        ("p99.9<1000", True),
+    ],
+)
+def test_checks_pass_and_fail_where_they_should(stats, text, passed):
+    (result,) = evaluate_checks([parse_check(text)], stats)
+    assert result.passed is passed, result
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["p95", "p95<", "latency<5", "p95<<3", "p95[GET /x<3", "p0<1", "p101<1", "[]<1", "p95<abc"],
+)
+def test_malformed_checks_are_clear_errors(text):
+    with pytest.raises(ConfigError) as info:
+        parse_check(text)
+    assert info.value.exit_code == 2
+    assert "--check" in str(info.value)
+
+
+def test_endpoint_with_and_without_method():
+    assert parse_check("p99[GET /api/products]<800").endpoint == ("GET", "/api/products")
+    assert parse_check("avg[/api/products]<800").endpoint == (None, "/api/products")
+    assert parse_check("rps>100").endpoint is None
+
+
+def test_table_says_what_failed(stats):
+    results = evaluate_checks([parse_check("p50<60"), parse_check("fail_ratio<0.01")], stats)
+    lines = checks_table(results)
+    assert lines[0] == "Checks"
+    assert any(line.startswith("p50<60") and line.endswith("passed") for line in lines)
+    assert any(line.startswith("fail_ratio<0.01") and line.endswith("FAILED") for line in lines)
+    assert "1 passed, 1 failed" in lines
