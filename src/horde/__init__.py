@@ -12,7 +12,7 @@ Run it with ``horde -f locustfile.py --headless -u 100 -r 10 -t 1m -H http://127
 """
 
 from horde._version import __version__
-from horde.engine import LoadTestShape, run_single_user
+from horde.engine import LoadTestShape, StepLoadShape, run_single_user
 from horde.event import Events, events
 from horde.runtime import run_blocking
 from horde.user import (
@@ -36,6 +36,7 @@ __all__ = [
     "HttpUser",
     "LoadTestShape",
     "SequentialTaskSet",
+    "StepLoadShape",
     "TaskSet",
     "User",
     "__version__",

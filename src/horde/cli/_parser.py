@@ -151,6 +151,18 @@ def _common(parser: HordeArgumentParser) -> None:
         help="Stop after this long, e.g. 300s, 20m, 3h, 1h30m",
     )
     add(
+        "--step-users",
+        type=_user_count,
+        env_var="HORDE_STEP_USERS",
+        help="Capacity test: add this many users per step, up to -u (with --step-time)",
+    )
+    add(
+        "--step-time",
+        type=_timespan,
+        env_var="HORDE_STEP_TIME",
+        help="Capacity test: how long each step is held, e.g. 20s",
+    )
+    add(
         "-l",
         "--list",
         action="store_true",

@@ -48,6 +48,8 @@ class Settings:
     profile: str | None
     config_users: list[str]
     checks: tuple[Check, ...]
+    step_users: int | None
+    step_time: int | None
     check_abort: bool
     options: argparse.Namespace
     """The whole namespace, for the options horde does not act on itself."""
@@ -87,5 +89,7 @@ class Settings:
             config_users=list(options.config_users or []),
             checks=tuple(parse_check(text) for text in options.checks or []),
             check_abort=options.check_abort,
+            step_users=options.step_users,
+            step_time=options.step_time,
             options=options,
         )

@@ -19,7 +19,7 @@ from horde.cli._logging import setup_logging
 from horde.cli._parser import HordeArgumentParser, build_parser
 from horde.cli._settings import Settings
 from horde.cli._task_ratio import show_task_ratio
-from horde.engine import Environment, LoadTestShape
+from horde.engine import Environment, LoadTestShape, StepLoadShape
 from horde.event import events
 from horde.exceptions import ConfigError, LocustfileError, UsageError
 from horde.user import User
@@ -142,7 +142,35 @@ def _raise_open_file_limit() -> None:
             )
 
 
+def _step_shape(settings: Settings, loaded: LoadedLocustfiles) -> StepLoadShape:
+    if not settings.step_users or not settings.step_time or not settings.num_users:
+        raise ConfigError(
+            "a step load needs --step-users, --step-time and -u (the last step's users), "
+            "e.g. --step-users 25 --step-time 20s -u 200",
+            2,
+        )
+    if loaded.shapes:
+        logger.warning(
+            "Running the step load; the locustfile's shape %s is not used",
+            next(iter(loaded.shapes)),
+        )
+    shape = StepLoadShape(
+        settings.step_users, settings.step_time, settings.num_users, settings.spawn_rate
+    )
+    shape.use_common_options = True  # it reads -u and -r itself; -t still caps the run
+    logger.info(
+        "Step load: %d steps of %d users, %d s each (%d s in all)",
+        shape.step_count,
+        settings.step_users,
+        settings.step_time,
+        shape.duration,
+    )
+    return shape
+
+
 def _shape(settings: Settings, loaded: LoadedLocustfiles) -> LoadTestShape | None:
+    if settings.step_users is not None or settings.step_time is not None:
+        return _step_shape(settings, loaded)
     shape = next(iter(loaded.shapes.values()), None)
     common = settings.run_time or settings.num_users or settings.spawn_rate
     if shape is not None and not shape.use_common_options and common:

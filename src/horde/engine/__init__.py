@@ -17,6 +17,7 @@ from horde.engine._runner import (
     LocalRunner,
 )
 from horde.engine._shape import LoadTestShape, ShapeTick
+from horde.engine._step import Step, StepLoadShape
 
 __all__ = [
     "STATE_CLEANUP",
@@ -31,6 +32,8 @@ __all__ = [
     "LocalRunner",
     "Message",
     "ShapeTick",
+    "Step",
+    "StepLoadShape",
     "UserSequence",
     "describe_blocking_frame",
     "ramp_batches",
