@@ -340,6 +340,12 @@ def _tags_and_stats(parser: HordeArgumentParser) -> None:
         action="store_true",
         help="Stop the run as soon as a check fails (evaluated every second)",
     )
+    add(
+        "--summary-json",
+        metavar="PATH",
+        env_var="HORDE_SUMMARY_JSON",
+        help="Write a JSON summary of the run: totals, endpoints, per-second series, checks",
+    )
     add("--json", action="store_true", help="Print the final statistics as JSON")
     add("--json-file", help="Write the final statistics as JSON to this file (.json appended)")
 

@@ -9,17 +9,20 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from horde import __version__
 from horde.cli._headless import run_headless
 from horde.cli._logging import STATS_LOGGER
 from horde.cli._settings import Settings
 from horde.cli._startup import Startup, prepare
 from horde.compat import locust_alias
 from horde.compat.locust import stats as locust_stats
+from horde.engine import StepLoadShape
 from horde.exceptions import ConfigError
 from horde.report import (
     CHECKS_FAILED_EXIT_CODE,
     CheckResult,
     CsvWriter,
+    build_summary,
     checks_table,
     evaluate_checks,
     final_report,
@@ -49,11 +52,12 @@ def run_command(args: Sequence[str]) -> int:
 
 def _run(startup: Startup) -> int:
     percentiles = _report_percentiles()
-    json_path = _json_path(startup.settings.json_file)
+    json_path = _json_path(startup.settings.json_file, "--json-file", ".json")
+    summary_path = _json_path(startup.settings.summary_json, "--summary-json", "")
     startup.environment.create_local_runner()
     csv_writer = _csv_writer(startup.settings, percentiles)
     run(_main(startup, csv_writer))
-    return _shutdown(startup, csv_writer, percentiles, json_path)
+    return _shutdown(startup, csv_writer, percentiles, json_path, summary_path)
 
 
 async def _main(startup: Startup, csv_writer: CsvWriter | None) -> None:
@@ -79,20 +83,42 @@ def _report_percentiles() -> list[float]:
     return percentiles
 
 
-def _json_path(json_file: str | None) -> Path | None:
-    """Where ``--json-file`` writes (``.json`` appended), checked before the run."""
-    if not json_file:
+def _json_path(value: str | None, option: str, suffix: str) -> Path | None:
+    """Where a JSON output goes, checked before the run (missing folders are created)."""
+    if not value:
         return None
-    path = Path(json_file + ".json")
+    path = Path(value + suffix)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ConfigError(
-            f"--json-file {json_file}: cannot create {path.parent} ({exc})", 1
-        ) from None
+        raise ConfigError(f"{option} {value}: cannot create {path.parent} ({exc})", 1) from None
     if not os.access(path.parent, os.W_OK):
-        raise ConfigError(f"--json-file {json_file}: {path.parent} is not writable", 1)
+        raise ConfigError(f"{option} {value}: {path.parent} is not writable", 1)
     return path
+
+
+def _write(path: Path, text: str, option: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        logger.error("%s: could not write %s (%s)", option, path, exc)
+
+
+def _summary(startup: Startup, results: list[CheckResult], code: int) -> str:
+    environment = startup.environment
+    shape = environment.shape_class
+    steps = shape.steps if isinstance(shape, StepLoadShape) else ()
+    users = environment.stats.total_series.column("user_count")
+    metadata = {
+        "horde_version": __version__,
+        "locustfile": environment.locustfile,
+        "host": environment.host,
+        "profile": environment.profile,
+        "exit_code": code,
+        "users": {"peak": max(users, default=0), "at_stop": environment.runner.final_user_count},
+    }
+    document = build_summary(environment.stats, metadata=metadata, checks=results, steps=steps)
+    return json.dumps(document, indent=2)
 
 
 def _csv_writer(settings: Settings, percentiles: list[float]) -> CsvWriter | None:
@@ -125,6 +151,7 @@ def _shutdown(
     csv_writer: CsvWriter | None,
     percentiles: list[float],
     json_path: Path | None,
+    summary_path: Path | None,
 ) -> int:
     """Locust's shutdown order: quitting, exit code, final output, quit, files closed."""
     settings = startup.settings
@@ -143,10 +170,9 @@ def _shutdown(
         if settings.json:
             print(serialized)
         if json_path is not None:
-            try:
-                json_path.write_text(serialized, encoding="utf-8")
-            except OSError as exc:
-                logger.error("--json-file: could not write %s (%s)", json_path, exc)
+            _write(json_path, serialized, "--json-file")
+    if summary_path is not None:
+        _write(summary_path, _summary(startup, results, code), "--summary-json")
     tables = logging.getLogger(STATS_LOGGER)
     if not settings.json_file:
         for line in final_report(stats, percentiles=percentiles):

@@ -49,6 +49,7 @@ class Settings:
     config_users: list[str]
     checks: tuple[Check, ...]
     step_users: int | None
+    summary_json: str | None
     step_time: int | None
     check_abort: bool
     options: argparse.Namespace
@@ -90,6 +91,7 @@ class Settings:
             checks=tuple(parse_check(text) for text in options.checks or []),
             check_abort=options.check_abort,
             step_users=options.step_users,
+            summary_json=options.summary_json,
             step_time=options.step_time,
             options=options,
         )

@@ -36,14 +36,17 @@ from horde.report._csv import (
     requests_csv,
     stats_header,
 )
+from horde.report._summary import SUMMARY_PERCENTILES, build_summary
 
 __all__ = [
     "CHECKS_FAILED_EXIT_CODE",
     "EXCEPTIONS_HEADER",
     "FAILURES_HEADER",
+    "SUMMARY_PERCENTILES",
     "Check",
     "CheckResult",
     "CsvWriter",
+    "build_summary",
     "checks_table",
     "error_report",
     "evaluate_checks",

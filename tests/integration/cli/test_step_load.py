@@ -44,3 +44,41 @@ def test_step_load_needs_all_three_options(horde, locustfile):
     result = horde("--headless", "--step-users", "2", "-H", "http://127.0.0.1:1")
     assert result.code == 2
     assert "a step load needs --step-users, --step-time and -u" in result.stderr
+
+
+def test_summary_json_holds_the_run(horde, locustfile, demo_shop, tmp_path):
+    import json
+
+    locustfile(READER)
+    result = horde(
+        "--headless",
+        "--step-users",
+        "2",
+        "--step-time",
+        "2s",
+        "-u",
+        "4",
+        "-H",
+        demo_shop,
+        "--summary-json",
+        "out/summary.json",
+        "--check",
+        "p95<5000",
+    )
+    assert result.code == 0, result.stderr
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["exit_code"] == 0
+    assert summary["host"] == demo_shop
+    assert summary["totals"]["requests"] > 10
+    assert set(summary["totals"]["percentiles_ms"]) >= {"p50", "p95", "p99"}
+    assert [e["name"] for e in summary["endpoints"]] == ["/health"]
+    assert [step["users"] for step in summary["steps"]] == [2, 4]
+    assert summary["steps"][0]["end"] == summary["steps"][1]["start"]
+    aggregate = summary["series"]["aggregate"]
+    assert len(aggregate) >= 3
+    assert {"timestamp", "user_count", "rps", "p95"} <= set(aggregate[0])
+    assert "GET /health" in summary["series"]["endpoints"]
+    assert summary["checks"] == [
+        {"check": "p95<5000", "value": summary["totals"]["percentiles_ms"]["p95"], "passed": True}
+    ]
+    assert summary["users"]["peak"] == 4
