@@ -36,7 +36,7 @@ def read_conf_file(path: Path) -> dict[str, Any]:
     Example:
         >>> import pathlib, tempfile
         >>> conf = pathlib.Path(tempfile.mkdtemp()) / "locust.conf"
-        >>> _ = conf.write_text("host http://127.0.0.1:1  # the target\nheadless\n")
+        >>> _ = conf.write_text("host http://127.0.0.1:1  # the target\\nheadless\\n")
         >>> read_conf_file(conf)
         {'host': 'http://127.0.0.1:1', 'headless': 'true'}
     """
