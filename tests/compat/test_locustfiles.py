@@ -124,3 +124,11 @@ def test_stop_test_in_task_ends_only_that_user(run_locustfile):
     assert stats[("GET", "/health")]["Request Count"] == "3"  # one pass per user
     assert stats[("GET", "/health")]["Failure Count"] == "0"  # success() came last
     assert stats[("GET", "/api/products/0")]["Failure Count"] == "0"
+
+
+def test_gevent_spawn_sleep_and_semaphore(run_locustfile):
+    result, stats = run_locustfile("gevent_checker.py", "-u", "4", "-r", "4", seconds="60s")
+    assert result.code == 0, result.stderr
+    assert "CHECKER quitting" in result.stdout
+    assert "--run-time limit reached" not in result.stderr  # the checker ended it
+    assert int(stats[("GET", "/health")]["Request Count"]) >= 20

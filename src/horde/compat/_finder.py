@@ -19,8 +19,15 @@ from types import ModuleType
 
 __all__ = ["locust_alias"]
 
-_ALIAS = "locust"
-_TARGET = "horde.compat.locust"
+# What a locustfile imports → what it gets while horde runs it. gevent is there because
+# locustfiles call gevent.spawn/sleep/lock; the real one cannot work beside asyncio.
+_ALIASES = {"locust": "horde.compat.locust", "gevent": "horde.compat.gevent"}
+
+
+def _aliased(name: str) -> str | None:
+    """The alias ``name`` falls under (``locust`` for ``locust.env``), if any."""
+    top = name.partition(".")[0]
+    return top if top in _ALIASES else None
 
 
 class _AliasLoader(importlib.abc.Loader):
@@ -46,9 +53,10 @@ class _LocustFinder(importlib.abc.MetaPathFinder):
         path: Sequence[str] | None,
         target: ModuleType | None = None,
     ) -> importlib.machinery.ModuleSpec | None:
-        if fullname != _ALIAS and not fullname.startswith(_ALIAS + "."):
+        alias = _aliased(fullname)
+        if alias is None:
             return None
-        real = _TARGET + fullname[len(_ALIAS) :]
+        real = _ALIASES[alias] + fullname[len(alias) :]
         if importlib.util.find_spec(real) is None:
             return None  # an import error naming the locust module, as the user wrote it
         is_package = hasattr(importlib.import_module(real), "__path__")
@@ -57,12 +65,8 @@ class _LocustFinder(importlib.abc.MetaPathFinder):
 
 @contextlib.contextmanager
 def locust_alias() -> Iterator[None]:
-    """Within the block, ``import locust...`` gives horde's compatible modules."""
-    saved = {
-        name: mod
-        for name, mod in sys.modules.items()
-        if name == _ALIAS or name.startswith(_ALIAS + ".")
-    }
+    """Within the block, ``import locust...`` (and ``gevent``) give horde's modules."""
+    saved = {name: mod for name, mod in sys.modules.items() if _aliased(name)}
     for name in saved:
         del sys.modules[name]
     finder = _LocustFinder()
@@ -71,6 +75,6 @@ def locust_alias() -> Iterator[None]:
         yield
     finally:
         sys.meta_path.remove(finder)
-        for name in [n for n in sys.modules if n == _ALIAS or n.startswith(_ALIAS + ".")]:
+        for name in [n for n in sys.modules if _aliased(n)]:
             del sys.modules[name]
         sys.modules.update(saved)
