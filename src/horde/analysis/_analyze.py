@@ -1,0 +1,222 @@
+"""The entry point: from the per-second series to an :class:`Analysis`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from horde.analysis import _thresholds as t
+from horde.analysis._bottleneck import Bottleneck, find_bottleneck
+from horde.analysis._model import Analysis, Pattern, Step, StepSummary
+from horde.analysis._periodic import Sawtooth, find_sawtooth
+from horde.analysis._prepare import Columns, steps_from_series, summarize_step
+from horde.analysis._saturation import (
+    Degradation,
+    baseline_of,
+    classify_shape,
+    find_saturation,
+    judge_grace,
+    saturation_point,
+)
+from horde.analysis._story import (
+    FIXES,
+    grace_sentence,
+    tell_bottleneck,
+    tell_healthy,
+    tell_sawtooth,
+    tell_shape,
+)
+from horde.stats import Sample
+
+__all__ = ["analyze"]
+
+
+def analyze(
+    total: Sequence[Sample],
+    endpoints: Mapping[tuple[str, str], Sequence[Sample]] | None = None,
+    steps: Sequence[Step] | None = None,
+) -> Analysis:
+    """Tell how the system degraded, from a run's per-second series.
+
+    The checks run in order and the first that holds sets the pattern: too short
+    (fewer than :data:`MIN_SERIES_SECONDS` measured seconds) is inconclusive; periodic
+    spikes are a sawtooth (at any load, so even a constant load shows it); fewer than
+    :data:`MIN_STEPS` plateaus, or a baseline too noisy to compare with, is
+    inconclusive; one endpoint departing alone is flat-then-spike; a saturation point
+    followed by proportional growth is linear, by a jump (or failures) a cliff; none
+    of these is healthy. Latency and throughput are compared per plateau, with medians
+    over its seconds and its first :data:`RAMP_SKIP_SECONDS` left out.
+
+    Args:
+        total: The aggregate's samples (``RequestStats.total_series``).
+        endpoints: Each endpoint's samples keyed ``(name, method)``
+            (``RequestStats.all_series``); without them no bottleneck can be named.
+        steps: The load's plateaus; derived from the user counts when None.
+
+    Returns:
+        The verdict. ``evidence`` always holds ``"measured_seconds"`` and ``"steps"`` (each
+        plateau's users, seconds, rps, p50_ms, p95_ms, failure_ratio), then the numbers
+        behind the pattern: ``"baseline_p95_ms"``, ``"baseline_spread"``,
+        ``"saturation_reasons"``, ``"r_squared"``, ``"slope_ms_per_100_users"``,
+        ``"jump_ms"``, ``"jump_ratio"``, ``"period_strength"``, ``"bottleneck_growth"``
+        and so on, and ``"reason"`` when inconclusive.
+
+    Example:
+        >>> from horde.analysis import samples_from_columns
+        >>> users = [u for u in (50, 100, 150, 200) for _ in range(15)]
+        >>> samples = samples_from_columns(users=users, p95=[12.0] * len(users))
+        >>> result = analyze(samples)
+        >>> result.pattern, result.saturation
+        (<Pattern.HEALTHY: 'healthy'>, None)
+    """
+    columns = Columns.of(total)
+    plateaus = list(steps) if steps is not None else steps_from_series(total)
+    summaries = [summarize_step(columns, step) for step in plateaus]
+    kept = [(p, s) for p, s in zip(plateaus, summaries, strict=True) if _usable(s)]
+    plateaus, summaries = [p for p, _ in kept], [s for _, s in kept]
+    measured = int(np.count_nonzero(~np.isnan(columns.p95)))
+    graceful, grace = judge_grace(summaries)
+    evidence: dict[str, Any] = {
+        "measured_seconds": measured,
+        "steps": [summary.to_dict() for summary in summaries],
+        **grace,
+    }
+    context = _Context(summaries, graceful, evidence)
+    if measured < t.MIN_SERIES_SECONDS:
+        return context.inconclusive(
+            f"the run is too short to tell: {measured} seconds with requests, "
+            f"at least {t.MIN_SERIES_SECONDS} are needed"
+        )
+    sawtooth = find_sawtooth(columns, plateaus)
+    if sawtooth is not None:
+        return context.sawtooth(sawtooth, columns)
+    if len(summaries) < t.MIN_STEPS:
+        return context.inconclusive(
+            f"the load had {len(summaries)} plateau(s) and at least {t.MIN_STEPS} are "
+            "needed to see how latency and throughput follow it"
+        )
+    return _judge_steps(context, columns, plateaus, endpoints)
+
+
+def _usable(summary: StepSummary) -> bool:
+    return summary.seconds >= t.MIN_STEP_SAMPLES and summary.p95_ms is not None
+
+
+def _judge_steps(
+    context: _Context,
+    columns: Columns,
+    plateaus: Sequence[Step],
+    endpoints: Mapping[tuple[str, str], Sequence[Sample]] | None,
+) -> Analysis:
+    baseline = baseline_of(columns, context.steps)
+    if baseline is None:
+        return context.inconclusive("the first plateaus have too few timed requests")
+    context.evidence |= {
+        "baseline_p95_ms": round(baseline.p95_ms, 2),
+        "baseline_spread": round(baseline.spread, 2),
+        "baseline_rps_per_user": round(baseline.rps_per_user, 4),
+    }
+    if baseline.spread > t.NOISY_BASELINE_SPREAD:
+        return context.inconclusive(
+            f"latency is too noisy to tell: the baseline's p95 varies by {baseline.spread:.1f}x "
+            f"its median from second to second (above {t.NOISY_BASELINE_SPREAD})"
+        )
+    if endpoints:
+        named = {f"{method} {name}": Columns.of(s) for (name, method), s in endpoints.items()}
+        bottleneck = find_bottleneck(named, plateaus)
+        if bottleneck is not None:
+            return context.bottleneck(bottleneck)
+    degradation = find_saturation(context.steps, baseline)
+    if degradation is None:
+        return context.healthy(baseline.p95_ms)
+    later = len(context.steps) - degradation.index - 1
+    if later >= 2 and degradation.recovered * 2 >= later:
+        return context.inconclusive(
+            f"latency left its baseline at {context.steps[degradation.index].users} users "
+            f"but came back on {degradation.recovered} of the {later} heavier plateaus: "
+            "too noisy to tell"
+        )
+    return context.shape(degradation)
+
+
+class _Context:
+    """What every verdict shares: the plateaus, grace and the evidence gathered so far."""
+
+    def __init__(self, steps: list[StepSummary], graceful: bool, evidence: dict[str, Any]):
+        self.steps = steps
+        self.graceful = graceful
+        self.evidence = evidence
+
+    def _grace(self) -> str:
+        collapsed = self.evidence.get("rps_after_peak")
+        worst = float(self.evidence["max_step_failure_ratio"])
+        return grace_sentence(self.graceful, worst, collapsed)
+
+    def _verdict(self, pattern: Pattern, story: str, **fields: Any) -> Analysis:
+        return Analysis(
+            pattern=pattern,
+            graceful=self.graceful,
+            saturation=fields.get("saturation"),
+            bottleneck_endpoint=fields.get("bottleneck_endpoint"),
+            period_s=fields.get("period_s"),
+            evidence=self.evidence,
+            story=story,
+            fix=fields.get("fix", FIXES[pattern]),
+            steps=tuple(self.steps),
+        )
+
+    def inconclusive(self, reason: str) -> Analysis:
+        self.evidence["reason"] = reason
+        story = f"Inconclusive: {reason}."
+        return self._verdict(Pattern.INCONCLUSIVE, story)
+
+    def sawtooth(self, sawtooth: Sawtooth, columns: Columns) -> Analysis:
+        baseline = baseline_of(columns, self.steps) if self.steps else None
+        degradation = None
+        if baseline is not None and len(self.steps) >= t.MIN_STEPS:
+            degradation = find_saturation(self.steps, baseline)
+        saturation = None if degradation is None else saturation_point(self.steps, degradation)
+        self.evidence |= {
+            "period_s": round(sawtooth.period_s, 2),
+            "period_strength": round(sawtooth.strength, 3),
+            "spikes": sawtooth.spikes,
+            "regular_gaps": round(sawtooth.regular_gaps, 2),
+            "spike_p95_ms": round(sawtooth.spike_p95_ms, 2),
+            "between_spikes_p95_ms": round(sawtooth.baseline_p95_ms, 2),
+        }
+        story = f"{tell_sawtooth(sawtooth, saturation)} {self._grace()}"
+        return self._verdict(
+            Pattern.SAWTOOTH, story, saturation=saturation, period_s=sawtooth.period_s
+        )
+
+    def bottleneck(self, bottleneck: Bottleneck) -> Analysis:
+        self.evidence |= {
+            "bottleneck_baseline_ms": round(bottleneck.baseline_ms, 2),
+            "bottleneck_departed_users": bottleneck.departed_users,
+            "bottleneck_last_ms": round(bottleneck.last_ms, 2),
+            "bottleneck_growth": round(bottleneck.growth, 2),
+            "others_max_growth": round(bottleneck.others_max_growth, 2),
+            "others_median_growth": round(bottleneck.others_median_growth, 2),
+        }
+        story = f"{tell_bottleneck(bottleneck)} {self._grace()}"
+        fix = f"{FIXES[Pattern.FLAT_THEN_SPIKE]} ({bottleneck.endpoint})"
+        return self._verdict(
+            Pattern.FLAT_THEN_SPIKE,
+            story,
+            bottleneck_endpoint=bottleneck.endpoint,
+            fix=fix,
+        )
+
+    def healthy(self, baseline_p95: float) -> Analysis:
+        story = f"{tell_healthy(self.steps, baseline_p95)} {self._grace()}"
+        return self._verdict(Pattern.HEALTHY, story)
+
+    def shape(self, degradation: Degradation) -> Analysis:
+        pattern, shape = classify_shape(self.steps, degradation)
+        saturation = saturation_point(self.steps, degradation)
+        self.evidence |= {"saturation_reasons": list(degradation.reasons), **shape}
+        baseline_p95 = float(self.evidence["baseline_p95_ms"])
+        story = tell_shape(pattern, self.steps, saturation, baseline_p95, shape)
+        return self._verdict(pattern, f"{story} {self._grace()}", saturation=saturation)

@@ -1,0 +1,129 @@
+"""Sawtooth detection: latency spikes that come back at a regular period and recover."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from horde.analysis import _thresholds as t
+from horde.analysis._model import Step
+from horde.analysis._prepare import Columns, FloatArray
+
+__all__ = ["Sawtooth", "find_sawtooth"]
+
+
+@dataclass(frozen=True, slots=True)
+class Sawtooth:
+    """A regular rhythm of spikes in the per-second p95."""
+
+    period_s: float
+    strength: float
+    spikes: int
+    regular_gaps: float
+    spike_p95_ms: float
+    baseline_p95_ms: float
+
+
+def _rolling_median(values: FloatArray) -> FloatArray:
+    half = t.ROLLING_WINDOW_SECONDS // 2
+    padded = np.pad(values, half, mode="edge")
+    windows = sliding_window_view(padded, 2 * half + 1)
+    result: FloatArray = np.median(windows, axis=1)
+    return result
+
+
+def _excess(columns: Columns) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Return the present seconds' timestamps, p95 and log-excess over the local level."""
+    present = ~np.isnan(columns.p95)
+    timestamps = columns.timestamp[present]
+    p95 = columns.p95[present]
+    level = _rolling_median(p95)
+    spike = (p95 >= t.SPIKE_RATIO * level) & (p95 >= level + t.SPIKE_MIN_DELTA_MS)
+    ratio = np.divide(p95, level, out=np.ones_like(p95), where=level > 0)
+    excess = np.where(spike, np.log(np.maximum(ratio, 1.0)), 0.0)
+    return timestamps, p95, excess
+
+
+def _onsets(timestamps: FloatArray, excess: FloatArray) -> list[float]:
+    onsets: list[float] = []
+    last = -np.inf
+    for ts in timestamps[excess > 0]:
+        if ts - last > t.SPIKE_MERGE_SECONDS:
+            onsets.append(float(ts))
+        last = ts
+    return onsets
+
+
+def _autocorrelation_period(timestamps: FloatArray, excess: FloatArray) -> tuple[int, float]:
+    """Return the first strong autocorrelation peak's lag (seconds) and its value."""
+    grid = np.zeros(round(float(timestamps[-1] - timestamps[0])) + 1)
+    grid[np.round(timestamps - timestamps[0]).astype(int)] = excess
+    centred = grid - grid.mean()
+    energy = float(np.dot(centred, centred))
+    max_lag = len(grid) // t.MIN_SPIKES
+    if energy <= 0 or max_lag <= t.MIN_PERIOD_SECONDS:
+        return 0, 0.0
+    acf = np.array([np.dot(centred[:-lag], centred[lag:]) / energy for lag in range(1, max_lag)])
+    candidates = range(t.MIN_PERIOD_SECONDS - 1, len(acf) - 1)
+    peaks = [i for i in candidates if acf[i] >= acf[i - 1] and acf[i] >= acf[i + 1]]
+    if not peaks:
+        return 0, 0.0
+    best = max(acf[i] for i in peaks)
+    first = next(i for i in peaks if acf[i] >= 0.6 * best)
+    return first + 1, float(acf[first])
+
+
+def _refine(onsets: Sequence[float], period: float) -> tuple[float, float]:
+    """Return the period refined from the gaps between spikes, and their regular share."""
+    gaps = np.diff(np.asarray(onsets))
+    cycles = np.maximum(np.round(gaps / period), 1.0)
+    per_cycle = gaps / cycles
+    regular = np.abs(per_cycle - period) <= t.PERIOD_TOLERANCE * period
+    if not regular.any():
+        return period, 0.0
+    return float(np.median(per_cycle[regular])), float(regular.mean())
+
+
+def _at_step_starts(onsets: Sequence[float], steps: Sequence[Step]) -> float:
+    window = t.STEP_START_SECONDS
+    starts = np.array([step.start_ts for step in steps])
+    if not starts.size:
+        return 0.0
+    near = [bool(np.any((onset > starts) & (onset <= starts + window))) for onset in onsets]
+    return sum(near) / len(near)
+
+
+def find_sawtooth(columns: Columns, steps: Sequence[Step]) -> Sawtooth | None:
+    """Find periodic spikes of the per-second p95 that recover, or None.
+
+    A second spikes when its p95 is :data:`SPIKE_RATIO` times the rolling median and
+    :data:`SPIKE_MIN_DELTA_MS` above it. The period is the first strong peak of the
+    autocorrelation of the spikes' log-excess (at least :data:`MIN_PERIOD_STRENGTH`),
+    refined with the gaps between spike onsets, most of which must be whole numbers of
+    periods (:data:`MIN_REGULAR_GAPS`). Spikes that mostly start with the plateaus are
+    the step load's own ramps (:data:`MAX_SPIKES_AT_STEP_STARTS`), not a sawtooth.
+    """
+    if np.count_nonzero(~np.isnan(columns.p95)) < t.MIN_SERIES_SECONDS:
+        return None
+    timestamps, p95, excess = _excess(columns)
+    onsets = _onsets(timestamps, excess)
+    if len(onsets) < t.MIN_SPIKES or _at_step_starts(onsets, steps) > t.MAX_SPIKES_AT_STEP_STARTS:
+        return None
+    lag, strength = _autocorrelation_period(timestamps, excess)
+    if lag == 0 or strength < t.MIN_PERIOD_STRENGTH:
+        return None
+    period, regular = _refine(onsets, float(lag))
+    if regular < t.MIN_REGULAR_GAPS:
+        return None
+    spiking = excess > 0
+    return Sawtooth(
+        period_s=period,
+        strength=strength,
+        spikes=len(onsets),
+        regular_gaps=regular,
+        spike_p95_ms=float(np.median(p95[spiking])),
+        baseline_p95_ms=float(np.median(p95[~spiking])),
+    )

@@ -1,0 +1,132 @@
+"""Plain sentences with the numbers, and the class of fix, for each pattern."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from horde.analysis._bottleneck import Bottleneck
+from horde.analysis._model import Pattern, Saturation, StepSummary
+from horde.analysis._periodic import Sawtooth
+
+__all__ = ["FIXES", "grace_sentence", "tell_bottleneck", "tell_healthy", "tell_sawtooth"]
+
+#: The class of fix each pattern points to.
+FIXES: dict[Pattern, str] = {
+    Pattern.HEALTHY: "None needed at this load; test a higher load to find the limit.",
+    Pattern.LINEAR: (
+        "Reduce the CPU work per request: cache responses, optimise queries and handlers, "
+        "or add capacity (more cores or instances)."
+    ),
+    Pattern.CLIFF: (
+        "A pool or limit is exhausted: tune the connection pool, thread pool or maximum "
+        "connections (and the resource behind them), or queue and shed load before it."
+    ),
+    Pattern.SAWTOOTH: (
+        "Periodic pauses: tune garbage collection, warm caches and spread their expiry, "
+        "and spread or move background jobs."
+    ),
+    Pattern.FLAT_THEN_SPIKE: (
+        "Optimise that endpoint: add indexes, cut or paginate its query work, or cache its result."
+    ),
+    Pattern.INCONCLUSIVE: (
+        "Run a step load of at least three plateaus of 15 s or more, each with enough "
+        "requests per second for stable percentiles."
+    ),
+}
+
+
+def _ms(value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:.0f} ms" if value >= 10 else f"{value:.1f} ms"
+
+
+def grace_sentence(graceful: bool, max_failure_ratio: float, collapsed_rps: float | None) -> str:
+    """Return the sentence on failures: graceful slowdown or catastrophe."""
+    if not graceful and collapsed_rps is not None:
+        return (
+            f"It degraded catastrophically: throughput collapsed to {collapsed_rps:.0f} req/s "
+            f"and up to {max_failure_ratio:.1%} of a step's requests failed."
+        )
+    if not graceful:
+        return (
+            f"It degraded catastrophically: up to {max_failure_ratio:.1%} of a step's "
+            "requests failed."
+        )
+    return f"It stayed graceful: at most {max_failure_ratio:.1%} of a step's requests failed."
+
+
+def tell_healthy(steps: Sequence[StepSummary], baseline_p95: float) -> str:
+    """Return the story of a run that never left its baseline."""
+    first, last = steps[0], steps[-1]
+    return (
+        f"No degradation within the tested range: p95 stayed near its {_ms(baseline_p95)} "
+        f"baseline ({_ms(last.p95_ms)} at the top) from {first.users} to {last.users} users, "
+        f"while throughput grew from {first.rps:.0f} to {last.rps:.0f} req/s. "
+        "Saturation was not reached."
+    )
+
+
+def tell_sawtooth(sawtooth: Sawtooth, saturation: Saturation | None) -> str:
+    """Return the story of periodic spikes."""
+    story = (
+        f"Latency spikes every {sawtooth.period_s:.1f} s and recovers: {sawtooth.spikes} "
+        f"spikes with a p95 of about {_ms(sawtooth.spike_p95_ms)} against "
+        f"{_ms(sawtooth.baseline_p95_ms)} between them (autocorrelation "
+        f"{sawtooth.strength:.2f} at that period; {sawtooth.regular_gaps:.0%} of the gaps "
+        "are whole periods), whatever the load: a periodic pause such as garbage "
+        "collection, cache expiry or a background job."
+    )
+    if saturation is not None:
+        story += (
+            f" Apart from the spikes, throughput saturated at {saturation.users} users "
+            f"({saturation.rps:.0f} req/s)."
+        )
+    return story
+
+
+def tell_bottleneck(bottleneck: Bottleneck) -> str:
+    """Return the story of one endpoint departing alone."""
+    b = bottleneck
+    return (
+        f"{b.endpoint} is the bottleneck: its median latency left its {_ms(b.baseline_ms)} "
+        f"baseline at {b.departed_users} users ({_ms(b.departed_ms)}) and reached "
+        f"{_ms(b.last_ms)} at {b.last_users} users ({b.growth:.1f}x), while the "
+        f"{b.others} other endpoints stayed flat (at most {b.others_max_growth:.1f}x, "
+        f"median {b.others_median_growth:.1f}x)."
+    )
+
+
+def tell_shape(
+    pattern: Pattern,
+    steps: Sequence[StepSummary],
+    saturation: Saturation,
+    baseline_p95: float,
+    evidence: dict[str, object],
+) -> str:
+    """Return the story of a linear or cliff degradation past the saturation point."""
+    last = steps[-1]
+    opening = (
+        f"Throughput stopped growing with load at about {saturation.users} users "
+        f"({saturation.rps:.0f} req/s), where p95 left its {_ms(baseline_p95)} baseline. "
+    )
+    if pattern is Pattern.LINEAR:
+        slope = evidence.get("slope_ms_per_100_users")
+        r2 = evidence.get("r_squared")
+        fit = f", about {slope:.0f} ms per 100 users (R² {r2:.2f})" if slope is not None else ""
+        return opening + (
+            f"Past it latency grew in proportion to the users{fit}, reaching "
+            f"{_ms(last.p95_ms)} at {last.users} users: CPU-bound queueing."
+        )
+    failures = max(s.failure_ratio for s in steps)
+    failed = f" and failures reached {failures:.1%} of a step" if failures >= 0.01 else ""
+    return opening + (
+        f"It was fine up to {evidence['last_healthy_users']} users (p95 "
+        f"{_ms(_float(evidence['last_healthy_p95_ms']))}), then p95 jumped by "
+        f"{_ms(_float(evidence['jump_ms']))} in one step{failed}, up to "
+        f"{_ms(last.p95_ms)} at {last.users} users: a pool, thread or memory limit."
+    )
+
+
+def _float(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) else None

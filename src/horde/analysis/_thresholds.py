@@ -1,0 +1,109 @@
+"""The thresholds behind every verdict, named, with the reason for each value.
+
+They are module constants (immutable), so a verdict can be traced to a number. The
+values were chosen against the demo shop's profiles (see :mod:`horde.demo`) and against
+the noise of per-second percentiles at low request rates, where a second's p95 is close
+to the largest of a handful of requests.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+# -- Data sufficiency -----------------------------------------------------------------
+
+#: Seconds with requests below which nothing can be told: a sawtooth needs three periods
+#: and a step load needs three plateaus of a few seconds each.
+MIN_SERIES_SECONDS: Final = 20
+#: A run of equal user counts shorter than this is a ramp, not a plateau.
+MIN_STEP_SECONDS: Final = 5
+#: Seconds at the start of each plateau that are ignored: the new users' first
+#: requests (logins, cold caches) and the spawn itself distort them.
+RAMP_SKIP_SECONDS: Final = 3
+#: Seconds with a measured latency a plateau needs to count.
+MIN_STEP_SAMPLES: Final = 3
+#: Plateaus needed to tell a saturation story: a baseline and two loads above it.
+MIN_STEPS: Final = 3
+#: The first plateaus form the baseline, pooled, so one odd second does not set it.
+BASELINE_STEPS: Final = 2
+
+# -- Noise ----------------------------------------------------------------------------
+
+#: Above this robust spread (interquartile range over median) of the baseline's
+#: per-second p95, a 2x departure cannot be told from jitter. Log-normal jitter reaches
+#: it at sigma ~1.05; real per-second p95 jitter sits around sigma 0.3-0.6.
+NOISY_BASELINE_SPREAD: Final = 1.5
+
+# -- Saturation (aggregate, per plateau) ------------------------------------------------
+
+#: A plateau's median p95 above this multiple of the baseline has left the baseline.
+LATENCY_DEPARTURE_RATIO: Final = 2.0
+#: ... and by at least this much: 2x of a 2 ms baseline is still healthy.
+LATENCY_DEPARTURE_MIN_MS: Final = 20.0
+#: Requests per second per user below this share of the early ratio: throughput no
+#: longer grows with load (a closed model loses only ~15% to latency before that).
+EFFICIENCY_FLOOR: Final = 0.75
+#: A plateau whose failure ratio reaches this is degraded (the baseline's is ~0).
+DEGRADED_FAILURE_RATIO: Final = 0.01
+
+# -- Linear versus cliff ------------------------------------------------------------------
+
+#: A straight line through latency against users on the saturated plateaus must explain
+#: this share of the variance to call the growth linear.
+LINEAR_MIN_R2: Final = 0.8
+#: ... and latency must keep climbing: the last plateau at least this multiple of the
+#: last healthy one. A cliff jumps once and then stays at its ceiling (e.g. a timeout).
+LINEAR_MIN_GROWTH: Final = 2.0
+#: With a single saturated plateau, a jump of this multiple is called a cliff.
+CLIFF_MIN_JUMP_RATIO: Final = 5.0
+
+# -- Graceful versus catastrophic ---------------------------------------------------------
+
+#: A plateau failing this share of its requests is a catastrophe, not a slowdown.
+CATASTROPHIC_FAILURE_RATIO: Final = 0.05
+#: Throughput falling below this share of its peak while load grows is a collapse.
+COLLAPSE_RPS_RATIO: Final = 0.7
+
+# -- Sawtooth -----------------------------------------------------------------------------
+
+#: A second whose p95 is this multiple of the rolling median is a spike...
+SPIKE_RATIO: Final = 3.0
+#: ... and above it by at least this much: pauses that matter (GC, stalls) cost tens of
+#: milliseconds or more, while a 3x jump of a 2 ms p95 is jitter.
+SPIKE_MIN_DELTA_MS: Final = 50.0
+#: Width of the centred rolling median that sets the local level; wide enough that one
+#: or two spike seconds in ten do not move it, narrow enough to follow a step change.
+ROLLING_WINDOW_SECONDS: Final = 15
+#: Spike seconds closer than this belong to one spike (a pause straddling two ticks).
+SPIKE_MERGE_SECONDS: Final = 2.0
+#: Fewest spikes that make a period.
+MIN_SPIKES: Final = 3
+#: Shortest period reported: below it spikes merge into a plateau.
+MIN_PERIOD_SECONDS: Final = 3
+#: Autocorrelation of the spike signal at the period must reach this to be periodic;
+#: random spikes in noise stay near 0.
+MIN_PERIOD_STRENGTH: Final = 0.3
+#: Share of the gaps between spikes that must be a whole number of periods (within
+#: :data:`PERIOD_TOLERANCE`): a regular rhythm, allowing for a missed spike.
+MIN_REGULAR_GAPS: Final = 0.7
+#: Relative tolerance of a gap against a whole number of periods.
+PERIOD_TOLERANCE: Final = 0.25
+#: Seconds after a plateau's start in which a spike is blamed on the new users' burst
+#: (it starts with the first tick or two); kept short so that a real pause that happens
+#: to fall near a step start is not mistaken for one.
+STEP_START_SECONDS: Final = 2
+#: Share of the spikes that may start within the ramp of a plateau before the rhythm
+#: is blamed on the step load itself rather than on the system.
+MAX_SPIKES_AT_STEP_STARTS: Final = 0.6
+
+# -- One endpoint departing ---------------------------------------------------------------
+
+#: An endpoint's median latency at this multiple of its baseline has departed...
+ENDPOINT_DEPARTURE_RATIO: Final = 2.5
+#: ... by at least this much (sub-millisecond endpoints double on jitter alone).
+ENDPOINT_DEPARTURE_MIN_MS: Final = 5.0
+#: The departing endpoint's increase must be this multiple of any other's: under
+#: CPU queueing every endpoint gains the same milliseconds, so none dominates.
+ENDPOINT_DOMINANCE: Final = 4.0
+#: Plateaus on which the same endpoint must dominate, so one slow second does not.
+ENDPOINT_PERSISTENT_STEPS: Final = 2
