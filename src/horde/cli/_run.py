@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from horde import __version__
+from horde.analysis import Analysis, analyze
+from horde.analysis import Step as AnalysisStep
 from horde.cli._headless import run_headless
 from horde.cli._logging import STATS_LOGGER
 from horde.cli._settings import Settings
@@ -104,7 +106,22 @@ def _write(path: Path, text: str, option: str) -> None:
         logger.error("%s: could not write %s (%s)", option, path, exc)
 
 
-def _summary(startup: Startup, results: list[CheckResult], code: int) -> str:
+def _analyze(startup: Startup) -> Analysis:
+    """The degradation analysis of the run, over its step plateaus when it had some."""
+    environment = startup.environment
+    stats = environment.stats
+    shape = environment.shape_class
+    plateaus = None
+    if isinstance(shape, StepLoadShape) and shape.steps:
+        now = stats.now()
+        plateaus = [
+            AnalysisStep(step.start, step.end if step.end is not None else now, step.users)
+            for step in shape.steps
+        ]
+    return analyze(stats.total_series, stats.all_series, plateaus)
+
+
+def _summary(startup: Startup, results: list[CheckResult], code: int, analysis: Analysis) -> str:
     environment = startup.environment
     shape = environment.shape_class
     steps = shape.steps if isinstance(shape, StepLoadShape) else ()
@@ -117,7 +134,13 @@ def _summary(startup: Startup, results: list[CheckResult], code: int) -> str:
         "exit_code": code,
         "users": {"peak": max(users, default=0), "at_stop": environment.runner.final_user_count},
     }
-    document = build_summary(environment.stats, metadata=metadata, checks=results, steps=steps)
+    document = build_summary(
+        environment.stats,
+        metadata=metadata,
+        checks=results,
+        steps=steps,
+        analysis=analysis.to_dict(),
+    )
     return json.dumps(document, indent=2)
 
 
@@ -159,6 +182,7 @@ def _shutdown(
     stats = environment.stats
     environment.events.quitting.fire(reverse=True, environment=environment)
     results = evaluate_checks(settings.checks, stats)
+    analysis = _analyze(startup)
     code = _exit_code(startup, results)
     logger.info("Shutting down (exit code %d)", code)
     runner = environment.runner
@@ -172,11 +196,13 @@ def _shutdown(
         if json_path is not None:
             _write(json_path, serialized, "--json-file")
     if summary_path is not None:
-        _write(summary_path, _summary(startup, results, code), "--summary-json")
+        _write(summary_path, _summary(startup, results, code, analysis), "--summary-json")
     tables = logging.getLogger(STATS_LOGGER)
     if not settings.json_file:
         for line in final_report(stats, percentiles=percentiles):
             tables.info(line)
+    for line in ["How the system held up", analysis.story, f"What to do: {analysis.fix}", ""]:
+        tables.info(line)
     if results:
         for line in checks_table(results):
             tables.info(line)
