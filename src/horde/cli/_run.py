@@ -8,12 +8,14 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from horde import __version__
 from horde.analysis import Analysis, analyze
 from horde.analysis import Step as AnalysisStep
 from horde.cli._headless import run_headless
 from horde.cli._logging import STATS_LOGGER
+from horde.cli._outputs import fill_placeholders
 from horde.cli._settings import Settings
 from horde.cli._startup import Startup, prepare
 from horde.compat import locust_alias
@@ -28,6 +30,7 @@ from horde.report import (
     checks_table,
     evaluate_checks,
     final_report,
+    render_html,
 )
 from horde.runtime import cooperative_sleep, run
 
@@ -56,10 +59,11 @@ def _run(startup: Startup) -> int:
     percentiles = _report_percentiles()
     json_path = _json_path(startup.settings.json_file, "--json-file", ".json")
     summary_path = _json_path(startup.settings.summary_json, "--summary-json", "")
+    html_path = _json_path(_html_file(startup.settings), "--html", "")
     startup.environment.create_local_runner()
     csv_writer = _csv_writer(startup.settings, percentiles)
     run(_main(startup, csv_writer))
-    return _shutdown(startup, csv_writer, percentiles, json_path, summary_path)
+    return _shutdown(startup, csv_writer, percentiles, json_path, (summary_path, html_path))
 
 
 async def _main(startup: Startup, csv_writer: CsvWriter | None) -> None:
@@ -121,7 +125,17 @@ def _analyze(startup: Startup) -> Analysis:
     return analyze(stats.total_series, stats.all_series, plateaus)
 
 
-def _summary(startup: Startup, results: list[CheckResult], code: int, analysis: Analysis) -> str:
+def _html_file(settings: Settings) -> str | None:
+    if not settings.html_file:
+        return None
+    return fill_placeholders(
+        settings.html_file, settings.num_users, settings.spawn_rate, settings.run_time
+    )
+
+
+def _summary(
+    startup: Startup, results: list[CheckResult], code: int, analysis: Analysis
+) -> dict[str, Any]:
     environment = startup.environment
     shape = environment.shape_class
     steps = shape.steps if isinstance(shape, StepLoadShape) else ()
@@ -134,14 +148,14 @@ def _summary(startup: Startup, results: list[CheckResult], code: int, analysis: 
         "exit_code": code,
         "users": {"peak": max(users, default=0), "at_stop": environment.runner.final_user_count},
     }
-    document = build_summary(
+    return build_summary(
         environment.stats,
         metadata=metadata,
         checks=results,
         steps=steps,
         analysis=analysis.to_dict(),
+        exceptions=environment.runner.exceptions,
     )
-    return json.dumps(document, indent=2)
 
 
 def _csv_writer(settings: Settings, percentiles: list[float]) -> CsvWriter | None:
@@ -174,7 +188,7 @@ def _shutdown(
     csv_writer: CsvWriter | None,
     percentiles: list[float],
     json_path: Path | None,
-    summary_path: Path | None,
+    report_paths: tuple[Path | None, Path | None],
 ) -> int:
     """Locust's shutdown order: quitting, exit code, final output, quit, files closed."""
     settings = startup.settings
@@ -195,8 +209,14 @@ def _shutdown(
             print(serialized)
         if json_path is not None:
             _write(json_path, serialized, "--json-file")
-    if summary_path is not None:
-        _write(summary_path, _summary(startup, results, code, analysis), "--summary-json")
+    summary_path, html_path = report_paths
+    if summary_path is not None or html_path is not None:
+        document = _summary(startup, results, code, analysis)
+        if summary_path is not None:
+            _write(summary_path, json.dumps(document, indent=2), "--summary-json")
+        if html_path is not None:
+            _write(html_path, render_html(document), "--html")
+            logger.info("HTML report written to %s", html_path)
     tables = logging.getLogger(STATS_LOGGER)
     if not settings.json_file:
         for line in final_report(stats, percentiles=percentiles):

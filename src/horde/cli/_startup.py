@@ -94,8 +94,6 @@ def _check_options(parser: HordeArgumentParser, settings: Settings) -> None:
             "version of horde; run a single process",
             1,
         )
-    if settings.html_file:
-        raise ConfigError("--html: HTML reports are not available in this version of horde", 2)
     inspect_only = (
         settings.list_commands or settings.show_task_ratio or settings.show_task_ratio_json
     )

@@ -1,4 +1,4 @@
-"""Reports: the console tables and the CSV files, laid out exactly as Locust's.
+"""Reports: the console tables and the CSV files, laid out exactly as Locust's; the HTML report.
 
 The functions and writers take the data as arguments (a :class:`~horde.stats.RequestStats`,
 ``runner.exceptions``, a user count, a timestamp); they own no timers.
@@ -36,6 +36,7 @@ from horde.report._csv import (
     requests_csv,
     stats_header,
 )
+from horde.report._html import render_html
 from horde.report._summary import SUMMARY_PERCENTILES, build_summary
 
 __all__ = [
@@ -57,6 +58,7 @@ __all__ = [
     "parse_check",
     "percentiles_table",
     "periodic_report",
+    "render_html",
     "requests_csv",
     "stats_header",
     "stats_table",

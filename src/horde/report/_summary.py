@@ -62,6 +62,7 @@ def build_summary(
     checks: Sequence[CheckResult] = (),
     steps: Sequence[Any] = (),
     analysis: Mapping[str, Any] | None = None,
+    exceptions: Mapping[Any, Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The ``--summary-json`` document (JSON-ready: plain dicts, lists, numbers, strings).
 
@@ -71,6 +72,7 @@ def build_summary(
         checks: The evaluated ``--check`` thresholds.
         steps: The plateaus of a step load (objects with users/start/end).
         analysis: The degradation analysis, as a dict, when there is one.
+        exceptions: ``runner.exceptions``: errors raised by user code, by traceback.
     """
     total = stats.total
     endpoints = sorted(stats.entries.values(), key=lambda e: (e.name, e.method))
@@ -89,6 +91,15 @@ def build_summary(
             }
             for error in stats.errors.values()
         ],
+        "exceptions": [
+            {
+                "count": row["count"],
+                "msg": row["msg"],
+                "traceback": row["traceback"],
+                "nodes": ", ".join(sorted(row["nodes"])),
+            }
+            for row in (exceptions or {}).values()
+        ],
         "series": {
             "aggregate": _series(stats.total_series),
             "endpoints": {
@@ -96,9 +107,7 @@ def build_summary(
                 for (name, method), series in sorted(stats.all_series.items())
             },
         },
-        "steps": [
-            {"users": step.users, "start": step.start, "end": step.end} for step in steps
-        ],
+        "steps": [{"users": step.users, "start": step.start, "end": step.end} for step in steps],
         "checks": [{"check": r.check.text, "value": r.value, "passed": r.passed} for r in checks],
         "analysis": dict(analysis) if analysis is not None else None,
     }

@@ -98,7 +98,12 @@ UNKNOWN_CLASS = '{"user_class_name": "Nope"}'
         ({"lf.py": ZERO_WEIGHT}, ["-f", "lf.py", "--headless"], 1, "no users with weight > 0"),
         ({"lf.py": BAD_SHAPE}, ["-f", "lf.py", "--headless"], 1, "Error creating the shape S"),
         ({"lf.py": GOOD}, [*HEADLESS, "--json-file", "/proc/nope/x"], 1, "--json-file /proc/nope"),
-        ({"lf.py": GOOD}, [*HEADLESS, "--html", "r.html"], 2, "--html: HTML reports are not"),
+        (
+            {"lf.py": GOOD},
+            [*HEADLESS, "--html", "/proc/nope/r.html"],
+            1,
+            "--html /proc/nope/r.html",
+        ),
         ({"lf.py": GOOD}, [*HEADLESS, "--config-users", "{bad"], 2, "--config-users '{bad'"),
         ({"lf.py": GOOD}, [*HEADLESS, "--config-users", UNKNOWN_CLASS], 255, "class 'Nope'"),
         ({"lf.py": BAD_PERCENTILES}, [*HEADLESS, "-t", "1"], 1, "0 < percentile < 1"),

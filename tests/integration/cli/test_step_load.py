@@ -82,3 +82,25 @@ def test_summary_json_holds_the_run(horde, locustfile, demo_shop, tmp_path):
         {"check": "p95<5000", "value": summary["totals"]["percentiles_ms"]["p95"], "passed": True}
     ]
     assert summary["users"]["peak"] == 4
+
+
+def test_html_report_with_placeholders(horde, locustfile, demo_shop, tmp_path):
+    locustfile(READER)
+    result = horde(
+        "--headless",
+        "-u",
+        "2",
+        "-r",
+        "2",
+        "-t",
+        "2s",
+        "-H",
+        demo_shop,
+        "--html",
+        "reports/run_{u}_{r}_{t}.html",
+    )
+    assert result.code == 0, result.stderr
+    page = (tmp_path / "reports" / "run_2_2_2.html").read_text()
+    assert page.startswith("<!DOCTYPE html>") or page.lstrip().lower().startswith("<!doctype html")
+    assert "/health" in page
+    assert "HTML report written to reports/run_2_2_2.html" in result.stderr

@@ -1,4 +1,3 @@
-
 import pytest
 
 from horde.compat import locust_alias
