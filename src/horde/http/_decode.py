@@ -20,7 +20,7 @@ __all__ = ["Decoder", "accept_encoding", "brotli_module", "decode_body", "make_d
 def brotli_module() -> ModuleType | None:
     """The ``brotli`` module when installed (imported on first use, never at import time)."""
     try:
-        import brotli  # type: ignore[import-not-found, unused-ignore]
+        import brotli  # type: ignore[import-not-found, import-untyped, unused-ignore]
     except ImportError:
         return None
     module: ModuleType = brotli
