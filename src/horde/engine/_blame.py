@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import FrameType
 
-from horde.runtime import describe_frame
+from horde.runtime import LOOP_OVERLOADED, describe_frame
 from horde.user import TaskSet, User
 
 __all__ = ["describe_blocking_frame"]
@@ -13,6 +13,8 @@ __all__ = ["describe_blocking_frame"]
 def describe_blocking_frame(frame: FrameType) -> str:
     """Say which user class (and line) the blocked loop is running, if any."""
     where = describe_frame(frame)
+    if where == LOOP_OVERLOADED:
+        return where
     current: FrameType | None = frame
     while current is not None:
         owner = current.f_locals.get("self")

@@ -2,11 +2,12 @@
 
 from horde.runtime._blocking import run_blocking
 from horde.runtime._bridge import SyncCaller, await_, call_sync, in_bridge
-from horde.runtime._lag import LoopLagMonitor, describe_frame
+from horde.runtime._lag import LOOP_OVERLOADED, LoopLagMonitor, describe_frame
 from horde.runtime._loop import new_event_loop, run
 from horde.runtime._sleep import cooperative_sleep, sleep
 
 __all__ = [
+    "LOOP_OVERLOADED",
     "LoopLagMonitor",
     "SyncCaller",
     "await_",

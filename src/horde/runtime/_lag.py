@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
-__all__ = ["LoopLagMonitor", "describe_frame"]
+__all__ = ["LOOP_OVERLOADED", "LoopLagMonitor", "describe_frame"]
 
 logger = logging.getLogger("horde.runtime")
 
@@ -36,15 +36,24 @@ _NOT_USER_CODE = tuple(
 )
 
 
+LOOP_OVERLOADED = (
+    "the event loop itself (no user code was running: the process has more work than one "
+    "core can do)"
+)
+
+
 def describe_frame(frame: FrameType) -> str:
-    """Name the innermost frame of the user's own code (a locustfile, most likely)."""
+    """Name the innermost frame of the user's own code (a locustfile, most likely).
+
+    The outermost frame is the script that started the loop: when it is the only one
+    outside libraries, the loop was busy with its own work, not blocked by user code.
+    """
     stack = traceback.extract_stack(frame)
-    for entry in reversed(stack):
+    for entry in reversed(stack[1:]):
         if entry.filename.startswith(_NOT_USER_CODE) or entry.filename.startswith("<"):
             continue
         return f"{entry.filename}:{entry.lineno} in {entry.name}"
-    last = stack[-1]
-    return f"{last.filename}:{last.lineno} in {last.name}"
+    return LOOP_OVERLOADED
 
 
 class LoopLagMonitor:
@@ -54,6 +63,8 @@ class LoopLagMonitor:
         threshold: A stall longer than this (seconds) is reported.
         interval: How often the heartbeat runs (seconds).
         describe: Turns the blocked thread's frame into a description for the warning.
+        warning_interval: At most one warning per this many seconds; the stalls in between
+            are counted in the next one.
     """
 
     def __init__(
@@ -61,6 +72,7 @@ class LoopLagMonitor:
         threshold: float = 0.2,
         interval: float = 0.05,
         describe: FrameDescriber = describe_frame,
+        warning_interval: float = 10.0,
     ) -> None:
         self.threshold = threshold
         self.interval = interval
@@ -69,6 +81,7 @@ class LoopLagMonitor:
         """Largest heartbeat delay seen since the last :meth:`take_max_lag`, in seconds."""
         self.stalls = 0
         """How many times the loop was found blocked beyond the threshold."""
+        self.warning_interval = warning_interval
         self._beat = time.monotonic()
         self._loop_thread_id = 0
         self._handle: asyncio.TimerHandle | None = None
@@ -108,19 +121,29 @@ class LoopLagMonitor:
 
     def _watch(self) -> None:
         reported_beat = 0.0
+        quiet_until = 0.0  # warnings are rate-limited; stalls in between are counted
+        unreported = 0
         while not self._stop.wait(self.interval):
             beat = self._beat
             stalled_for = time.monotonic() - beat
             if stalled_for < self.threshold or beat == reported_beat:
                 continue
-            reported_beat = beat  # one warning per stall
+            reported_beat = beat  # one count per stall
             self.stalls += 1
+            if time.monotonic() < quiet_until:
+                unreported += 1
+                continue
             frame = sys._current_frames().get(self._loop_thread_id)
             where = self.describe(frame) if frame is not None else "unknown code"
+            also = f" ({unreported} more stalls since the last warning)" if unreported else ""
             logger.warning(
-                "The event loop was blocked for over %d ms by %s. Every user in this process "
-                "waits meanwhile, so response times are inflated. Use time.sleep() or "
-                "horde.run_blocking() for blocking calls, or async def tasks.",
+                "The event loop was blocked for over %d ms by %s%s. Every user in this "
+                "process waits meanwhile, so response times are inflated. Use time.sleep() "
+                "or horde.run_blocking() for blocking calls, async def tasks, or fewer users "
+                "per process.",
                 stalled_for * 1000,
                 where,
+                also,
             )
+            unreported = 0
+            quiet_until = time.monotonic() + self.warning_interval

@@ -39,3 +39,35 @@ def test_lag_monitor_is_quiet_when_the_loop_is_free(caplog):
         monitor = run(main())
     assert monitor.stalls == 0
     assert not caplog.records
+
+
+def test_warnings_are_rate_limited_but_every_stall_counts(caplog):
+    async def main():
+        monitor = LoopLagMonitor(threshold=0.1, interval=0.02, warning_interval=30)
+        monitor.start()
+        await asyncio.sleep(0.05)
+        blocking_task()
+        await asyncio.sleep(0.05)
+        blocking_task()
+        await asyncio.sleep(0.05)
+        monitor.stop()
+        return monitor
+
+    with caplog.at_level(logging.WARNING, logger="horde.runtime"):
+        monitor = run(main())
+    assert monitor.stalls >= 2
+    assert len(caplog.records) == 1
+
+
+def test_a_loop_busy_with_its_own_work_is_not_blamed_on_the_script():
+    import sys
+
+    from horde.runtime import LOOP_OVERLOADED, describe_frame
+
+    # Only the outermost frame (the script that started everything) is outside libraries
+    # when the loop itself is busy; simulate it with a frame whose parents are all library
+    # frames by asking about the bottom of this thread's stack.
+    frame = sys._getframe()
+    while frame.f_back is not None:
+        frame = frame.f_back
+    assert describe_frame(frame) == LOOP_OVERLOADED
