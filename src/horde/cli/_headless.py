@@ -12,6 +12,7 @@ from horde.cli._startup import Startup
 from horde.engine import describe_blocking_frame
 from horde.report import CsvWriter, evaluate_checks, periodic_report
 from horde.runtime import LoopLagMonitor
+from horde.stats import CONSOLE_STATS_INTERVAL_SEC, CSV_STATS_INTERVAL_SEC
 
 __all__ = ["run_headless"]
 
@@ -19,8 +20,6 @@ logger = logging.getLogger("horde.main")
 tables = logging.getLogger(STATS_LOGGER)
 
 STATS_TICK_SECONDS = 1.0
-CONSOLE_INTERVAL_SECONDS = 2.0
-CSV_INTERVAL_SECONDS = 1.0
 CHECK_INTERVAL_SECONDS = 1.0
 
 
@@ -48,13 +47,13 @@ def _periodic_jobs(
 
     jobs: list[tuple[float, Callable[[], None]]] = [(STATS_TICK_SECONDS, tick)]
     if not startup.settings.only_summary:
-        jobs.append((CONSOLE_INTERVAL_SECONDS, lambda: _print_lines(periodic_report(stats))))
+        jobs.append((CONSOLE_STATS_INTERVAL_SEC, lambda: _print_lines(periodic_report(stats))))
     if startup.settings.check_abort and startup.settings.checks:
         jobs.append((CHECK_INTERVAL_SECONDS, _check_abort_job(startup)))
     if csv_writer is not None:
         jobs.append(
             (
-                CSV_INTERVAL_SECONDS,
+                CSV_STATS_INTERVAL_SEC,
                 lambda: csv_writer.write(stats, runner.exceptions, runner.user_count, stats.now()),
             )
         )

@@ -34,7 +34,6 @@ class Startup:
     """Everything the run needs, once the command line was understood."""
 
     settings: Settings
-    options: argparse.Namespace
     environment: Environment
 
 
@@ -234,7 +233,7 @@ def prepare(argv: Sequence[str]) -> Startup | None:
     if settings.show_task_ratio or settings.show_task_ratio_json:
         print(show_task_ratio(environment, settings.num_users, settings.show_task_ratio_json))
         return None
-    return Startup(settings, options, environment)
+    return Startup(settings, environment)
 
 
 def _environment(
