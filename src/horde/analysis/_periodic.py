@@ -35,8 +35,14 @@ def _rolling_median(values: FloatArray) -> FloatArray:
     return result
 
 
-def _excess(columns: Columns) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Return the present seconds' timestamps, p95 and log-excess over the local level."""
+def _excess(columns: Columns, steps: Sequence[Step]) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Return the present seconds' timestamps, p95 and log-excess over the local level.
+
+    A spike in the first seconds of a plateau is the new users' burst, which the step
+    load itself causes, and carries no excess, unless there are spikes elsewhere too
+    and it is about as strong as them (:data:`STEP_START_KEEP_RATIO`): a pause that
+    falls on a step start.
+    """
     present = ~np.isnan(columns.p95)
     timestamps = columns.timestamp[present]
     p95 = columns.p95[present]
@@ -44,6 +50,15 @@ def _excess(columns: Columns) -> tuple[FloatArray, FloatArray, FloatArray]:
     spike = (p95 >= t.SPIKE_RATIO * level) & (p95 >= level + t.SPIKE_MIN_DELTA_MS)
     ratio = np.divide(p95, level, out=np.ones_like(p95), where=level > 0)
     excess = np.where(spike, np.log(np.maximum(ratio, 1.0)), 0.0)
+    at_start = np.zeros(len(timestamps), dtype=bool)
+    for step in steps:
+        at_start |= (timestamps > step.start_ts) & (
+            timestamps <= step.start_ts + t.STEP_START_SECONDS
+        )
+    elsewhere = excess[spike & ~at_start]
+    rhythm = elsewhere.size >= t.MIN_SPIKES
+    keep = t.STEP_START_KEEP_RATIO * float(np.median(elsewhere)) if rhythm else np.inf
+    excess[at_start & (excess < keep)] = 0.0
     return timestamps, p95, excess
 
 
@@ -76,24 +91,46 @@ def _autocorrelation_period(timestamps: FloatArray, excess: FloatArray) -> tuple
     return first + 1, float(acf[first])
 
 
-def _refine(onsets: Sequence[float], period: float) -> tuple[float, float]:
-    """Return the period refined from the gaps between spikes, and their regular share."""
+def _refine(onsets: Sequence[float], period: float) -> tuple[float, float, float]:
+    """Fit ``period`` to the gaps between spike onsets.
+
+    Returns:
+        The period refined from the regular gaps, the share of gaps that are a whole
+        number of periods, and the share of the periods spanned that had a spike.
+    """
     gaps = np.diff(np.asarray(onsets))
     cycles = np.maximum(np.round(gaps / period), 1.0)
     per_cycle = gaps / cycles
     regular = np.abs(per_cycle - period) <= t.PERIOD_TOLERANCE * period
+    coverage = float(len(gaps) / cycles.sum())
     if not regular.any():
-        return period, 0.0
-    return float(np.median(per_cycle[regular])), float(regular.mean())
+        return period, 0.0, coverage
+    return float(np.median(per_cycle[regular])), float(regular.mean()), coverage
 
 
-def _at_step_starts(onsets: Sequence[float], steps: Sequence[Step]) -> float:
-    window = t.STEP_START_SECONDS
-    starts = np.array([step.start_ts for step in steps])
-    if not starts.size:
-        return 0.0
-    near = [bool(np.any((onset > starts) & (onset <= starts + window))) for onset in onsets]
-    return sum(near) / len(near)
+def _fit_period(onsets: Sequence[float], lag: int) -> tuple[float, float] | None:
+    """Return the period and its regular share, trying ``lag`` and its fractions.
+
+    On a one-second grid a period that is not a whole number of seconds alternates
+    between two gaps (7 and 8 s for 7.5 s), and the autocorrelation's clearest peak can
+    be a multiple of it (15 s). A fraction of the lag near the typical gap between
+    spikes is tried first; the shortest candidate whose rhythm most gaps follow, and most
+    of whose periods had a spike, wins.
+    """
+    typical_gap = float(np.median(np.diff(np.asarray(onsets))))
+    for divisor in _DIVISORS:
+        candidate = lag / divisor
+        if candidate < t.MIN_PERIOD_SECONDS:
+            continue
+        if divisor > 1 and abs(typical_gap - candidate) > t.PERIOD_TOLERANCE * candidate:
+            continue
+        period, regular, coverage = _refine(onsets, candidate)
+        if regular >= t.MIN_REGULAR_GAPS and coverage >= t.MIN_SPIKE_COVERAGE:
+            return period, regular
+    return None
+
+
+_DIVISORS = (3, 2, 1)
 
 
 def find_sawtooth(columns: Columns, steps: Sequence[Step]) -> Sawtooth | None:
@@ -103,21 +140,24 @@ def find_sawtooth(columns: Columns, steps: Sequence[Step]) -> Sawtooth | None:
     :data:`SPIKE_MIN_DELTA_MS` above it. The period is the first strong peak of the
     autocorrelation of the spikes' log-excess (at least :data:`MIN_PERIOD_STRENGTH`),
     refined with the gaps between spike onsets, most of which must be whole numbers of
-    periods (:data:`MIN_REGULAR_GAPS`). Spikes that mostly start with the plateaus are
-    the step load's own ramps (:data:`MAX_SPIKES_AT_STEP_STARTS`), not a sawtooth.
+    periods (:data:`MIN_REGULAR_GAPS`) with a spike in most periods
+    (:data:`MIN_SPIKE_COVERAGE`); fractions of the lag are tried first. Weaker spikes in
+    the first :data:`STEP_START_SECONDS` of a plateau are the step load's own bursts and
+    are left out.
     """
     if np.count_nonzero(~np.isnan(columns.p95)) < t.MIN_SERIES_SECONDS:
         return None
-    timestamps, p95, excess = _excess(columns)
+    timestamps, p95, excess = _excess(columns, steps)
     onsets = _onsets(timestamps, excess)
-    if len(onsets) < t.MIN_SPIKES or _at_step_starts(onsets, steps) > t.MAX_SPIKES_AT_STEP_STARTS:
+    if len(onsets) < t.MIN_SPIKES:
         return None
     lag, strength = _autocorrelation_period(timestamps, excess)
     if lag == 0 or strength < t.MIN_PERIOD_STRENGTH:
         return None
-    period, regular = _refine(onsets, float(lag))
-    if regular < t.MIN_REGULAR_GAPS:
+    fitted = _fit_period(onsets, lag)
+    if fitted is None:
         return None
+    period, regular = fitted
     spiking = excess > 0
     return Sawtooth(
         period_s=period,

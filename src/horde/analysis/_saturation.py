@@ -102,67 +102,69 @@ def saturation_point(steps: Sequence[StepSummary], degradation: Degradation) -> 
     return Saturation(step.users, step.rps)
 
 
-def _r_squared(x: FloatArray, y: FloatArray) -> tuple[float, float, float]:
-    """Return the least-squares line's slope, R² and residual sum of squares."""
+def _robust_slope(x: FloatArray, y: FloatArray) -> float:
+    """Return the Theil-Sen slope: the median of the slopes between every two points."""
+    i, j = np.triu_indices(len(x), k=1)
+    return float(np.median((y[j] - y[i]) / (x[j] - x[i])))
+
+
+def _r_squared(x: FloatArray, y: FloatArray) -> float:
+    """Return the share of ``y``'s variance a least-squares line through it explains."""
     slope, intercept = np.polyfit(x, y, 1)
     residual = float(np.sum((y - (slope * x + intercept)) ** 2))
     total = float(np.sum((y - y.mean()) ** 2))
-    return float(slope), 1.0 - residual / total if total > 0 else 0.0, residual
-
-
-def _step_fit(y: FloatArray) -> float:
-    """Return the residual sum of squares of the best two-level (one jump) fit."""
-    best = float("inf")
-    for cut in range(1, len(y)):
-        left, right = y[:cut], y[cut:]
-        sse = float(np.sum((left - left.mean()) ** 2) + np.sum((right - right.mean()) ** 2))
-        best = min(best, sse)
-    return best
+    return 1.0 - residual / total if total > 0 else 0.0
 
 
 def classify_shape(
     steps: Sequence[StepSummary], degradation: Degradation
 ) -> tuple[Pattern, dict[str, Any]]:
-    """Tell linear growth from a cliff on the last healthy and the saturated plateaus.
+    """Tell linear growth from a cliff, from the last healthy and the saturated plateaus.
 
-    Two models compete on latency against users: a straight line (queueing grows with
-    every user) and one jump between two levels (a limit hit once, then a ceiling such
-    as a timeout). Linear wins when the line fits better, explains at least
-    :data:`LINEAR_MIN_R2` of the variance and latency keeps climbing
-    (:data:`LINEAR_MIN_GROWTH`). With a single saturated plateau only the jump's size
-    can speak (:data:`CLIFF_MIN_JUMP_RATIO`).
+    A limit that rejects work (a pool that times out, a full queue) shows as failures:
+    once the saturated plateaus fail :data:`DEGRADED_FAILURE_RATIO` of their requests it
+    is a cliff. Without failures the p95 decides. In a closed model, queueing behind a
+    full CPU adds the same latency for every user added (R = N/X - Z), so it keeps
+    climbing plateau after plateau, even when the knee fell inside a step and made the
+    first rise look like a jump; a limit jumps once and then holds at its ceiling.
+    Linear needs the p95 to rise again past the first saturated plateau by at least
+    :data:`LINEAR_MIN_CONTINUATION` of that first jump, ending at least
+    :data:`LINEAR_MIN_GROWTH` times the last healthy level. With a single saturated
+    plateau only the jump's size can speak (:data:`CLIFF_MIN_JUMP_RATIO`).
 
     Returns:
         The pattern and its evidence.
     """
-    window = [s for s in steps[degradation.index - 1 :] if s.p95_ms is not None]
     anchor = steps[degradation.index - 1]
-    x = np.array([s.users for s in window], dtype=float)
-    y = np.array([s.p95_ms for s in window], dtype=float)
+    saturated = [s for s in steps[degradation.index :] if s.p95_ms is not None]
     before = anchor.p95_ms or 0.0
-    first = steps[degradation.index].p95_ms or before
+    first = saturated[0].p95_ms if saturated else None
+    first = before if first is None else first
+    failures = max((s.failure_ratio for s in steps[degradation.index :]), default=0.0)
     evidence: dict[str, Any] = {
         "last_healthy_users": anchor.users,
         "last_healthy_p95_ms": round(before, 2),
         "jump_ms": round(first - before, 2),
         "jump_ratio": round(first / before, 2) if before > 0 else None,
         "saturated_steps": len(steps) - degradation.index,
+        "saturated_failure_ratio": round(failures, 4),
     }
-    if len(window) < 3:
+    if failures >= t.DEGRADED_FAILURE_RATIO:
+        return Pattern.CLIFF, evidence
+    if len(saturated) < 2:
         jump_ratio = first / before if before > 0 else float("inf")
-        cliff = jump_ratio >= t.CLIFF_MIN_JUMP_RATIO or "failures" in degradation.reasons
-        return (Pattern.CLIFF if cliff else Pattern.LINEAR), evidence
-    slope, r2, line_sse = _r_squared(x, y)
-    jump_sse = _step_fit(y)
-    growth = float(y[-1] / y[0]) if y[0] > 0 else float("inf")
+        return (Pattern.CLIFF if jump_ratio >= t.CLIFF_MIN_JUMP_RATIO else Pattern.LINEAR), evidence
+    last = saturated[-1].p95_ms or 0.0
+    x = np.array([s.users for s in saturated], dtype=float)
+    y = np.array([s.p95_ms for s in saturated], dtype=float)
     evidence |= {
-        "slope_ms_per_100_users": round(slope * 100, 2),
-        "r_squared": round(r2, 3),
-        "line_residual": round(line_sse, 1),
-        "jump_residual": round(jump_sse, 1),
-        "latency_growth": round(float(growth), 2) if np.isfinite(growth) else None,
+        "slope_ms_per_100_users": round(_robust_slope(x, y) * 100, 2),
+        "r_squared": round(_r_squared(x, y), 3) if len(saturated) >= 3 else None,
+        "later_growth_ms": round(last - first, 2),
+        "latency_growth": round(last / before, 2) if before > 0 else None,
     }
-    linear = line_sse <= jump_sse and r2 >= t.LINEAR_MIN_R2 and growth >= t.LINEAR_MIN_GROWTH
+    keeps_climbing = last - first >= t.LINEAR_MIN_CONTINUATION * (first - before)
+    linear = keeps_climbing and last >= t.LINEAR_MIN_GROWTH * before
     return (Pattern.LINEAR if linear else Pattern.CLIFF), evidence
 
 

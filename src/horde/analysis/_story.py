@@ -113,7 +113,8 @@ def tell_shape(
     if pattern is Pattern.LINEAR:
         slope = evidence.get("slope_ms_per_100_users")
         r2 = evidence.get("r_squared")
-        fit = f", about {slope:.0f} ms per 100 users (R² {r2:.2f})" if slope is not None else ""
+        fit = f", about {slope:.0f} ms per 100 users" if slope is not None else ""
+        fit += f" (R² {r2:.2f})" if r2 is not None else ""
         return opening + (
             f"Past it latency grew in proportion to the users{fit}, reaching "
             f"{_ms(last.p95_ms)} at {last.users} users: CPU-bound queueing."

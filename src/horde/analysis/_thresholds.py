@@ -48,11 +48,10 @@ DEGRADED_FAILURE_RATIO: Final = 0.01
 
 # -- Linear versus cliff ------------------------------------------------------------------
 
-#: A straight line through latency against users on the saturated plateaus must explain
-#: this share of the variance to call the growth linear.
-LINEAR_MIN_R2: Final = 0.8
-#: ... and latency must keep climbing: the last plateau at least this multiple of the
-#: last healthy one. A cliff jumps once and then stays at its ceiling (e.g. a timeout).
+#: Past the first saturated plateau the p95 must rise again by this share of the first
+#: jump to call the growth linear: a cliff jumps once and then holds at its ceiling.
+LINEAR_MIN_CONTINUATION: Final = 0.5
+#: ... and end at least this multiple of the last healthy plateau's p95.
 LINEAR_MIN_GROWTH: Final = 2.0
 #: With a single saturated plateau, a jump of this multiple is called a cliff.
 CLIFF_MIN_JUMP_RATIO: Final = 5.0
@@ -88,13 +87,16 @@ MIN_PERIOD_STRENGTH: Final = 0.3
 MIN_REGULAR_GAPS: Final = 0.7
 #: Relative tolerance of a gap against a whole number of periods.
 PERIOD_TOLERANCE: Final = 0.25
-#: Seconds after a plateau's start in which a spike is blamed on the new users' burst
-#: (it starts with the first tick or two); kept short so that a real pause that happens
-#: to fall near a step start is not mistaken for one.
+#: Share of the periods between the first and last spike that must have one: a shorter
+#: period whose multiples fit every gap but that passes half the time without a spike
+#: is wrong; a step load that hides one spike in three still passes.
+MIN_SPIKE_COVERAGE: Final = 0.6
+#: Seconds after a plateau's start whose spikes are blamed on the new users' burst (it
+#: lands in the first tick or two) and left out of the rhythm ...
 STEP_START_SECONDS: Final = 2
-#: Share of the spikes that may start within the ramp of a plateau before the rhythm
-#: is blamed on the step load itself rather than on the system.
-MAX_SPIKES_AT_STEP_STARTS: Final = 0.6
+#: ... unless their log-excess reaches this share of the median of the other spikes': a
+#: periodic pause that happens to fall on a step start (bursts are far weaker).
+STEP_START_KEEP_RATIO: Final = 0.75
 
 # -- One endpoint departing ---------------------------------------------------------------
 

@@ -137,12 +137,25 @@ def cliff(seed: int = 0) -> Run:
     return Run(total, _endpoints(rng, users, latency - 21.0), saturation_users=600)
 
 
+def ceiling(seed: int = 0) -> Run:
+    """A limit with a 1 s ceiling and no errors: flat 20 ms to 500 users, then 1 s."""
+    rng = np.random.default_rng(seed)
+    users = staircase(100, 900, 100, 18)
+    latency = np.where(users <= 500, 20.0, 1000.0)
+    total, _ = _series(rng, users, latency, capacity_rps=180)
+    return Run(total, _endpoints(rng, users, latency - 20.0), saturation_users=600)
+
+
 def sawtooth(
-    seed: int = 0, period: float = 10.0, steps: bool = True, spike_ms: float = 1000.0
+    seed: int = 0,
+    period: float = 10.0,
+    steps: bool = True,
+    spike_ms: float = 1000.0,
+    step_seconds: int = 25,
 ) -> Run:
     """A 1 s stall every ``period`` seconds, at any load; flat otherwise."""
     rng = np.random.default_rng(seed)
-    users = staircase(100, 600, 100, 25) if steps else np.full(150, 300)
+    users = staircase(100, 600, 100, step_seconds) if steps else np.full(150, 300)
     latency = np.full(len(users), 8.0)
     phase = rng.uniform(0, period)
     for start in np.arange(phase, len(users), period):
