@@ -22,16 +22,18 @@ locustfile (1 to 5 s between tasks, about 0.33 requests per second a user):
     tops out near 12,000 requests/s.
 ``cpu``
     Every response (all but ``/health``, errors included) costs ``cpu_cost_ms``
-    (5 ms) of CPU time, hashing on the event loop, so requests queue behind
-    each other. Throughput tops out near 1 / cost: about 185 requests/s, some
-    550 users. Past that every endpoint's latency grows in proportion to the
-    users (about +0.55 s per 100 users), with no errors: linear degradation.
+    (8 ms) of CPU time, hashing on the event loop, so requests queue behind
+    each other. Throughput tops out near 1 / cost: about 117 requests/s, some
+    350 users. Past that latency grows in proportion to the users (the median
+    went 0.15, 1.2 and 2.2 s at 400, 500 and 600 users), with no errors: linear
+    degradation.
 ``pool``
     ``pool_connections`` (4) connections; each request keeps its connection for
-    ``pool_hold_ms`` (20 ms) and waits at most ``pool_acquire_timeout_s`` (1 s)
-    for one. Capacity is connections / hold, 200 requests/s: flat (about 21 ms)
-    up to some 500 users, waits climb towards the timeout near 600, and from
-    about 650-700 users requests fail with 503 (23 % of them at 1,000): a cliff.
+    ``pool_hold_ms`` (30 ms) and waits at most ``pool_acquire_timeout_s`` (1 s)
+    for one. Capacity is connections / hold, about 133 requests/s: flat (about
+    31 ms) up to 300 users, then waits jump (115 ms at 400 users, 775 ms at
+    500) until they reach the timeout, and requests fail with 503 (2 % of them
+    at 500 users, 13 % at 600): a cliff.
 ``stall``
     Every ``stall_period_s`` (10 s) the event loop is blocked, burning CPU, for
     ``stall_duration_s`` (1 s), like a stop-the-world garbage collection, and
