@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from horde.cli._logging import STATS_LOGGER
 from horde.cli._startup import Startup
-from horde.engine import describe_blocking_frame
+from horde.engine import DEFAULT_MAX_CONCURRENCY, describe_blocking_frame
 from horde.report import CsvWriter, evaluate_checks, periodic_report
 from horde.runtime import LoopLagMonitor
 from horde.stats import CONSOLE_STATS_INTERVAL_SEC, CSV_STATS_INTERVAL_SEC
@@ -120,7 +120,14 @@ def _start_load(startup: Startup) -> None:
     settings = startup.settings
     environment = startup.environment
     runner = environment.runner
-    if environment.shape_class is not None:
+    if settings.arrival_rate is not None:
+        runner.start_arrivals(
+            settings.arrival_rate,
+            settings.max_concurrency or DEFAULT_MAX_CONCURRENCY,
+            duration=settings.run_time,
+            step_s=settings.step_time,
+        )
+    elif environment.shape_class is not None:
         runner.start_shape()
     else:
         runner.start(

@@ -11,6 +11,7 @@ import math
 from typing import Any
 
 from horde.cli._timespan import TIMESPAN_HELP, parse_timespan
+from horde.engine import DEFAULT_MAX_CONCURRENCY, ArrivalRate
 
 __all__ = ["HordeArgumentParser", "build_parser"]
 
@@ -95,6 +96,20 @@ def _user_count(value: str) -> int:
     return number
 
 
+def _arrival_rate(value: str) -> ArrivalRate:
+    try:
+        return ArrivalRate.parse(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _concurrency(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return number
+
+
 def _timespan(value: str) -> int:
     try:
         return parse_timespan(value)
@@ -161,6 +176,21 @@ def _common(parser: HordeArgumentParser) -> None:
         type=_timespan,
         env_var="HORDE_STEP_TIME",
         help="Capacity test: how long each step is held, e.g. 20s",
+    )
+    add(
+        "--arrival-rate",
+        type=_arrival_rate,
+        env_var="HORDE_ARRIVAL_RATE",
+        help="Open model: start iterations on a schedule, e.g. 200/s, 600/m, or a ramp "
+        "50/s..500/s over -t (in --step-time plateaus if given); each runs one task of an "
+        "idle user",
+    )
+    add(
+        "--max-concurrency",
+        type=_concurrency,
+        env_var="HORDE_MAX_CONCURRENCY",
+        help="Open model: the most iterations running at once (users in the pool); "
+        f"iterations beyond it wait and start late (default {DEFAULT_MAX_CONCURRENCY})",
     )
     add(
         "-l",

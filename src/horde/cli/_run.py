@@ -30,6 +30,8 @@ from horde.report import (
     checks_table,
     evaluate_checks,
     final_report,
+    open_model_report,
+    open_model_summary,
     render_html,
 )
 from horde.runtime import cooperative_sleep, run
@@ -148,7 +150,7 @@ def _summary(
         "exit_code": code,
         "users": {"peak": max(users, default=0), "at_stop": environment.runner.final_user_count},
     }
-    return build_summary(
+    document = build_summary(
         environment.stats,
         metadata=metadata,
         checks=results,
@@ -156,6 +158,10 @@ def _summary(
         analysis=analysis.to_dict(),
         exceptions=environment.runner.exceptions,
     )
+    arrivals = environment.runner.arrivals
+    if arrivals is not None:
+        document["open_model"] = open_model_summary(arrivals.counts, environment.stats)
+    return document
 
 
 def _csv_writer(settings: Settings, percentiles: list[float]) -> CsvWriter | None:
@@ -217,14 +223,25 @@ def _shutdown(
         if html_path is not None:
             _write(html_path, render_html(document), "--html")
             logger.info("HTML report written to %s", html_path)
-    tables = logging.getLogger(STATS_LOGGER)
-    if not settings.json_file:
-        for line in final_report(stats, percentiles=percentiles):
-            tables.info(line)
-    for line in ["How the system held up", analysis.story, f"What to do: {analysis.fix}", ""]:
-        tables.info(line)
-    if results:
-        for line in checks_table(results):
-            tables.info(line)
+    _print_final(startup, percentiles, analysis, results)
     environment.events.quit.fire(exit_code=code)
     return code
+
+
+def _print_final(
+    startup: Startup, percentiles: list[float], analysis: Analysis, results: list[CheckResult]
+) -> None:
+    """The end-of-run console output: tables, the open model's figures, story, checks."""
+    stats = startup.environment.stats
+    arrivals = startup.environment.runner.arrivals
+    lines: list[str] = []
+    if not startup.settings.json_file:
+        lines += final_report(stats, percentiles=percentiles)
+    if arrivals is not None:
+        lines += open_model_report(arrivals.counts, stats)
+    lines += ["How the system held up", analysis.story, f"What to do: {analysis.fix}", ""]
+    if results:
+        lines += checks_table(results)
+    tables = logging.getLogger(STATS_LOGGER)
+    for line in lines:
+        tables.info(line)

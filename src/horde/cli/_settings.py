@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 
+from horde.engine import ArrivalRate
 from horde.report import Check, parse_check
 
 __all__ = ["Settings"]
@@ -52,6 +53,8 @@ class Settings:
     summary_json: str | None
     step_time: int | None
     check_abort: bool
+    arrival_rate: ArrivalRate | None
+    max_concurrency: int | None
     options: argparse.Namespace
     """The whole namespace, for the options horde does not act on itself."""
 
@@ -93,5 +96,7 @@ class Settings:
             step_users=options.step_users,
             summary_json=options.summary_json,
             step_time=options.step_time,
+            arrival_rate=options.arrival_rate,
+            max_concurrency=options.max_concurrency,
             options=options,
         )

@@ -165,7 +165,38 @@ def _step_shape(settings: Settings, loaded: LoadedLocustfiles) -> StepLoadShape:
     return shape
 
 
+def _check_open_model(settings: Settings, loaded: LoadedLocustfiles) -> None:
+    """``--arrival-rate`` replaces users and shapes: refuse what cannot go with it."""
+    rate = settings.arrival_rate
+    if rate is None:
+        if settings.max_concurrency is not None:
+            raise ConfigError("--max-concurrency goes with --arrival-rate (the open model)", 2)
+        return
+    if settings.step_users is not None:
+        raise ConfigError(
+            "--step-users adds users, which the open model (--arrival-rate) has none of: "
+            "ramp the rate instead, e.g. --arrival-rate 50/s..500/s -t 5m --step-time 30s",
+            2,
+        )
+    if rate.ramps and not settings.run_time:
+        raise ConfigError(
+            f"a ramping arrival rate ({rate.start:g}/s to {rate.end:g}/s) needs -t, the time "
+            "it ramps over",
+            2,
+        )
+    if settings.num_users is not None or settings.spawn_rate is not None:
+        logger.warning("-u and -r are not used by the open model (--arrival-rate)")
+    if loaded.shapes:
+        logger.warning(
+            "Running the arrival rate; the locustfile's shape %s is not used",
+            next(iter(loaded.shapes)),
+        )
+
+
 def _shape(settings: Settings, loaded: LoadedLocustfiles) -> LoadTestShape | None:
+    _check_open_model(settings, loaded)
+    if settings.arrival_rate is not None:
+        return None
     if settings.step_users is not None or settings.step_time is not None:
         return _step_shape(settings, loaded)
     shape = next(iter(loaded.shapes.values()), None)

@@ -1,5 +1,11 @@
-"""The engine: environment, runner, user dispatch, spawn pacing and load shapes."""
+"""The engine: environment, runner, user dispatch, spawn pacing, load shapes, open model."""
 
+from horde.engine._arrival import (
+    DEFAULT_MAX_CONCURRENCY,
+    ArrivalCounts,
+    ArrivalExecutor,
+    ArrivalRate,
+)
 from horde.engine._blame import describe_blocking_frame
 from horde.engine._debug import run_single_user
 from horde.engine._dispatch import UserSequence, ramp_batches
@@ -20,6 +26,7 @@ from horde.engine._shape import LoadTestShape, ShapeTick
 from horde.engine._step import Step, StepLoadShape
 
 __all__ = [
+    "DEFAULT_MAX_CONCURRENCY",
     "STATE_CLEANUP",
     "STATE_INIT",
     "STATE_MISSING",
@@ -27,6 +34,9 @@ __all__ = [
     "STATE_SPAWNING",
     "STATE_STOPPED",
     "STATE_STOPPING",
+    "ArrivalCounts",
+    "ArrivalExecutor",
+    "ArrivalRate",
     "Environment",
     "LoadTestShape",
     "LocalRunner",

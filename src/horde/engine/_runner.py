@@ -19,6 +19,7 @@ from collections.abc import Callable, Coroutine
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from horde.engine._arrival import ArrivalExecutor, ArrivalRate
 from horde.engine._dispatch import UserSequence, ramp_batches
 from horde.engine._message import Message
 from horde.exceptions import StopTest, UsageError
@@ -81,6 +82,8 @@ class LocalRunner:
         self.final_user_count = 0
         """Users running when the last stop began (for the final report rows)."""
         self._sequence: UserSequence | None = None
+        self.arrivals: ArrivalExecutor | None = None
+        """The open model's executor, once :meth:`start_arrivals` started one."""
         self._next_index = 0
         self._background: set[asyncio.Task[Any]] = set()
         self._ramp_task: asyncio.Task[None] | None = None
@@ -165,6 +168,24 @@ class LocalRunner:
         self.state = STATE_SPAWNING
         self._ramp_task = self._spawn(self._ramp(user_count, spawn_rate))
 
+    def start_arrivals(
+        self,
+        rate: ArrivalRate,
+        max_concurrency: int,
+        duration: float | None = None,
+        step_s: float | None = None,
+    ) -> None:
+        """Run the open model: iterations at ``rate``, at most ``max_concurrency`` at once.
+
+        Returns at once; :attr:`arrivals` holds the executor and its counts. Starting
+        clears the stats and fires ``test_start``; the run goes on until stopped.
+        """
+        executor = ArrivalExecutor(self, rate, max_concurrency, duration, step_s)
+        self._begin_test()
+        self.arrivals = executor
+        self.state = STATE_RUNNING
+        self._ramp_task = self._spawn(executor.run())
+
     def _begin_test(self) -> None:
         self._stop_task = None
         self.environment.stats.clear_all()
@@ -193,24 +214,32 @@ class LocalRunner:
         for _ in range(how_many):
             user_class = self._sequence[self._next_index]
             self._next_index += 1
-            user = user_class(self.environment)  # StopTest here ends the run (see _on_done)
-            if not hasattr(user, "environment"):
-                raise UsageError(
-                    f"Attribute 'environment' is missing on user {user_class.__name__}. "
-                    "Perhaps you defined your own __init__ and forgot to call the base constructor?"
-                )
-            key = id(user)
-            self._users[key] = user
-            task = user._task = asyncio.get_running_loop().create_task(self._drive(user))
-            # Removed when its task ends, even if it is cancelled before it ever ran.
-            task.add_done_callback(functools.partial(self._forget, key))
+            user = self._create_user(user_class)
+            self._adopt(user, user._run())
+
+    def _create_user(self, user_class: type[User]) -> User:
+        user = user_class(self.environment)  # StopTest here ends the run (see _on_done)
+        if not hasattr(user, "environment"):
+            raise UsageError(
+                f"Attribute 'environment' is missing on user {user_class.__name__}. "
+                "Perhaps you defined your own __init__ and forgot to call the base constructor?"
+            )
+        return user
+
+    def _adopt(self, user: User, body: Coroutine[Any, Any, None]) -> None:
+        """Run ``body`` as ``user``'s task, counted among the live users until it ends."""
+        key = id(user)
+        self._users[key] = user
+        task = user._task = asyncio.get_running_loop().create_task(self._drive(user, body))
+        # Removed when its task ends, even if it is cancelled before it ever ran.
+        task.add_done_callback(functools.partial(self._forget, key))
 
     def _forget(self, key: int, task: asyncio.Task[None]) -> None:
         self._users.pop(key, None)
 
-    async def _drive(self, user: User) -> None:
+    async def _drive(self, user: User, body: Coroutine[Any, Any, None]) -> None:
         try:
-            await user._run()
+            await body
         except asyncio.CancelledError:
             pass
         except Exception:

@@ -37,12 +37,18 @@ from horde.report._csv import (
     stats_header,
 )
 from horde.report._html import render_html
+from horde.report._open_model import (
+    OPEN_MODEL_PERCENTILES,
+    open_model_report,
+    open_model_summary,
+)
 from horde.report._summary import SUMMARY_PERCENTILES, build_summary
 
 __all__ = [
     "CHECKS_FAILED_EXIT_CODE",
     "EXCEPTIONS_HEADER",
     "FAILURES_HEADER",
+    "OPEN_MODEL_PERCENTILES",
     "SUMMARY_PERCENTILES",
     "Check",
     "CheckResult",
@@ -55,6 +61,8 @@ __all__ = [
     "failures_csv",
     "final_report",
     "history_header",
+    "open_model_report",
+    "open_model_summary",
     "parse_check",
     "percentiles_table",
     "periodic_report",

@@ -11,7 +11,13 @@ from horde.stats import _compat
 from horde.stats._compat import format_utc_timestamp, proper_round
 from horde.stats._entry import StatsEntry
 from horde.stats._errors import StatsError, StatsErrorDict
-from horde.stats._histogram import GAMMA, ZERO_BUCKET, ZERO_THRESHOLD_MS, bucket_index
+from horde.stats._histogram import (
+    GAMMA,
+    ZERO_BUCKET,
+    ZERO_THRESHOLD_MS,
+    Histogram,
+    bucket_index,
+)
 from horde.stats._series import Sample, TimeSeries, build_sample
 from horde.stats._wire import StatsEntryDict
 
@@ -165,6 +171,18 @@ class RequestStats:
         if exception is not None:
             self._log_failure(entry, request_type, name, exception, now)
 
+    def record_corrected(self, request_type: str, name: str, response_time: float) -> None:
+        """Count one response time corrected for coordinated omission (the open model).
+
+        It is measured from when the request should have been sent, by the schedule,
+        rather than from when it was: see :attr:`corrected`.
+        """
+        histogram = self.corrected.get((name, request_type))
+        if histogram is None:
+            histogram = self.corrected[(name, request_type)] = Histogram()
+        histogram.record(response_time)
+        self.corrected_total.record(response_time)
+
     def log_request(
         self, method: str, name: str, response_time: float | None, content_length: int
     ) -> None:
@@ -218,6 +236,7 @@ class RequestStats:
         self.errors = {}
         for entry in self.entries.values():
             entry.reset()
+        self._clear_corrected()
         self.history = []
         self._last_tick = self.total.start_time
 
@@ -230,6 +249,14 @@ class RequestStats:
         self.total_series = TimeSeries("Aggregated", "")
         self._series: dict[Key, TimeSeries] = {}
         self._last_tick = self.total.start_time
+        self._clear_corrected()
+
+    def _clear_corrected(self) -> None:
+        self.corrected: dict[Key, Histogram] = {}
+        """Response times from the scheduled start, keyed like :attr:`entries`; only the
+        open model records them (empty otherwise)."""
+        self.corrected_total = Histogram()
+        """The aggregate of :attr:`corrected`."""
 
     # The per-second series -------------------------------------------------------------
 

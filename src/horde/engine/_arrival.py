@@ -1,0 +1,333 @@
+"""The open workload model: iterations start on a schedule, whatever the target does.
+
+In Locust's closed model a slow target slows the load down: each user waits for its
+response before it sends the next request, so the requests a stall would have delayed
+are never sent and never measured (coordinated omission). Here a scheduler releases
+iterations at the arrival rate; each runs one task of an idle user from a pool that
+grows up to ``max_concurrency`` users. When every user is busy, the iteration waits in
+line and starts late; its requests are then recorded twice, as measured and corrected
+(their latency plus how late the iteration started), so the stall's full effect shows.
+Iterations still in line at the end could not start, and are counted as such.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from horde.engine._dispatch import UserSequence
+from horde.event import RequestHook
+from horde.exceptions import (
+    InterruptTaskSet,
+    RescheduleTask,
+    RescheduleTaskImmediately,
+    StopTest,
+    StopUser,
+)
+from horde.user import User
+from horde.user._taskset import (
+    LOCUST_STATE_RUNNING,
+    LOCUST_STATE_STOPPING,
+    LOCUST_STATE_WAITING,
+    DefaultTaskSet,
+)
+
+if TYPE_CHECKING:
+    from horde.engine._runner import LocalRunner
+
+__all__ = ["DEFAULT_MAX_CONCURRENCY", "ArrivalCounts", "ArrivalExecutor", "ArrivalRate"]
+
+logger = logging.getLogger("horde.runners")
+
+#: The cap on users in the open model's pool when ``--max-concurrency`` is not given.
+DEFAULT_MAX_CONCURRENCY = 1000
+#: An iteration that starts this much after its scheduled time counts as late.
+LATE_AFTER_S = 0.005
+
+_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0}
+_RATE = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(?:/\s*([smh]))?\s*$")
+
+
+def _per_second(text: str) -> float:
+    match = _RATE.match(text)
+    if match is None:
+        raise ValueError(
+            f"invalid arrival rate {text!r}: write iterations per second, minute or hour, "
+            "such as 200/s, 600/m or 50"
+        )
+    value = float(match.group(1)) / _UNITS[match.group(2) or "s"]
+    if value <= 0:
+        raise ValueError(f"invalid arrival rate {text!r}: it must be more than 0")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class ArrivalRate:
+    """Iterations per second, constant or ramping from ``start`` to ``end``.
+
+    Example:
+        >>> ArrivalRate.parse("50/s..500/s")
+        ArrivalRate(start=50.0, end=500.0)
+        >>> ArrivalRate.parse("600/m").end
+        10.0
+    """
+
+    start: float
+    end: float
+
+    @classmethod
+    def parse(cls, text: str) -> ArrivalRate:
+        """Parse ``R`` or ``A..B`` with each rate like ``200/s``, ``600/m`` or ``50``.
+
+        Raises:
+            ValueError: the text is not a rate or a ramp of two, or a rate is not positive.
+        """
+        first, dots, last = text.partition("..")
+        start = _per_second(first)
+        return cls(start, _per_second(last) if dots else start)
+
+    @property
+    def ramps(self) -> bool:
+        """Whether the rate changes over the run."""
+        return self.start != self.end
+
+    def at(self, elapsed: float, duration: float | None, step_s: float | None = None) -> float:
+        """The rate ``elapsed`` seconds into a run of ``duration`` seconds.
+
+        A ramp climbs linearly over the run, or, with ``step_s``, in plateaus of that
+        length (the first at ``start``, the last at ``end``).
+        """
+        if not self.ramps or not duration:
+            return self.start
+        if step_s:
+            plateaus = max(1, round(duration / step_s))
+            if plateaus == 1:
+                return self.start
+            index = min(int(elapsed // step_s), plateaus - 1)
+            return self.start + (self.end - self.start) * index / (plateaus - 1)
+        share = min(max(elapsed / duration, 0.0), 1.0)
+        return self.start + (self.end - self.start) * share
+
+
+@dataclass(slots=True)
+class ArrivalCounts:
+    """What happened to the scheduled iterations.
+
+    Attributes:
+        scheduled: Iterations the schedule released.
+        started: Iterations a user started.
+        late: Iterations started more than :data:`LATE_AFTER_S` after their schedule
+            (every user was busy, or the generator itself lagged).
+        max_late_s: The latest start, in seconds after the schedule.
+        peak_concurrency: The most iterations running at once.
+        users: Users created for the pool.
+        max_concurrency: The cap on the pool.
+    """
+
+    scheduled: int = 0
+    started: int = 0
+    late: int = 0
+    max_late_s: float = 0.0
+    peak_concurrency: int = 0
+    users: int = 0
+    max_concurrency: int = 0
+
+    @property
+    def not_started(self) -> int:
+        """Iterations still waiting for a user when the run ended."""
+        return self.scheduled - self.started
+
+    def to_dict(self) -> dict[str, Any]:
+        """The counts as JSON-ready numbers."""
+        return {
+            "scheduled": self.scheduled,
+            "started": self.started,
+            "not_started": self.not_started,
+            "late": self.late,
+            "max_late_s": round(self.max_late_s, 4),
+            "peak_concurrency": self.peak_concurrency,
+            "users": self.users,
+            "max_concurrency": self.max_concurrency,
+        }
+
+
+class _LateRequestHook(RequestHook):
+    """A user's view of the ``request`` hook: also records its latency corrected for lateness.
+
+    It shares the environment hook's listeners, so listeners added later are seen too.
+    """
+
+    __slots__ = ("lateness",)
+
+    def __init__(self, shared: RequestHook, corrected: Callable[[str, str, float], None]) -> None:
+        super().__init__()
+        self._handlers = shared._handlers
+        self._on_error = shared._on_error
+        record = shared.sink
+        user_lateness: list[float] = [0.0]
+        self.lateness = user_lateness
+
+        def sink(
+            request_type: str,
+            name: str,
+            response_time: float | None,
+            response_length: int,
+            exception: BaseException | str | None,
+        ) -> None:
+            if record is not None:
+                record(request_type, name, response_time, response_length, exception)
+            if response_time is not None:
+                corrected(request_type, name, response_time + user_lateness[0])
+
+        self.sink = sink
+
+
+class ArrivalExecutor:
+    """Releases iterations at the arrival rate and runs each on an idle user of its class.
+
+    Args:
+        runner: The runner whose users, statistics and events it uses.
+        rate: The arrival rate.
+        max_concurrency: The most users (so iterations) running at once.
+        duration: The run's length in seconds, for a ramp; None runs at ``rate.start``.
+        step_s: Climb a ramp in plateaus of this many seconds instead of linearly.
+    """
+
+    def __init__(
+        self,
+        runner: LocalRunner,
+        rate: ArrivalRate,
+        max_concurrency: int,
+        duration: float | None = None,
+        step_s: float | None = None,
+    ) -> None:
+        if max_concurrency < 1:
+            raise ValueError(f"max concurrency must be 1 or more, got {max_concurrency}")
+        self.runner = runner
+        self.rate = rate
+        self.duration = duration
+        self.step_s = step_s
+        self.counts = ArrivalCounts(max_concurrency=max_concurrency)
+        self._sequence = UserSequence(runner.user_classes)
+        self._queues: dict[type[User], asyncio.Queue[float]] = {}
+        self._idle: dict[type[User], int] = {}
+        self._running = 0
+
+    async def run(self) -> None:
+        """Release iterations until cancelled (the runner's stop does that)."""
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        logger.info(
+            "Open model: %s iterations/s, at most %d at once",
+            _describe(self.rate),
+            self.counts.max_concurrency,
+        )
+        due = began
+        index = 0
+        while True:
+            now = loop.time()
+            while due <= now:
+                self._release(self._sequence[index], due)
+                index += 1
+                due += 1.0 / self.rate.at(due - began, self.duration, self.step_s)
+            await asyncio.sleep(due - loop.time())
+
+    def _release(self, user_class: type[User], due: float) -> None:
+        self.counts.scheduled += 1
+        queue = self._queues.get(user_class)
+        if queue is None:
+            queue = self._queues[user_class] = asyncio.Queue()
+            self._idle[user_class] = 0
+        queue.put_nowait(due)
+        if (
+            self._idle[user_class] < queue.qsize()
+            and self.counts.users < self.counts.max_concurrency
+        ):
+            self._add_user(user_class, queue)
+
+    def _add_user(self, user_class: type[User], queue: asyncio.Queue[float]) -> None:
+        user = self.runner._create_user(user_class)
+        self.counts.users += 1
+        client = getattr(user, "client", None)
+        lateness: list[float] = [0.0]
+        shared = getattr(client, "request_event", None)
+        if isinstance(shared, RequestHook):
+            hook = _LateRequestHook(shared, self.runner.environment.stats.record_corrected)
+            client.request_event = hook  # type: ignore[union-attr]
+            lateness = hook.lateness
+        self.runner._adopt(user, self._work(user, queue, lateness))
+
+    async def _work(self, user: User, queue: asyncio.Queue[float], lateness: list[float]) -> None:
+        """The user's life: ``on_start``, iterations from its class's line, ``on_stop``."""
+        try:
+            try:
+                await self._serve(user, queue, lateness)
+            except (StopUser, StopTest):
+                pass
+            except asyncio.CancelledError:
+                await user._stop_hook()
+                raise
+            await user._stop_hook()
+        finally:
+            user._release()
+
+    async def _serve(self, user: User, queue: asyncio.Queue[float], lateness: list[float]) -> None:
+        """Run iterations as they come until the user is asked to stop."""
+        user_class = type(user)
+        taskset = user._taskset_instance = DefaultTaskSet(user)
+        loop = asyncio.get_running_loop()
+        user._state = LOCUST_STATE_RUNNING
+        await user._start()
+        while user._state != LOCUST_STATE_STOPPING:
+            user._state = LOCUST_STATE_WAITING
+            self._idle[user_class] += 1
+            try:
+                due = await queue.get()
+            finally:
+                self._idle[user_class] -= 1
+            user._state = LOCUST_STATE_RUNNING
+            self._begin(loop.time() - due, lateness)
+            try:
+                await self._iterate(taskset)
+            finally:
+                self._running -= 1
+
+    def _begin(self, late_s: float, lateness: list[float]) -> None:
+        counts = self.counts
+        counts.started += 1
+        self._running += 1
+        counts.peak_concurrency = max(counts.peak_concurrency, self._running)
+        if late_s > LATE_AFTER_S:
+            counts.late += 1
+            counts.max_late_s = max(counts.max_late_s, late_s)
+        lateness[0] = max(late_s, 0.0) * 1000.0
+
+    async def _iterate(self, taskset: DefaultTaskSet) -> None:
+        """Run one task of the user, as its task loop would, without the wait after it."""
+        user = taskset.user
+        user._caller.suspended = False
+        try:
+            await taskset._execute(taskset.get_next_task())
+        except (RescheduleTask, RescheduleTaskImmediately, InterruptTaskSet):
+            pass
+        except (StopUser, StopTest, asyncio.CancelledError):
+            raise
+        except Exception as exc:
+            environment = user.environment
+            environment.events.user_error.fire(
+                user_instance=user, exception=exc, tb=exc.__traceback__
+            )
+            if not environment.catch_exceptions:
+                raise
+            logger.error("%s\n%s", exc, traceback.format_exc())
+
+
+def _describe(rate: ArrivalRate) -> str:
+    if rate.ramps:
+        return f"{rate.start:g} to {rate.end:g}"
+    return f"{rate.start:g}"

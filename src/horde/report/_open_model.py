@@ -1,0 +1,92 @@
+"""The open model's report: what became of the scheduled iterations, and honest latency.
+
+Next to each endpoint's measured percentiles it puts the same percentiles corrected for
+coordinated omission (from the scheduled start, see :mod:`horde.engine`): when the two
+columns differ, the measured ones hide waiting the users of a real system would have done.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from horde.engine import ArrivalCounts
+from horde.stats import Histogram, RequestStats
+
+__all__ = ["OPEN_MODEL_PERCENTILES", "open_model_report", "open_model_summary"]
+
+#: The percentiles shown measured and corrected.
+OPEN_MODEL_PERCENTILES = (0.5, 0.95, 0.99)
+
+
+def _figures(histogram: Histogram) -> dict[str, Any]:
+    if not histogram.count:
+        return {"count": 0, "p50": None, "p95": None, "p99": None, "max": None}
+    p50, p95, p99 = histogram.percentiles(OPEN_MODEL_PERCENTILES)
+    return {
+        "count": histogram.count,
+        "p50": round(p50, 2),
+        "p95": round(p95, 2),
+        "p99": round(p99, 2),
+        "max": round(histogram.max or 0.0, 2),
+    }
+
+
+def _rows(stats: RequestStats) -> list[tuple[str, Histogram, Histogram]]:
+    rows = [
+        (f"{entry.method} {entry.name}", entry.histogram, stats.corrected.get(key, Histogram()))
+        for key, entry in sorted(stats.entries.items())
+    ]
+    return [*rows, ("Aggregated", stats.total.histogram, stats.corrected_total)]
+
+
+def open_model_summary(counts: ArrivalCounts, stats: RequestStats) -> dict[str, Any]:
+    """The ``"open_model"`` object of ``--summary-json``: counts, then latency both ways.
+
+    Example:
+        >>> stats = RequestStats()
+        >>> stats.record("GET", "/", 5.0, 0, None)
+        >>> stats.record_corrected("GET", "/", 805.0)
+        >>> summary = open_model_summary(ArrivalCounts(scheduled=1, started=1), stats)
+        >>> summary["latency"]["Aggregated"]["corrected"]["max"]
+        805.0
+    """
+    return {
+        **counts.to_dict(),
+        "latency": {
+            name: {"measured": _figures(measured), "corrected": _figures(corrected)}
+            for name, measured, corrected in _rows(stats)
+        },
+    }
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f}"
+
+
+def open_model_report(counts: ArrivalCounts, stats: RequestStats) -> list[str]:
+    """The console lines: the iterations, then measured against corrected percentiles."""
+    lines = [
+        f"Open model: {counts.scheduled} iterations scheduled, {counts.started} started, "
+        f"{counts.not_started} could not start (still waiting at the end)",
+    ]
+    if counts.late:
+        lines.append(
+            f"{counts.late} started late, by up to {counts.max_late_s:.2f} s: all "
+            f"{counts.users} users were busy (at most {counts.max_concurrency}, "
+            "--max-concurrency) or the generator lagged"
+        )
+    lines += [
+        "",
+        "Response times measured, and corrected for coordinated omission (from the "
+        "scheduled start), in ms",
+    ]
+    header = f"{'Name':<50} {'50%':>7} {'95%':>7} {'99%':>7} {'max':>7} | "
+    header += f"{'50%':>7} {'95%':>7} {'99%':>7} {'max':>7}"
+    lines += [f"{'':<50} {'measured':^31} | {'corrected':^31}", header, "-" * len(header)]
+    for name, measured, corrected in _rows(stats):
+        cells = []
+        for histogram in (measured, corrected):
+            figures = _figures(histogram)
+            cells.append(" ".join(f"{_ms(figures[k]):>7}" for k in ("p50", "p95", "p99", "max")))
+        lines.append(f"{name[:50]:<50} {cells[0]} | {cells[1]}")
+    return [*lines, ""]

@@ -1,0 +1,95 @@
+"""``--arrival-rate``: the open model against a server that stalls, and its bad inputs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from horde.demo import DemoConfig, start_server_process
+
+READER = """
+from locust import HttpUser, events, task
+
+seen = []
+
+
+@events.request.add_listener
+def count(name, **kwargs):
+    seen.append(name)
+
+
+@events.quitting.add_listener
+def report(environment, **kwargs):
+    print(f"listener saw {len(seen)} requests")
+
+
+class Reader(HttpUser):
+    @task
+    def product(self):
+        self.client.get("/api/products/1")
+"""
+
+STALL = DemoConfig(stall_period_s=2.0, stall_duration_s=0.8)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(60)
+def test_a_stalling_target_shows_in_the_corrected_latency_and_no_iteration_is_lost(
+    horde, locustfile, tmp_path
+):
+    locustfile(READER)
+    with start_server_process("stall", config=STALL) as server:
+        result = horde(
+            "--headless",
+            "-H",
+            server.url,
+            "--arrival-rate",
+            "100/s",
+            "--max-concurrency",
+            "4",
+            "-t",
+            "7s",
+            "--only-summary",
+            "--summary-json",
+            "summary.json",
+        )
+    assert result.code == 0, result.stderr
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    model = summary["open_model"]
+    # 100/s for 7 s, every one accounted for: started, or still waiting at the end.
+    assert 695 <= model["scheduled"] <= 702
+    assert model["started"] + model["not_started"] == model["scheduled"]
+    assert model["users"] == 4
+    assert model["late"] > 50
+    latency = model["latency"]["Aggregated"]
+    # Four users sat out each 0.8 s stall while the schedule went on: the iterations it
+    # held back started late but ran fast, so only the corrected figures show the stall.
+    assert latency["measured"]["p95"] < 400
+    assert latency["corrected"]["p99"] == pytest.approx(800, rel=0.3)
+    assert latency["corrected"]["p95"] > 2 * latency["measured"]["p95"]
+    assert latency["corrected"]["count"] == summary["totals"]["requests"]
+    assert "Open model: " in result.stderr
+    assert "corrected for coordinated omission" in result.stderr
+    assert f"listener saw {summary['totals']['requests']} requests" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--arrival-rate", "fast"], "invalid arrival rate 'fast'"),
+        (["--arrival-rate", "10/s..50/s"], "a ramping arrival rate (10/s to 50/s) needs -t"),
+        (["--max-concurrency", "5", "-u", "3"], "--max-concurrency goes with --arrival-rate"),
+        (["--arrival-rate", "10/s", "--max-concurrency", "0"], "must be 1 or more"),
+        (
+            ["--arrival-rate", "10/s", "--step-users", "5", "--step-time", "5s"],
+            "--step-users adds users",
+        ),
+    ],
+)
+def test_bad_open_model_options_are_clear_errors(horde, locustfile, args, message):
+    locustfile(READER)
+    result = horde("--headless", "-H", "http://127.0.0.1:1", *args)
+    assert result.code == 2, result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr

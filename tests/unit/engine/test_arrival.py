@@ -1,0 +1,166 @@
+"""The open model: the rate's grammar and schedule, and the executor on a real event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from horde import User, task
+from horde.engine import ArrivalRate, Environment
+from horde.runtime import run
+
+# -- the rate --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [
+        ("200/s", 200.0, 200.0),
+        ("200", 200.0, 200.0),
+        ("600/m", 10.0, 10.0),
+        ("7200 / h", 2.0, 2.0),
+        ("0.5/s", 0.5, 0.5),
+        ("50/s..500/s", 50.0, 500.0),
+        ("60/m..5", 1.0, 5.0),
+    ],
+)
+def test_rates_parse_per_second_minute_or_hour(text, start, end):
+    rate = ArrivalRate.parse(text)
+    assert (rate.start, rate.end) == (start, end)
+    assert rate.ramps is (start != end)
+
+
+@pytest.mark.parametrize(
+    "text", ["", "fast", "200/d", "0/s", "-5/s", "10/s..", "..10/s", "1..2..3"]
+)
+def test_bad_rates_say_how_to_write_one(text):
+    with pytest.raises(ValueError, match="invalid arrival rate"):
+        ArrivalRate.parse(text)
+
+
+def test_a_ramp_climbs_linearly_over_the_run():
+    rate = ArrivalRate(10.0, 110.0)
+    assert [rate.at(t, 100.0) for t in (0, 50, 100, 150)] == [10.0, 60.0, 110.0, 110.0]
+
+
+def test_a_stepped_ramp_holds_each_plateau():
+    rate = ArrivalRate(10.0, 40.0)
+    # Four plateaus of 25 s over 100 s: 10, 20, 30, 40 iterations/s.
+    assert [rate.at(t, 100.0, step_s=25) for t in (0, 24.9, 25, 60, 99, 120)] == [
+        10.0,
+        10.0,
+        20.0,
+        30.0,
+        40.0,
+        40.0,
+    ]
+
+
+def test_a_constant_rate_ignores_the_duration():
+    assert ArrivalRate(5.0, 5.0).at(1000.0, 10.0) == 5.0
+
+
+# -- the executor ----------------------------------------------------------------------
+
+
+class _Client:
+    """A client reporting through the environment's request hook, as HttpSession does."""
+
+    def __init__(self, request_event):
+        self.request_event = request_event
+
+    async def call(self, name: str, seconds: float) -> None:
+        started = time.perf_counter()
+        await asyncio.sleep(seconds)
+        self.request_event.fire(
+            request_type="CALL",
+            name=name,
+            response_time=(time.perf_counter() - started) * 1000,
+            response_length=0,
+            exception=None,
+        )
+
+
+def _worker(seconds: float, started: list[str] | None = None) -> type[User]:
+    class Worker(User):
+        def __init__(self, environment):
+            super().__init__(environment)
+            self.client = _Client(environment.events.request)
+
+        def on_start(self):
+            if started is not None:
+                started.append("on_start")
+
+        def on_stop(self):
+            if started is not None:
+                started.append("on_stop")
+
+        @task
+        async def work(self):
+            await self.client.call("/work", seconds)
+
+    return Worker
+
+
+def _run_open(user_class, rate: str, max_concurrency: int, seconds: float):
+    environment = Environment(user_classes=[user_class])
+    runner = environment.create_local_runner()
+
+    async def main():
+        runner.start_arrivals(ArrivalRate.parse(rate), max_concurrency)
+        await asyncio.sleep(seconds)
+        await runner.quit_async()
+
+    run(main())
+    assert runner.arrivals is not None
+    return runner.arrivals.counts, environment.stats
+
+
+@pytest.mark.slow
+def test_iterations_start_on_schedule_and_are_all_accounted_for():
+    counts, stats = _run_open(_worker(0.001), "200/s", 50, 1.0)
+    # 200/s for 1 s: the first at once, then one every 5 ms.
+    assert 195 <= counts.scheduled <= 202
+    assert counts.started == counts.scheduled - counts.not_started
+    assert counts.not_started <= 1
+    assert stats.total.num_requests >= counts.started - 1
+    # Quick tasks: a handful of users serve the whole rate, none of it late.
+    assert counts.users <= 5
+    assert counts.late <= 2
+
+
+@pytest.mark.slow
+def test_busy_users_make_iterations_late_and_the_corrected_latency_shows_it():
+    # 100/s of 50 ms tasks needs 5 users; with 2, iterations queue up and start late.
+    counts, stats = _run_open(_worker(0.05), "100/s", 2, 1.0)
+    assert counts.users == 2
+    assert counts.peak_concurrency == 2
+    assert counts.late > 20
+    assert counts.not_started > 20  # two users finish ~40 of the 100 scheduled
+    assert counts.started + counts.not_started == counts.scheduled
+    measured = stats.total.histogram
+    corrected = stats.corrected_total
+    assert corrected.count == measured.count
+    assert measured.percentile(0.5) == pytest.approx(50, abs=15)
+    # Each iteration waited for the ones before it: the corrected latency keeps growing.
+    assert corrected.percentile(0.5) > 4 * measured.percentile(0.5)
+    assert corrected.max > 300
+    assert ("/work", "CALL") in stats.corrected
+
+
+@pytest.mark.slow
+def test_each_user_of_the_pool_starts_and_stops_once():
+    events: list[str] = []
+    counts, _ = _run_open(_worker(0.02, events), "100/s", 3, 0.5)
+    assert counts.users == 3
+    assert events.count("on_start") == 3
+    assert events.count("on_stop") == 3
+
+
+def test_max_concurrency_must_be_positive():
+    environment = Environment(user_classes=[_worker(0.0)])
+    runner = environment.create_local_runner()
+    with pytest.raises(ValueError, match="max concurrency must be 1 or more"):
+        runner.start_arrivals(ArrivalRate(1.0, 1.0), 0)
