@@ -6,21 +6,26 @@ import asyncio
 import logging
 import signal
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 from horde.cli._logging import STATS_LOGGER
 from horde.cli._startup import Startup
 from horde.engine import DEFAULT_MAX_CONCURRENCY, describe_blocking_frame
 from horde.report import CsvWriter, evaluate_checks, periodic_report
-from horde.runtime import LoopLagMonitor
+from horde.runtime import CpuMonitor, LoopLagMonitor
 from horde.stats import CONSOLE_STATS_INTERVAL_SEC, CSV_STATS_INTERVAL_SEC
 
-__all__ = ["run_headless"]
+__all__ = ["GeneratorMonitors", "run_headless"]
 
 logger = logging.getLogger("horde.main")
 tables = logging.getLogger(STATS_LOGGER)
 
 STATS_TICK_SECONDS = 1.0
 CHECK_INTERVAL_SECONDS = 1.0
+USAGE_SAMPLE_SECONDS = 1.0
+#: Seconds between two ``usage_monitor`` events (Locust's ``CPU_MONITOR_INTERVAL``).
+CPU_MONITOR_INTERVAL = 10.0
 
 
 async def _every(interval: float, job: Callable[[], None]) -> None:
@@ -148,16 +153,84 @@ def _start_load(startup: Startup) -> None:
         logger.info("No run time limit set, use CTRL+C to interrupt")
 
 
-async def run_headless(startup: Startup, csv_writer: CsvWriter | None) -> None:
+@dataclass
+class GeneratorMonitors:
+    """How hard the generator itself worked: its CPU and its event loop's lag."""
+
+    cpu: CpuMonitor = field(default_factory=CpuMonitor)
+    lag: LoopLagMonitor = field(
+        default_factory=lambda: LoopLagMonitor(describe=describe_blocking_frame)
+    )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``"generator"`` object of ``--summary-json``."""
+        return {
+            **self.cpu.to_dict(),
+            "loop_stalls": self.lag.stalls,
+            "loop_lag_max_ms": round(self.lag.max_lag * 1000, 1),
+            "caution": self.caution(),
+        }
+
+    def caution(self) -> str | None:
+        """A sentence when the generator was saturated and the numbers are suspect."""
+        cpu = self.cpu
+        if not cpu.saturated:
+            return None
+        return (
+            f"Caution: the generator itself was saturated. Its CPU was at or above "
+            f"{cpu.threshold:.0f}% of a core for {cpu.seconds_over} of {cpu.samples} s "
+            f"(peak {cpu.peak:.0f}%), so response times include its own queueing: use "
+            "async def tasks, fewer users per process, or more processes."
+        )
+
+
+def _usage_job(startup: Startup, cpu: CpuMonitor) -> Callable[[], None]:
+    """Sample the CPU each second; Locust's ``usage_monitor``/``cpu_warning`` every 10 s."""
+    environment = startup.environment
+    runner = environment.runner
+    window: list[float] = []
+
+    def job() -> None:
+        percent = cpu.sample()
+        runner.current_cpu_usage = percent
+        runner.current_memory_usage = cpu.memory
+        if cpu.saturated and not runner.cpu_warning_emitted:
+            runner.cpu_warning_emitted = True
+            logger.warning(
+                "CPU usage above %d%%! This may constrain your throughput and may even give "
+                "inconsistent response time measurements! horde used %.0f%% of a core for "
+                "%d s in a row: use async def tasks, fewer users per process, or more "
+                "processes.",
+                cpu.threshold,
+                percent,
+                cpu.sustained,
+            )
+        window.append(percent)
+        if len(window) * USAGE_SAMPLE_SECONDS >= CPU_MONITOR_INTERVAL:
+            average = sum(window) / len(window)
+            window.clear()
+            if average >= cpu.threshold:
+                environment.events.cpu_warning.fire(environment=environment, cpu_usage=average)
+            environment.events.usage_monitor.fire(
+                environment=environment, cpu_usage=average, memory_usage=cpu.memory
+            )
+
+    return job
+
+
+async def run_headless(
+    startup: Startup, csv_writer: CsvWriter | None, monitors: GeneratorMonitors
+) -> None:
     """Run the test until the run time, the shape, a signal or user code ends it."""
     runner = startup.environment.runner
-    monitor = LoopLagMonitor(describe=describe_blocking_frame)
+    monitor = monitors.lag
     monitor.start()
     _install_signal_handlers(startup)
-    jobs = [
-        asyncio.ensure_future(_every(interval, job))
-        for interval, job in _periodic_jobs(startup, csv_writer)
+    periodic = [
+        *_periodic_jobs(startup, csv_writer),
+        (USAGE_SAMPLE_SECONDS, _usage_job(startup, monitors.cpu)),
     ]
+    jobs = [asyncio.ensure_future(_every(interval, job)) for interval, job in periodic]
     try:
         _start_load(startup)
         await runner.wait_until_quit()

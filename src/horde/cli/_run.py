@@ -7,13 +7,14 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from horde import __version__
 from horde.analysis import Analysis, analyze
 from horde.analysis import Step as AnalysisStep
-from horde.cli._headless import run_headless
+from horde.cli._headless import GeneratorMonitors, run_headless
 from horde.cli._logging import STATS_LOGGER
 from horde.cli._outputs import fill_placeholders
 from horde.cli._settings import Settings
@@ -57,25 +58,41 @@ def run_command(args: Sequence[str]) -> int:
         return 130
 
 
+@dataclass(frozen=True)
+class _Outputs:
+    """What the run writes at the end, checked before it starts."""
+
+    percentiles: list[float]
+    csv_writer: CsvWriter | None
+    json_path: Path | None
+    summary_path: Path | None
+    html_path: Path | None
+
+
 def _run(startup: Startup) -> int:
+    settings = startup.settings
     percentiles = _report_percentiles()
-    json_path = _json_path(startup.settings.json_file, "--json-file", ".json")
-    summary_path = _json_path(startup.settings.summary_json, "--summary-json", "")
-    html_path = _json_path(_html_file(startup.settings), "--html", "")
+    json_path = _json_path(settings.json_file, "--json-file", ".json")
+    summary_path = _json_path(settings.summary_json, "--summary-json", "")
+    html_path = _json_path(_html_file(settings), "--html", "")
     startup.environment.create_local_runner()
-    csv_writer = _csv_writer(startup.settings, percentiles)
-    run(_main(startup, csv_writer))
-    return _shutdown(startup, csv_writer, percentiles, json_path, (summary_path, html_path))
+    csv_writer = _csv_writer(settings, percentiles)
+    outputs = _Outputs(percentiles, csv_writer, json_path, summary_path, html_path)
+    monitors = GeneratorMonitors()
+    run(_main(startup, csv_writer, monitors))
+    return _shutdown(startup, outputs, monitors)
 
 
-async def _main(startup: Startup, csv_writer: CsvWriter | None) -> None:
+async def _main(
+    startup: Startup, csv_writer: CsvWriter | None, monitors: GeneratorMonitors
+) -> None:
     environment = startup.environment
     errors_before = environment.events.listener_errors
     # Fired on the running loop, so init listeners may start their own tasks.
     environment.events.init.fire(environment=environment, runner=environment.runner, web_ui=None)
     if environment.events.listener_errors > errors_before:
         raise ConfigError("an init event handler failed (see the log above)", 1)
-    await run_headless(startup, csv_writer)
+    await run_headless(startup, csv_writer, monitors)
 
 
 def _report_percentiles() -> list[float]:
@@ -189,13 +206,7 @@ def _exit_code(startup: Startup, results: list[CheckResult]) -> int:
     return 0
 
 
-def _shutdown(
-    startup: Startup,
-    csv_writer: CsvWriter | None,
-    percentiles: list[float],
-    json_path: Path | None,
-    report_paths: tuple[Path | None, Path | None],
-) -> int:
+def _shutdown(startup: Startup, outputs: _Outputs, monitors: GeneratorMonitors) -> int:
     """Locust's shutdown order: quitting, exit code, final output, quit, files closed."""
     settings = startup.settings
     environment = startup.environment
@@ -207,29 +218,33 @@ def _shutdown(
     logger.info("Shutting down (exit code %d)", code)
     runner = environment.runner
     # The CSV files get the final state first: serializing for --json resets the entries.
-    if csv_writer is not None:
-        csv_writer.close(stats, runner.exceptions, runner.final_user_count)
-    if settings.json or json_path is not None:
+    if outputs.csv_writer is not None:
+        outputs.csv_writer.close(stats, runner.exceptions, runner.final_user_count)
+    if settings.json or outputs.json_path is not None:
         serialized = json.dumps(stats.serialize_stats(include_histogram=False), indent=4)
         if settings.json:
             print(serialized)
-        if json_path is not None:
-            _write(json_path, serialized, "--json-file")
-    summary_path, html_path = report_paths
-    if summary_path is not None or html_path is not None:
+        if outputs.json_path is not None:
+            _write(outputs.json_path, serialized, "--json-file")
+    if outputs.summary_path is not None or outputs.html_path is not None:
         document = _summary(startup, results, code, analysis)
-        if summary_path is not None:
-            _write(summary_path, json.dumps(document, indent=2), "--summary-json")
-        if html_path is not None:
-            _write(html_path, render_html(document), "--html")
-            logger.info("HTML report written to %s", html_path)
-    _print_final(startup, percentiles, analysis, results)
+        document["generator"] = monitors.to_dict()
+        if outputs.summary_path is not None:
+            _write(outputs.summary_path, json.dumps(document, indent=2), "--summary-json")
+        if outputs.html_path is not None:
+            _write(outputs.html_path, render_html(document), "--html")
+            logger.info("HTML report written to %s", outputs.html_path)
+    _print_final(startup, outputs.percentiles, analysis, results, monitors.caution())
     environment.events.quit.fire(exit_code=code)
     return code
 
 
 def _print_final(
-    startup: Startup, percentiles: list[float], analysis: Analysis, results: list[CheckResult]
+    startup: Startup,
+    percentiles: list[float],
+    analysis: Analysis,
+    results: list[CheckResult],
+    caution: str | None,
 ) -> None:
     """The end-of-run console output: tables, the open model's figures, story, checks."""
     stats = startup.environment.stats
@@ -240,6 +255,8 @@ def _print_final(
     if arrivals is not None:
         lines += open_model_report(arrivals.counts, stats)
     lines += ["How the system held up", analysis.story, f"What to do: {analysis.fix}", ""]
+    if caution is not None:
+        lines += [caution, ""]
     if results:
         lines += checks_table(results)
     tables = logging.getLogger(STATS_LOGGER)

@@ -85,6 +85,7 @@ def render_html(summary: Mapping[str, Any]) -> str:
             _header(summary),
             _story(summary),
             charts_html,
+            _open_model(summary),
             _request_tables(summary),
             _failures(summary),
             _exceptions(summary),
@@ -201,6 +202,7 @@ def _story(summary: Mapping[str, Any]) -> str:
         return f'<section id="story"><h2>The story</h2>{note}{numbers}</section>'
     parts = [
         '<section id="story"><h2>The story</h2>',
+        _caution(summary),
         _badge(analysis),
         f'<p class="story">{_text(analysis.get("story") or "")}</p>',
         _key_numbers(analysis),
@@ -209,6 +211,46 @@ def _story(summary: Mapping[str, Any]) -> str:
         parts.append(f'<p class="fix"><strong>What to try:</strong> {_text(analysis["fix"])}</p>')
     parts += [numbers, _evidence(analysis.get("evidence")), "</section>"]
     return "".join(parts)
+
+
+def _caution(summary: Mapping[str, Any]) -> str:
+    generator = summary.get("generator")
+    caution = generator.get("caution") if isinstance(generator, Mapping) else None
+    return f'<p class="caution">{_text(caution)}</p>' if caution else ""
+
+
+_OPEN_MODEL_COLUMNS = ("p50", "p95", "p99", "max")
+
+
+def _open_model(summary: Mapping[str, Any]) -> str:
+    model = summary.get("open_model")
+    if not isinstance(model, Mapping):
+        return ""
+    counts = (
+        f"{_number(model.get('scheduled'))} iterations scheduled, "
+        f"{_number(model.get('started'))} started "
+        f"({_number(model.get('late'))} late, by up to {_number(model.get('max_late_s'), 2)} s), "
+        f"{_number(model.get('not_started'))} could not start; at most "
+        f"{_number(model.get('max_concurrency'))} at once, {_number(model.get('users'))} users."
+    )
+    rows = []
+    for name, figures in (model.get("latency") or {}).items():
+        cells = [("text", _text(name))]
+        for kind in ("measured", "corrected"):
+            values = figures.get(kind) or {}
+            cells += [("", _ms(values.get(column))) for column in _OPEN_MODEL_COLUMNS]
+        rows.append(cells)
+    headers = [
+        "Name",
+        *(f"measured {c}" for c in _OPEN_MODEL_COLUMNS),
+        *(f"corrected {c}" for c in _OPEN_MODEL_COLUMNS),
+    ]
+    return (
+        '<section id="open-model"><h2>Open model</h2>'
+        f'<p class="note">{counts} Corrected latency counts from each iteration\'s scheduled '
+        "start, so waiting the measured figures hide (coordinated omission) shows.</p>"
+        f"{_table(headers, rows, text_columns=1)}</section>"
+    )
 
 
 def _badge(analysis: Mapping[str, Any]) -> str:

@@ -1,13 +1,16 @@
-"""The runtime: event loop, greenlet bridge, cooperative sleep, blocking calls, lag monitor."""
+"""The runtime: event loop, greenlet bridge, cooperative sleep, blocking calls, monitors."""
 
 from horde.runtime._blocking import run_blocking
 from horde.runtime._bridge import SyncCaller, await_, call_sync, in_bridge
+from horde.runtime._cpu import CPU_WARNING_THRESHOLD, CpuMonitor, resident_memory
 from horde.runtime._lag import LOOP_OVERLOADED, LoopLagMonitor, describe_frame
 from horde.runtime._loop import new_event_loop, run
 from horde.runtime._sleep import cooperative_sleep, sleep
 
 __all__ = [
+    "CPU_WARNING_THRESHOLD",
     "LOOP_OVERLOADED",
+    "CpuMonitor",
     "LoopLagMonitor",
     "SyncCaller",
     "await_",
@@ -16,6 +19,7 @@ __all__ = [
     "describe_frame",
     "in_bridge",
     "new_event_loop",
+    "resident_memory",
     "run",
     "run_blocking",
     "sleep",

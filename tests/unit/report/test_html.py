@@ -305,3 +305,32 @@ def test_a_single_load_level_has_no_chart_against_load():
 
 def test_the_docstring_example_runs():
     assert doctest.testmod(html_module).failed == 0
+
+
+def test_a_saturated_generator_is_a_caution_at_the_top_of_the_story():
+    summary = make_summary(analysis=ANALYSIS)
+    summary["generator"] = {"saturated": True, "caution": f"Caution: the generator {EVIL}"}
+    story = section(render_html(summary), "story")
+    assert '<p class="caution">Caution: the generator &lt;/script&gt;' in story
+    assert story.index("Caution") < story.index("jumps to 480")
+    summary["generator"] = {"saturated": False, "caution": None}
+    assert "caution" not in section(render_html(summary), "story")
+
+
+def test_the_open_model_shows_its_counts_and_both_latencies():
+    from horde.engine import ArrivalCounts
+    from horde.report import open_model_summary
+
+    stats = RequestStats()
+    stats.record("GET", "/api/products", 12.0, 100, None)
+    stats.record_corrected("GET", "/api/products", 812.0)
+    summary = make_summary(analysis=ANALYSIS)
+    counts = ArrivalCounts(scheduled=700, started=690, late=55, max_late_s=0.8, users=4)
+    summary["open_model"] = open_model_summary(counts, stats)
+    page = render_html(summary)
+    model = section(page, "open-model")
+    assert "700 iterations scheduled, 690 started (55 late, by up to 0.80 s), 10 could" in model
+    assert '<td class="">12</td>' in model  # measured p50 of /api/products
+    assert '<td class="">812</td>' in model  # corrected
+    assert page.index('id="charts"') < page.index('id="open-model"') < page.index('id="requests"')
+    assert 'id="open-model"' not in render_html(make_summary())

@@ -1,0 +1,100 @@
+"""A generator whose own CPU is full says so: in the log, the summary and after the story."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+BURNER = """
+import time
+
+from locust import User, constant, events, task
+
+usage = []
+
+
+@events.usage_monitor.add_listener
+def record(environment, cpu_usage, memory_usage, **kwargs):
+    usage.append((cpu_usage, memory_usage))
+
+
+@events.quitting.add_listener
+def report(environment, **kwargs):
+    print(f"usage_monitor fired {len(usage)} times")
+
+
+class Burner(User):
+    wait_time = constant(0)
+
+    @task
+    def burn(self):
+        end = time.perf_counter() + 0.05
+        while time.perf_counter() < end:
+            pass
+"""
+
+
+@pytest.mark.slow
+def test_a_saturated_generator_warns_and_the_summary_says_so(horde, locustfile, tmp_path):
+    locustfile(BURNER)
+    result = horde(
+        "--headless",
+        "-u",
+        "2",
+        "-r",
+        "10",
+        "-t",
+        "6s",
+        "--only-summary",
+        "--summary-json",
+        "summary.json",
+    )
+    assert result.code == 0, result.stderr
+    assert "CPU usage above 90%!" in result.stderr
+    assert "Caution: the generator itself was saturated" in result.stderr
+    generator = json.loads((tmp_path / "summary.json").read_text())["generator"]
+    assert generator["saturated"] is True
+    assert generator["cpu_seconds_over_threshold"] >= 3
+    assert generator["cpu_peak_percent"] >= 90
+    assert generator["memory_peak_bytes"] > 2**20
+    # Each 50 ms of burning holds the loop: the lag monitor sees it too.
+    assert generator["loop_lag_max_ms"] >= 30
+    assert generator["loop_stalls"] == 0  # none over its 200 ms threshold
+    assert "usage_monitor fired 0 times" in result.stdout  # every 10 s, as Locust
+
+
+@pytest.mark.slow
+def test_an_idle_generator_stays_quiet(horde, locustfile, demo_shop, tmp_path):
+    locustfile(
+        """
+        from locust import HttpUser, constant, task
+
+        class Reader(HttpUser):
+            wait_time = constant(0.2)
+
+            @task
+            def health(self):
+                self.client.get("/health")
+        """
+    )
+    result = horde(
+        "--headless",
+        "-u",
+        "2",
+        "-r",
+        "10",
+        "-t",
+        "3s",
+        "-H",
+        demo_shop,
+        "--only-summary",
+        "--summary-json",
+        "summary.json",
+    )
+    assert result.code == 0, result.stderr
+    assert "CPU usage above" not in result.stderr
+    assert "Caution" not in result.stderr
+    generator = json.loads((tmp_path / "summary.json").read_text())["generator"]
+    assert generator["saturated"] is False
+    assert generator["cpu_samples"] >= 2

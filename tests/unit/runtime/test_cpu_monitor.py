@@ -1,0 +1,56 @@
+"""The CPU monitor: percent of a core per sample, peaks, and sustained saturation."""
+
+from __future__ import annotations
+
+from horde.runtime import CpuMonitor, resident_memory
+
+
+def _monitor(cpu_per_second: list[float], sustained: int = 3) -> CpuMonitor:
+    wall = iter(range(len(cpu_per_second) + 1))
+    used = [0.0]
+    for share in cpu_per_second:
+        used.append(used[-1] + share)
+    cpu = iter(used)
+    return CpuMonitor(
+        sustained=sustained,
+        clock=lambda: float(next(wall)),
+        cpu_clock=lambda: next(cpu),
+        memory=lambda: 123,
+    )
+
+
+def test_each_sample_is_the_share_of_a_core_since_the_last():
+    monitor = _monitor([0.5, 1.0, 1.9])
+    assert [round(monitor.sample()) for _ in range(3)] == [50, 100, 190]
+    assert monitor.peak == 190.0
+    assert monitor.memory == monitor.peak_memory == 123
+
+
+def test_saturation_needs_consecutive_seconds_over_the_threshold():
+    monitor = _monitor([0.95, 0.95, 0.2, 0.95, 0.95])
+    for _ in range(5):
+        monitor.sample()
+    assert monitor.seconds_over == 4
+    assert monitor.saturated is False
+    monitor = _monitor([0.95, 0.95, 0.95, 0.1])
+    for _ in range(4):
+        monitor.sample()
+    assert monitor.saturated is True  # it stays true: the run had a saturated stretch
+
+
+def test_the_summary_holds_the_figures():
+    monitor = _monitor([0.3, 0.92])
+    monitor.sample()
+    monitor.sample()
+    assert monitor.to_dict() == {
+        "cpu_threshold_percent": 90.0,
+        "cpu_peak_percent": 92.0,
+        "cpu_seconds_over_threshold": 1,
+        "cpu_samples": 2,
+        "saturated": False,
+        "memory_peak_bytes": 123,
+    }
+
+
+def test_resident_memory_is_this_process_size():
+    assert 5 * 2**20 < resident_memory() < 2**34
