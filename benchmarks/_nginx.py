@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import resource
 import socket
 import subprocess
 import tempfile
@@ -28,11 +29,12 @@ _CONFIG = """\
 daemon off;
 master_process off;
 worker_processes 1;
+worker_rlimit_nofile {open_files};
 pid {directory}/nginx.pid;
 error_log {directory}/error.log warn;
 
 events {{
-    worker_connections 4096;
+    worker_connections {connections};
 }}
 
 http {{
@@ -90,8 +92,11 @@ class Nginx:
 
 
 @contextlib.contextmanager
-def running_nginx(nginx: str, taskset: str, core: int) -> Iterator[Nginx]:
+def running_nginx(nginx: str, taskset: str, core: int, connections: int = 4096) -> Iterator[Nginx]:
     """Run nginx pinned to ``core`` on a free loopback port, and stop it on exit.
+
+    ``connections`` is how many it holds at once (``worker_connections``); each takes a
+    file descriptor, within this process's limit.
 
     Raises:
         NginxError: nginx exited or did not answer within a few seconds.
@@ -99,7 +104,17 @@ def running_nginx(nginx: str, taskset: str, core: int) -> Iterator[Nginx]:
     with tempfile.TemporaryDirectory(prefix="horde-bench-nginx-") as directory:
         port = _free_port()
         config = Path(directory) / "nginx.conf"
-        config.write_text(_CONFIG.format(directory=directory, port=port, status_path=STATUS_PATH))
+        hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+        open_files = 65536 if hard == resource.RLIM_INFINITY else hard
+        config.write_text(
+            _CONFIG.format(
+                directory=directory,
+                port=port,
+                status_path=STATUS_PATH,
+                connections=connections,
+                open_files=open_files,
+            )
+        )
         command = [taskset, "-c", str(core), nginx, "-p", directory, "-c", str(config)]
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:
