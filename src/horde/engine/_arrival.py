@@ -29,6 +29,7 @@ from horde.exceptions import (
     StopTest,
     StopUser,
 )
+from horde.runtime import settle
 from horde.user import User
 from horde.user._taskset import (
     LOCUST_STATE_RUNNING,
@@ -261,6 +262,7 @@ class ArrivalExecutor:
             client.request_event = hook  # type: ignore[union-attr]
             lateness = hook.lateness
         self.runner._adopt(user, self._work(user, queue, lateness))
+        settle()  # a long-lived user: keep it out of the collector's way
 
     async def _work(self, user: User, queue: asyncio.Queue[float], lateness: list[float]) -> None:
         """The user's life: ``on_start``, iterations from its class's line, ``on_stop``."""

@@ -23,6 +23,7 @@ from horde.engine._arrival import ArrivalExecutor, ArrivalRate
 from horde.engine._dispatch import UserSequence, ramp_batches
 from horde.engine._message import Message
 from horde.exceptions import StopTest, UsageError
+from horde.runtime import settle, unsettle
 from horde.stats import ExceptionLog
 from horde.user import User
 
@@ -52,6 +53,9 @@ STATE_MISSING = "missing"
 
 # After cancelling users, how long their on_stop handlers may take before we move on.
 _ON_STOP_GRACE_SECONDS = 30.0
+# A ramp adds a batch of more than _SPAWN_AT_ONCE users in slices about this far apart.
+_SPAWN_SLICE_SECONDS = 0.01
+_SPAWN_AT_ONCE = 100
 
 
 class LocalRunner:
@@ -200,14 +204,36 @@ class LocalRunner:
         logger.info("Ramping to %d users at a rate of %.2f per second", target, spawn_rate)
         for count, pause in ramp_batches(self.user_count, target, spawn_rate):
             if count > self.user_count:
-                self._add_users(count - self.user_count)
+                how_many = count - self.user_count
+                await self._spread(how_many, how_many / spawn_rate, last=count == target)
             else:
                 await self._stop_users(list(self._users.values())[count:])
-            if pause:
-                await asyncio.sleep(pause)
+                if pause:
+                    await asyncio.sleep(pause)
         counts = dict(sorted(self.user_classes_count.items()))
         logger.info("All users spawned: %s (%d total users)", json.dumps(counts), self.user_count)
         self.environment.events.spawning_complete.fire(user_count=self.user_count)
+
+    async def _spread(self, how_many: int, seconds: float, *, last: bool) -> None:
+        """Add ``how_many`` users evenly over ``seconds``, in slices every 10 ms or so.
+
+        Users started in the same instant stay in step (their waits end together), so a
+        large batch added at once would hit the target in bursts for the rest of the
+        run. Up to :data:`_SPAWN_AT_ONCE` users start at once, as in Locust.
+        """
+        loop = asyncio.get_running_loop()
+        slices = 1
+        if how_many > _SPAWN_AT_ONCE:
+            slices = max(1, min(how_many, round(seconds / _SPAWN_SLICE_SECONDS)))
+        began = loop.time()
+        added = 0
+        for index in range(1, slices + 1):
+            upto = how_many * index // slices
+            self._add_users(upto - added)
+            added = upto
+            settle()  # the new users are long-lived: keep them out of the collector's way
+            if index < slices or not last:
+                await asyncio.sleep(max(0.0, began + seconds * index / slices - loop.time()))
 
     def _add_users(self, how_many: int) -> None:
         assert self._sequence is not None
@@ -259,6 +285,7 @@ class LocalRunner:
 
     async def _stop_users(self, users: list[User]) -> None:
         """Stop ``users`` (the newest first), honouring ``stop_timeout``."""
+        unsettle()  # what they leave behind must be collectable
         users = list(reversed(users))
         if self._sequence is not None:
             self._next_index = max(0, self._next_index - len(users))

@@ -3,6 +3,7 @@
 from horde.runtime._blocking import run_blocking
 from horde.runtime._bridge import SyncCaller, await_, call_sync, in_bridge
 from horde.runtime._cpu import CPU_WARNING_THRESHOLD, CpuMonitor, resident_memory
+from horde.runtime._gc import settle, unsettle
 from horde.runtime._lag import LOOP_OVERLOADED, LoopLagMonitor, describe_frame
 from horde.runtime._loop import new_event_loop, run
 from horde.runtime._sleep import cooperative_sleep, sleep
@@ -22,5 +23,7 @@ __all__ = [
     "resident_memory",
     "run",
     "run_blocking",
+    "settle",
     "sleep",
+    "unsettle",
 ]

