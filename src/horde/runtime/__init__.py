@@ -6,7 +6,7 @@ from horde.runtime._cpu import CPU_WARNING_THRESHOLD, CpuMonitor, resident_memor
 from horde.runtime._gc import settle, unsettle
 from horde.runtime._lag import LOOP_OVERLOADED, LoopLagMonitor, describe_frame
 from horde.runtime._loop import new_event_loop, run
-from horde.runtime._sleep import cooperative_sleep, sleep
+from horde.runtime._sleep import cooperative_sleep, loop_sleep, sleep
 
 __all__ = [
     "CPU_WARNING_THRESHOLD",
@@ -19,6 +19,7 @@ __all__ = [
     "cooperative_sleep",
     "describe_frame",
     "in_bridge",
+    "loop_sleep",
     "new_event_loop",
     "resident_memory",
     "run",

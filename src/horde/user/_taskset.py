@@ -24,7 +24,7 @@ from horde.exceptions import (
     StopUser,
     UsageError,
 )
-from horde.runtime import await_
+from horde.runtime import await_, loop_sleep
 from horde.user._invoke import invoke, invoke_on_stop
 from horde.user._task import get_tasks_from_base_classes
 
@@ -215,7 +215,10 @@ class TaskSet(metaclass=TaskSetMeta):
     async def _sleep(self, seconds: float) -> None:
         user = self._user
         user._state = LOCUST_STATE_WAITING
-        await asyncio.sleep(seconds if seconds > 0 else 0)
+        loop = user._loop
+        if loop is None:
+            loop = user._loop = asyncio.get_running_loop()
+        await loop_sleep(loop, seconds)
         self._check_stop_condition()
         user._state = LOCUST_STATE_RUNNING
 

@@ -82,6 +82,7 @@ class User(metaclass=UserMeta):
         self._taskset_instance: TaskSet | None = None
         self._task: asyncio.Task[None] | None = None
         self._caller = SyncCaller()  # one reusable greenlet for this user's synchronous code
+        self._loop: asyncio.AbstractEventLoop | None = None  # the loop it runs on, once known
         self._cp_last_run = time.perf_counter()  # constant_pacing counts from creation
         self._cp_last_wait_time: float | None = None
 
