@@ -1,6 +1,7 @@
 """Users per process: many users at one request a second each, in one generator process.
 
-Each generator runs ``locustfiles/paced_user.py`` (``constant_throughput(1)``, one
+Each generator runs ``locustfiles/paced_user.py`` (horde's async row:
+``paced_async.py``) (``constant_throughput(1)``, one
 ``GET /`` per second per user, every user on its own keep-alive connection) pinned to
 one core, against a fresh nginx pinned to the other (a new port per row, so the
 previous row's closed connections never hold the ports this one needs). After the
@@ -38,7 +39,7 @@ from _proc import cpu_seconds
 from _setup import SetupError, Tools, ensure_tools
 
 OUT_DIR = Path(__file__).resolve().parent / "out"
-LOCUSTFILE = Path(__file__).resolve().parent / "locustfiles" / "paced_user.py"
+LOCUSTFILES = Path(__file__).resolve().parent / "locustfiles"
 #: File descriptors a generator needs besides its users' sockets.
 _SPARE_DESCRIPTORS = 200
 _SETTLE_SECONDS = 8.0
@@ -73,13 +74,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     users, limit_note = _users_that_fit(options.users)
     run_dir = OUT_DIR / time.strftime("scale-%Y%m%d-%H%M%S")
     run_dir.mkdir(parents=True)
-    generators = {"horde": tools.horde, "locust": tools.locust}
+    generators = {
+        "horde": ("horde FastHttpUser (sync)", tools.horde, "paced_user.py"),
+        "horde-async": ("horde async def", tools.horde, "paced_async.py"),
+        "locust": ("Locust FastHttpUser", tools.locust, "paced_user.py"),
+    }
     chosen = options.only.split(",") if options.only else list(generators)
     rows = []
     for slug in chosen:
-        executable = generators[slug]
         print(f"{slug}: {users} users ...", flush=True)
-        rows.append(_measure(slug, executable, tools, users, options, run_dir))
+        rows.append(_measure(slug, generators[slug], tools, users, options, run_dir))
     table = _table(rows, limit_note)
     print(table)
     (run_dir / "scale.md").write_text(table + "\n")
@@ -91,7 +95,7 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--users", type=int, default=20_000)
     parser.add_argument("--spawn-rate", type=int, default=1_000)
     parser.add_argument("--duration", type=float, default=30.0, help="measured seconds")
-    parser.add_argument("--only", help="comma-separated: horde,locust")
+    parser.add_argument("--only", help="comma-separated: horde,horde-async,locust")
     parser.add_argument("--horde", help="horde executable (default: .venv/bin/horde)")
     parser.add_argument("--generator-core", type=int, default=0)
     parser.add_argument("--nginx-core", type=int, default=1)
@@ -112,12 +116,13 @@ def _users_that_fit(wanted: int) -> tuple[int, str]:
 
 def _measure(
     slug: str,
-    executable: str,
+    generator: tuple[str, str, str],
     tools: Tools,
     users: int,
     options: argparse.Namespace,
     run_dir: Path,
 ) -> Row:
+    name, executable, locustfile = generator
     ramp = users / options.spawn_rate
     run_seconds = int(ramp + _SETTLE_SECONDS + options.duration + _TAIL_SECONDS) + 1
     prefix = run_dir / slug
@@ -126,7 +131,7 @@ def _measure(
         "-c",
         str(options.generator_core),
         executable,
-        *("-f", str(LOCUSTFILE), "--headless", "-u", str(users)),
+        *("-f", str(LOCUSTFILES / locustfile), "--headless", "-u", str(users)),
         *("-r", str(options.spawn_rate), "-t", f"{run_seconds}s"),
         *("--csv", str(prefix), "--only-summary"),
     ]
@@ -152,7 +157,7 @@ def _measure(
     cpu = (after[2] - before[2]) / elapsed
     p50, p99, top, failures = _percentiles(Path(f"{prefix}_stats.csv"))
     return Row(
-        name=f"{slug} FastHttpUser",
+        name=name,
         users=users,
         rps=rps,
         sent=rps / users,
