@@ -1,9 +1,10 @@
 """Timing accuracy: reported percentiles against a target whose delays are known.
 
 Each generator runs ``locustfiles/known_delays.py`` pinned to one core against
-``_delay_target.py`` pinned to the other. The requested delays cycle evenly from 5 to
-304.7 ms, so the true p50/p95/p99/max are those of the delay list (plus the target's
-and the loopback's few tens of microseconds). Rows climb in users until the generator's
+``_delay_target.py`` pinned to the other. The requested delays spread evenly over 5 to
+304.7 ms in any prefix, and ``-s 2`` lets the requests in flight at the end finish, so
+the true p50/p95/p99/max are those of the delay list (plus the target's and the
+loopback's few tens of microseconds). Rows climb in users until the generator's
 own core is full, to show how far each stays accurate:
 
 - **gen CPU**: the generator's CPU time over its run, as a share of one core;
@@ -114,7 +115,8 @@ def _measure(
         command = [
             *(tools.taskset, "-c", str(options.generator_core), executable),
             *("-f", str(LOCUSTFILE), "--headless", "-u", str(users), "-r", str(users)),
-            *("-t", f"{options.seconds}s", "-H", url, "--csv", str(prefix), "--only-summary"),
+            *("-t", f"{options.seconds}s", "-s", "2", "-H", url),
+            *("--csv", str(prefix), "--only-summary"),
         ]
         if slug == "horde":
             command += ["--summary-json", f"{prefix}.json"]

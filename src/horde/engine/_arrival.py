@@ -16,11 +16,11 @@ import asyncio
 import logging
 import re
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from horde.engine._dispatch import UserSequence
+from horde.engine._dispatch import weighted_cycle
 from horde.event import RequestHook
 from horde.exceptions import (
     InterruptTaskSet,
@@ -169,7 +169,6 @@ class _LateRequestHook(RequestHook):
         super().__init__()
         self._handlers = shared._handlers
         self._on_error = shared._on_error
-        record = shared.sink
         user_lateness: list[float] = [0.0]
         self.lateness = user_lateness
 
@@ -180,6 +179,7 @@ class _LateRequestHook(RequestHook):
             response_length: int,
             exception: BaseException | str | None,
         ) -> None:
+            record = shared.sink
             if record is not None:
                 record(request_type, name, response_time, response_length, exception)
             if response_time is not None:
@@ -214,7 +214,7 @@ class ArrivalExecutor:
         self.duration = duration
         self.step_s = step_s
         self.counts = ArrivalCounts(max_concurrency=max_concurrency)
-        self._sequence = UserSequence(runner.user_classes)
+        self._mix = _iteration_mix(runner.user_classes)
         self._queues: dict[type[User], asyncio.Queue[float]] = {}
         self._idle: dict[type[User], int] = {}
         self._running = 0
@@ -229,12 +229,10 @@ class ArrivalExecutor:
             self.counts.max_concurrency,
         )
         due = began
-        index = 0
         while True:
             now = loop.time()
             while due <= now:
-                self._release(self._sequence[index], due)
-                index += 1
+                self._release(next(self._mix), due)
                 due += 1.0 / self.rate.at(due - began, self.duration, self.step_s)
             await asyncio.sleep(due - loop.time())
 
@@ -327,6 +325,20 @@ class ArrivalExecutor:
             if not environment.catch_exceptions:
                 raise
             logger.error("%s\n%s", exc, traceback.format_exc())
+
+
+def _iteration_mix(user_classes: Sequence[type[User]]) -> Iterator[type[User]]:
+    """The class of each iteration, by weight (a ``fixed_count`` counts as the weight).
+
+    Raises:
+        ValueError: no class has a positive weight or fixed count.
+    """
+    classes = sorted(user_classes, key=lambda cls: cls.__name__)
+    shares = {cls: cls.fixed_count if cls.fixed_count > 0 else cls.weight for cls in classes}
+    chosen = [cls for cls in classes if shares[cls] > 0]
+    if not chosen:
+        raise ValueError("There are no users with weight > 0.")
+    return weighted_cycle(chosen, [float(shares[cls]) for cls in chosen])
 
 
 def _describe(rate: ArrivalRate) -> str:

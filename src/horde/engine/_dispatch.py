@@ -9,12 +9,13 @@ is as close to the weights as whole users allow (3:1:6 of 1,000 is exactly
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-__all__ = ["UserSequence"]
+__all__ = ["UserSequence", "weighted_cycle"]
 
 
 def _interleave_fixed(classes: Sequence[Any]) -> list[Any]:
@@ -26,25 +27,30 @@ def _interleave_fixed(classes: Sequence[Any]) -> list[Any]:
 
 
 def _smooth_round_robin(classes: Sequence[Any], weights: Sequence[float], count: int) -> list[Any]:
-    """``count`` picks of the smooth weighted round-robin (as nginx balances upstreams).
+    """The first ``count`` picks of :func:`weighted_cycle`."""
+    return list(itertools.islice(weighted_cycle(classes, weights), count)) if classes else []
+
+
+def weighted_cycle(classes: Sequence[Any], weights: Sequence[float]) -> Iterator[Any]:
+    """Pick classes forever by smooth weighted round-robin (as nginx balances upstreams).
 
     At each pick every class gains its weight; the class with the most credit is picked
     and pays the total. Over any prefix, each class is within one pick of its share.
+
+    Example:
+        >>> list(itertools.islice(weighted_cycle("ab", [3, 1]), 8))
+        ['a', 'a', 'b', 'a', 'a', 'a', 'b', 'a']
     """
-    if not classes:
-        return []
     total = sum(weights)
     credit = [0.0] * len(classes)
-    picks: list[Any] = []
-    for _ in range(count):
+    while True:
         best = 0
         for index, weight in enumerate(weights):
             credit[index] += weight
             if credit[index] > credit[best]:
                 best = index
         credit[best] -= total
-        picks.append(classes[best])
-    return picks
+        yield classes[best]
 
 
 class UserSequence:

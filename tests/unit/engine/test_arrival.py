@@ -165,3 +165,32 @@ def test_max_concurrency_must_be_positive():
     runner = environment.create_local_runner()
     with pytest.raises(ValueError, match="max concurrency must be 1 or more"):
         runner.start_arrivals(ArrivalRate(1.0, 1.0), 0)
+
+
+@pytest.mark.slow
+def test_iterations_go_to_the_classes_by_weight_and_a_fixed_count_counts_as_one():
+    runs: list[str] = []
+
+    def counted(name: str, **attributes) -> type[User]:
+        async def work(self):
+            runs.append(name)
+
+        return type(name, (User,), {"tasks": [work], **attributes})
+
+    environment = Environment(
+        user_classes=[counted("Heavy", weight=3), counted("Light"), counted("Admin", fixed_count=2)]
+    )
+    runner = environment.create_local_runner()
+
+    async def main():
+        runner.start_arrivals(ArrivalRate(600.0, 600.0), 20)
+        await asyncio.sleep(0.5)
+        await runner.quit_async()
+
+    run(main())
+    total = len(runs)
+    assert total >= 250
+    # Weights 3 : 1 : 2 (the fixed count as a weight), within a few iterations.
+    assert abs(runs.count("Heavy") - total / 2) <= 3
+    assert abs(runs.count("Light") - total / 6) <= 3
+    assert abs(runs.count("Admin") - total / 3) <= 3
