@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import math
 import resource
 import socket
 import subprocess
@@ -27,8 +28,8 @@ _START_TIMEOUT_SECONDS = 10.0
 
 _CONFIG = """\
 daemon off;
-master_process off;
-worker_processes 1;
+master_process {master};
+worker_processes {workers};
 worker_rlimit_nofile {open_files};
 pid {directory}/nginx.pid;
 error_log {directory}/error.log warn;
@@ -48,7 +49,7 @@ http {{
     scgi_temp_path {directory}/scgi;
 
     server {{
-        listen 127.0.0.1:{port} backlog=4096;
+        listen 127.0.0.1:{port} backlog=4096{reuseport};
         location = {status_path} {{
             stub_status;
         }}
@@ -95,8 +96,11 @@ class Nginx:
 def running_nginx(nginx: str, taskset: str, core: int, connections: int = 4096) -> Iterator[Nginx]:
     """Run nginx pinned to ``core`` on a free loopback port, and stop it on exit.
 
-    ``connections`` is how many it holds at once (``worker_connections``); each takes a
-    file descriptor, within this process's limit.
+    It holds ``connections`` keep-alive connections at once without closing any: nginx
+    starts closing idle ones once fewer than a sixteenth of its ``worker_connections``
+    are free, so each worker gets a tenth more than its share. Each connection takes a
+    file descriptor; when one process may not open enough, several workers (all on
+    ``core``) share the connections.
 
     Raises:
         NginxError: nginx exited or did not answer within a few seconds.
@@ -106,13 +110,18 @@ def running_nginx(nginx: str, taskset: str, core: int, connections: int = 4096) 
         config = Path(directory) / "nginx.conf"
         hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
         open_files = 65536 if hard == resource.RLIM_INFINITY else hard
+        wanted = math.ceil(connections * 1.1) + 64
+        workers = math.ceil(wanted / (open_files - 64))
         config.write_text(
             _CONFIG.format(
                 directory=directory,
                 port=port,
                 status_path=STATUS_PATH,
-                connections=connections,
+                connections=math.ceil(wanted / workers),
                 open_files=open_files,
+                workers=workers,
+                master="on" if workers > 1 else "off",
+                reuseport=" reuseport" if workers > 1 else "",
             )
         )
         command = [taskset, "-c", str(core), nginx, "-p", directory, "-c", str(config)]

@@ -215,10 +215,13 @@ class TaskSet(metaclass=TaskSetMeta):
     async def _sleep(self, seconds: float) -> None:
         user = self._user
         user._state = LOCUST_STATE_WAITING
-        loop = user._loop
-        if loop is None:
-            loop = user._loop = asyncio.get_running_loop()
-        await loop_sleep(loop, seconds)
+        if seconds > 0:
+            loop = user._loop
+            if loop is None:
+                loop = user._loop = asyncio.get_running_loop()
+            await loop_sleep(loop, seconds)
+        else:
+            await asyncio.sleep(0)  # a bare yield (the hot loop): no frame more than needed
         self._check_stop_condition()
         user._state = LOCUST_STATE_RUNNING
 
