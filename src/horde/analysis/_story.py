@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from horde.analysis import _thresholds as t
 from horde.analysis._bottleneck import Bottleneck
 from horde.analysis._model import Pattern, Saturation, StepSummary
 from horde.analysis._periodic import Sawtooth
@@ -119,14 +120,24 @@ def tell_shape(
             f"Past it latency grew in proportion to the users{fit}, reaching "
             f"{_ms(last.p95_ms)} at {last.users} users: CPU-bound queueing."
         )
-    failures = max(s.failure_ratio for s in steps)
-    failed = f" and failures reached {failures:.1%} of a step" if failures >= 0.01 else ""
-    return opening + (
+    fine = (
         f"It was fine up to {evidence['last_healthy_users']} users (p95 "
-        f"{_ms(_float(evidence['last_healthy_p95_ms']))}), then p95 jumped by "
-        f"{_ms(_float(evidence['jump_ms']))} in one step{failed}, up to "
-        f"{_ms(last.p95_ms)} at {last.users} users: a pool, thread or memory limit."
+        f"{_ms(_float(evidence['last_healthy_p95_ms']))}), "
     )
+    failures = max(s.failure_ratio for s in steps)
+    if failures >= t.DEGRADED_FAILURE_RATIO:
+        then = (
+            f"then requests started failing, up to {failures:.1%} of a step, while p95 "
+            f"climbed to {_ms(last.p95_ms)} at {last.users} users: a pool, queue or "
+            "connection limit turning work away."
+        )
+    else:
+        then = (
+            f"then p95 jumped by {_ms(_float(evidence['jump_ms']))} in one step and held "
+            f"near {_ms(last.p95_ms)} up to {last.users} users: a pool, thread or memory "
+            "limit reached its ceiling."
+        )
+    return opening + fine + then
 
 
 def _float(value: object) -> float | None:

@@ -82,6 +82,14 @@ def test_a_jump_to_a_ceiling_without_errors_is_a_cliff(seed):
     assert analysis.saturation.users == 600
     assert analysis.graceful is True
     assert analysis.evidence["later_growth_ms"] < 0.5 * analysis.evidence["jump_ms"]
+    assert "held near" in analysis.story
+    assert "reached its ceiling" in analysis.story
+
+
+def test_a_cliff_of_failures_says_work_was_turned_away():
+    analysis = _analyze(synthetic.cliff(0))
+    assert "requests started failing, up to" in analysis.story
+    assert "turning work away" in analysis.story
 
 
 @pytest.mark.parametrize("spike_ms", [150.0, 400.0])
