@@ -132,3 +132,52 @@ def test_slow_query_names_the_feed_as_the_bottleneck(horde, locustfile, tmp_path
     assert analysis["pattern"] == "flat_then_spike", analysis["story"]
     assert analysis["bottleneck_endpoint"] == "GET /api/mobile/feed?since=[date]"
     assert analysis["story"].startswith("GET /api/mobile/feed?since=[date] is the bottleneck")
+
+
+def test_a_stepped_arrival_rate_finds_the_cpu_capacity_in_iterations_per_second(
+    horde, locustfile, tmp_path
+):
+    cost_s = 0.015
+    locustfile(
+        """
+        import random
+
+        from locust import HttpUser, task
+
+
+        class Reader(HttpUser):
+            @task
+            def product(self):
+                product = random.randint(1, 1000)
+                self.client.get(f"/api/products/{product}", name="/api/products/[id]")
+        """
+    )
+    summary = tmp_path / "summary.json"
+    config = DemoConfig(cpu_cost_ms=cost_s * 1e3)
+    with start_server_process("cpu", config=config) as server:
+        result = horde(
+            "--headless",
+            "-H",
+            server.url,
+            "--arrival-rate",
+            "20/s..100/s",
+            "-t",
+            "40s",
+            "--step-time",
+            f"{STEP_SECONDS}s",
+            "--max-concurrency",
+            "200",
+            "--summary-json",
+            str(summary),
+            "--only-summary",
+            timeout=100,
+        )
+    assert result.code in (0, 1), result.stderr
+    analysis = json.loads(summary.read_text())["analysis"]
+    assert analysis["load_unit"] == "iterations/s"
+    assert [step["users"] for step in analysis["evidence"]["steps"]] == [20, 40, 60, 80, 100]
+    # One request per iteration: the server's capacity, 1 / cost, is the knee.
+    saturation = analysis["saturation"]
+    assert saturation is not None, analysis["story"]
+    assert abs(saturation["users"] - 1 / cost_s) <= 20, analysis["story"]
+    assert "iterations/s" in analysis["story"]

@@ -37,6 +37,7 @@ def analyze(
     total: Sequence[Sample],
     endpoints: Mapping[tuple[str, str], Sequence[Sample]] | None = None,
     steps: Sequence[Step] | None = None,
+    load_unit: str = "users",
 ) -> Analysis:
     """Tell how the system degraded, from a run's per-second series.
 
@@ -54,6 +55,8 @@ def analyze(
         endpoints: Each endpoint's samples keyed ``(name, method)``
             (``RequestStats.all_series``); without them no bottleneck can be named.
         steps: The load's plateaus; derived from the user counts when None.
+        load_unit: What a plateau's ``users`` counts, for the story: ``"users"``, or
+            ``"iterations/s"`` for the plateaus of a stepped arrival rate.
 
     Returns:
         The verdict. ``evidence`` always holds ``"measured_seconds"`` and ``"steps"`` (each
@@ -83,7 +86,7 @@ def analyze(
         "steps": [summary.to_dict() for summary in summaries],
         **grace,
     }
-    context = _Context(summaries, graceful, evidence)
+    context = _Context(summaries, graceful, evidence, load_unit)
     if measured < t.MIN_SERIES_SECONDS:
         return context.inconclusive(
             f"the run is too short to tell: {measured} seconds with requests, "
@@ -134,7 +137,8 @@ def _judge_steps(
     later = len(context.steps) - degradation.index - 1
     if later >= 2 and degradation.recovered * 2 >= later:
         return context.inconclusive(
-            f"latency left its baseline at {context.steps[degradation.index].users} users "
+            f"latency left its baseline at {context.steps[degradation.index].users} "
+            f"{context.unit} "
             f"but came back on {degradation.recovered} of the {later} heavier plateaus: "
             "too noisy to tell"
         )
@@ -144,10 +148,13 @@ def _judge_steps(
 class _Context:
     """What every verdict shares: the plateaus, grace and the evidence gathered so far."""
 
-    def __init__(self, steps: list[StepSummary], graceful: bool, evidence: dict[str, Any]):
+    def __init__(
+        self, steps: list[StepSummary], graceful: bool, evidence: dict[str, Any], unit: str
+    ):
         self.steps = steps
         self.graceful = graceful
         self.evidence = evidence
+        self.unit = unit
 
     def _grace(self) -> str:
         collapsed = self.evidence.get("rps_after_peak")
@@ -165,6 +172,7 @@ class _Context:
             story=story,
             fix=fields.get("fix", FIXES[pattern]),
             steps=tuple(self.steps),
+            load_unit=self.unit,
         )
 
     def inconclusive(self, reason: str) -> Analysis:
@@ -186,7 +194,7 @@ class _Context:
             "spike_p95_ms": round(sawtooth.spike_p95_ms, 2),
             "between_spikes_p95_ms": round(sawtooth.baseline_p95_ms, 2),
         }
-        story = f"{tell_sawtooth(sawtooth, saturation)} {self._grace()}"
+        story = f"{tell_sawtooth(sawtooth, saturation, self.unit)} {self._grace()}"
         return self._verdict(
             Pattern.SAWTOOTH, story, saturation=saturation, period_s=sawtooth.period_s
         )
@@ -200,7 +208,7 @@ class _Context:
             "others_max_growth": round(bottleneck.others_max_growth, 2),
             "others_median_growth": round(bottleneck.others_median_growth, 2),
         }
-        story = f"{tell_bottleneck(bottleneck)} {self._grace()}"
+        story = f"{tell_bottleneck(bottleneck, self.unit)} {self._grace()}"
         fix = f"{FIXES[Pattern.FLAT_THEN_SPIKE]} ({bottleneck.endpoint})"
         return self._verdict(
             Pattern.FLAT_THEN_SPIKE,
@@ -210,7 +218,7 @@ class _Context:
         )
 
     def healthy(self, baseline_p95: float) -> Analysis:
-        story = f"{tell_healthy(self.steps, baseline_p95)} {self._grace()}"
+        story = f"{tell_healthy(self.steps, baseline_p95, self.unit)} {self._grace()}"
         return self._verdict(Pattern.HEALTHY, story)
 
     def shape(self, degradation: Degradation) -> Analysis:
@@ -218,5 +226,5 @@ class _Context:
         saturation = saturation_point(self.steps, degradation)
         self.evidence |= {"saturation_reasons": list(degradation.reasons), **shape}
         baseline_p95 = float(self.evidence["baseline_p95_ms"])
-        story = tell_shape(pattern, self.steps, saturation, baseline_p95, shape)
+        story = tell_shape(pattern, self.steps, saturation, baseline_p95, shape, unit=self.unit)
         return self._verdict(pattern, f"{story} {self._grace()}", saturation=saturation)

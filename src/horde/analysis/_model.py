@@ -110,6 +110,8 @@ class Analysis:
         story: Plain sentences with the numbers.
         fix: The class of fix the pattern points to.
         steps: The plateaus the verdict was drawn from, in order of load.
+        load_unit: What the plateaus' (and the saturation's) ``users`` count:
+            ``"users"``, or ``"iterations/s"`` for a stepped arrival rate.
     """
 
     pattern: Pattern
@@ -121,6 +123,7 @@ class Analysis:
     story: str
     fix: str
     steps: tuple[StepSummary, ...] = field(default=())
+    load_unit: str = "users"
 
     def to_dict(self) -> dict[str, Any]:
         """Return the ``"analysis"`` object of ``--summary-json``.
@@ -130,7 +133,7 @@ class Analysis:
             ... # doctest: +NORMALIZE_WHITESPACE
             {'pattern': 'healthy', 'graceful': True, 'saturation': None,
              'bottleneck_endpoint': None, 'period_s': None, 'evidence': {},
-             'story': 'Fine.', 'fix': 'None.'}
+             'story': 'Fine.', 'fix': 'None.', 'load_unit': 'users'}
         """
         return {
             "pattern": self.pattern.value,
@@ -141,6 +144,7 @@ class Analysis:
             "evidence": self.evidence,
             "story": self.story,
             "fix": self.fix,
+            "load_unit": self.load_unit,
         }
 
 

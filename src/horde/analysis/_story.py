@@ -57,18 +57,18 @@ def grace_sentence(graceful: bool, max_failure_ratio: float, collapsed_rps: floa
     return f"It stayed graceful: at most {max_failure_ratio:.1%} of a step's requests failed."
 
 
-def tell_healthy(steps: Sequence[StepSummary], baseline_p95: float) -> str:
+def tell_healthy(steps: Sequence[StepSummary], baseline_p95: float, unit: str = "users") -> str:
     """Return the story of a run that never left its baseline."""
     first, last = steps[0], steps[-1]
     return (
         f"No degradation within the tested range: p95 stayed near its {_ms(baseline_p95)} "
-        f"baseline ({_ms(last.p95_ms)} at the top) from {first.users} to {last.users} users, "
+        f"baseline ({_ms(last.p95_ms)} at the top) from {first.users} to {last.users} {unit}, "
         f"while throughput grew from {first.rps:.0f} to {last.rps:.0f} req/s. "
         "Saturation was not reached."
     )
 
 
-def tell_sawtooth(sawtooth: Sawtooth, saturation: Saturation | None) -> str:
+def tell_sawtooth(sawtooth: Sawtooth, saturation: Saturation | None, unit: str = "users") -> str:
     """Return the story of periodic spikes."""
     story = (
         f"Latency spikes every {sawtooth.period_s:.1f} s and recovers: {sawtooth.spikes} "
@@ -80,19 +80,19 @@ def tell_sawtooth(sawtooth: Sawtooth, saturation: Saturation | None) -> str:
     )
     if saturation is not None:
         story += (
-            f" Apart from the spikes, throughput saturated at {saturation.users} users "
+            f" Apart from the spikes, throughput saturated at {saturation.users} {unit} "
             f"({saturation.rps:.0f} req/s)."
         )
     return story
 
 
-def tell_bottleneck(bottleneck: Bottleneck) -> str:
+def tell_bottleneck(bottleneck: Bottleneck, unit: str = "users") -> str:
     """Return the story of one endpoint departing alone."""
     b = bottleneck
     return (
         f"{b.endpoint} is the bottleneck: its median latency left its {_ms(b.baseline_ms)} "
-        f"baseline at {b.departed_users} users ({_ms(b.departed_ms)}) and reached "
-        f"{_ms(b.last_ms)} at {b.last_users} users ({b.growth:.1f}x), while the "
+        f"baseline at {b.departed_users} {unit} ({_ms(b.departed_ms)}) and reached "
+        f"{_ms(b.last_ms)} at {b.last_users} {unit} ({b.growth:.1f}x), while the "
         f"{b.others} other endpoints stayed flat (at most {b.others_max_growth:.1f}x, "
         f"median {b.others_median_growth:.1f}x)."
     )
@@ -104,37 +104,39 @@ def tell_shape(
     saturation: Saturation,
     baseline_p95: float,
     evidence: dict[str, object],
+    *,
+    unit: str = "users",
 ) -> str:
     """Return the story of a linear or cliff degradation past the saturation point."""
     last = steps[-1]
     opening = (
-        f"Throughput stopped growing with load at about {saturation.users} users "
+        f"Throughput stopped growing with load at about {saturation.users} {unit} "
         f"({saturation.rps:.0f} req/s), where p95 left its {_ms(baseline_p95)} baseline. "
     )
     if pattern is Pattern.LINEAR:
         slope = evidence.get("slope_ms_per_100_users")
         r2 = evidence.get("r_squared")
-        fit = f", about {slope:.0f} ms per 100 users" if slope is not None else ""
+        fit = f", about {slope:.0f} ms per 100 {unit}" if slope is not None else ""
         fit += f" (R² {r2:.2f})" if r2 is not None else ""
         return opening + (
-            f"Past it latency grew in proportion to the users{fit}, reaching "
-            f"{_ms(last.p95_ms)} at {last.users} users: CPU-bound queueing."
+            f"Past it latency grew in proportion to the load{fit}, reaching "
+            f"{_ms(last.p95_ms)} at {last.users} {unit}: CPU-bound queueing."
         )
     fine = (
-        f"It was fine up to {evidence['last_healthy_users']} users (p95 "
+        f"It was fine up to {evidence['last_healthy_users']} {unit} (p95 "
         f"{_ms(_float(evidence['last_healthy_p95_ms']))}), "
     )
     failures = max(s.failure_ratio for s in steps)
     if failures >= t.DEGRADED_FAILURE_RATIO:
         then = (
             f"then requests started failing, up to {failures:.1%} of a step, while p95 "
-            f"climbed to {_ms(last.p95_ms)} at {last.users} users: a pool, queue or "
+            f"climbed to {_ms(last.p95_ms)} at {last.users} {unit}: a pool, queue or "
             "connection limit turning work away."
         )
     else:
         then = (
             f"then p95 jumped by {_ms(_float(evidence['jump_ms']))} in one step and held "
-            f"near {_ms(last.p95_ms)} up to {last.users} users: a pool, thread or memory "
+            f"near {_ms(last.p95_ms)} up to {last.users} {unit}: a pool, thread or memory "
             "limit reached its ceiling."
         )
     return opening + fine + then

@@ -130,18 +130,28 @@ def _write(path: Path, text: str, option: str) -> None:
 
 
 def _analyze(startup: Startup) -> Analysis:
-    """The degradation analysis of the run, over its step plateaus when it had some."""
+    """The degradation analysis of the run, over its plateaus when it had some.
+
+    A step load's plateaus count users; a stepped arrival rate's count iterations/s.
+    """
     environment = startup.environment
     stats = environment.stats
+    now = stats.now()
     shape = environment.shape_class
-    plateaus = None
-    if isinstance(shape, StepLoadShape) and shape.steps:
-        now = stats.now()
+    arrivals = environment.runner.arrivals
+    if arrivals is not None and arrivals.plateaus:
         plateaus = [
+            AnalysisStep(p.start, p.end if p.end is not None else now, round(p.rate))
+            for p in arrivals.plateaus
+        ]
+        return analyze(stats.total_series, stats.all_series, plateaus, "iterations/s")
+    steps = None
+    if isinstance(shape, StepLoadShape) and shape.steps:
+        steps = [
             AnalysisStep(step.start, step.end if step.end is not None else now, step.users)
             for step in shape.steps
         ]
-    return analyze(stats.total_series, stats.all_series, plateaus)
+    return analyze(stats.total_series, stats.all_series, steps)
 
 
 def _html_file(settings: Settings) -> str | None:

@@ -5,6 +5,7 @@ from horde.engine._arrival import (
     ArrivalCounts,
     ArrivalExecutor,
     ArrivalRate,
+    RatePlateau,
 )
 from horde.engine._blame import describe_blocking_frame
 from horde.engine._debug import run_single_user
@@ -41,6 +42,7 @@ __all__ = [
     "LoadTestShape",
     "LocalRunner",
     "Message",
+    "RatePlateau",
     "ShapeTick",
     "Step",
     "StepLoadShape",

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -41,7 +42,13 @@ from horde.user._taskset import (
 if TYPE_CHECKING:
     from horde.engine._runner import LocalRunner
 
-__all__ = ["DEFAULT_MAX_CONCURRENCY", "ArrivalCounts", "ArrivalExecutor", "ArrivalRate"]
+__all__ = [
+    "DEFAULT_MAX_CONCURRENCY",
+    "ArrivalCounts",
+    "ArrivalExecutor",
+    "ArrivalRate",
+    "RatePlateau",
+]
 
 logger = logging.getLogger("horde.runners")
 
@@ -157,6 +164,21 @@ class ArrivalCounts:
         }
 
 
+@dataclass(slots=True)
+class RatePlateau:
+    """One plateau of a stepped arrival rate, for the degradation analysis.
+
+    Attributes:
+        rate: Iterations per second.
+        start: Epoch seconds when it began.
+        end: Epoch seconds when the next began; None while it lasts.
+    """
+
+    rate: float
+    start: float
+    end: float | None = None
+
+
 class _LateRequestHook(RequestHook):
     """A user's view of the ``request`` hook: also records its latency corrected for lateness.
 
@@ -214,6 +236,8 @@ class ArrivalExecutor:
         self.duration = duration
         self.step_s = step_s
         self.counts = ArrivalCounts(max_concurrency=max_concurrency)
+        self.plateaus: list[RatePlateau] = []
+        """The plateaus of a stepped ramp (``step_s`` with a ramping rate), else none."""
         self._mix = _iteration_mix(runner.user_classes)
         self._queues: dict[type[User], asyncio.Queue[float]] = {}
         self._idle: dict[type[User], int] = {}
@@ -228,13 +252,22 @@ class ArrivalExecutor:
             _describe(self.rate),
             self.counts.max_concurrency,
         )
+        stepped = bool(self.step_s and self.rate.ramps and self.duration)
         due = began
         while True:
             now = loop.time()
             while due <= now:
+                rate = self.rate.at(due - began, self.duration, self.step_s)
+                if stepped and (not self.plateaus or self.plateaus[-1].rate != rate):
+                    self._new_plateau(rate, time.time() - (now - due))
                 self._release(next(self._mix), due)
-                due += 1.0 / self.rate.at(due - began, self.duration, self.step_s)
+                due += 1.0 / rate
             await asyncio.sleep(due - loop.time())
+
+    def _new_plateau(self, rate: float, start: float) -> None:
+        if self.plateaus:
+            self.plateaus[-1].end = start
+        self.plateaus.append(RatePlateau(rate, start))
 
     def _release(self, user_class: type[User], due: float) -> None:
         self.counts.scheduled += 1

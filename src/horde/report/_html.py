@@ -266,8 +266,9 @@ def _badge(analysis: Mapping[str, Any]) -> str:
 def _key_numbers(analysis: Mapping[str, Any]) -> str:
     saturation = analysis.get("saturation")
     if isinstance(saturation, Mapping):
+        unit = _text(str(analysis.get("load_unit") or "users"))
         reached = (
-            f"{_number(saturation.get('users'))} users, "
+            f"{_number(saturation.get('users'))} {unit}, "
             f"{_number(saturation.get('rps'), 1)} requests/s"
         )
     else:

@@ -68,7 +68,9 @@ def test_to_dict_has_the_summary_json_shape(name):
         "evidence",
         "story",
         "fix",
+        "load_unit",
     ]
+    assert result["load_unit"] == "users"
     assert result["pattern"] in {pattern.value for pattern in Pattern}
     assert isinstance(result["graceful"], bool)
     assert result["saturation"] is None or set(result["saturation"]) == {"users", "rps"}
@@ -116,3 +118,12 @@ def test_an_analysis_is_frozen():
     assert isinstance(analysis, Analysis)
     with pytest.raises(AttributeError):
         analysis.pattern = Pattern.HEALTHY  # type: ignore[misc]
+
+
+def test_a_stepped_arrival_rate_tells_its_story_in_iterations_per_second():
+    run = synthetic.linear(0)
+    result = analyze(run.total, run.endpoints, load_unit="iterations/s")
+    assert result.load_unit == "iterations/s"
+    assert result.to_dict()["load_unit"] == "iterations/s"
+    assert "iterations/s" in result.story
+    assert " users" not in result.story

@@ -334,3 +334,9 @@ def test_the_open_model_shows_its_counts_and_both_latencies():
     assert '<td class="">812</td>' in model  # corrected
     assert page.index('id="charts"') < page.index('id="open-model"') < page.index('id="requests"')
     assert 'id="open-model"' not in render_html(make_summary())
+
+
+def test_the_saturation_point_is_given_in_the_load_unit():
+    analysis = {**ANALYSIS, "load_unit": "iterations/s"}
+    story = section(render_html(make_summary(analysis=analysis)), "story")
+    assert "100 iterations/s, 95.5 requests/s" in story
