@@ -12,10 +12,15 @@ PERCENTILES = (0.5, 0.75, 0.9, 0.95, 0.99, 1.0)
 
 
 # The target runs in its own interpreter: inside pytest's process, garbage collections
-# over the whole test session's objects would delay its answers.
+# over the whole test session's objects would delay its answers. A thread waking from its
+# sleep waits for the GIL up to the switch interval (5 ms by default), which made a
+# request late by that much now and then: the target hands the GIL over every 0.1 ms.
 DELAY_SERVER = """
-import sys, time
+import gc, sys, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+sys.setswitchinterval(0.0001)
+gc.disable()
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
