@@ -173,7 +173,9 @@ def test_a_stepped_arrival_rate_finds_the_cpu_capacity_in_iterations_per_second(
             timeout=100,
         )
     assert result.code in (0, 1), result.stderr
-    analysis = json.loads(summary.read_text())["analysis"]
+    document = json.loads(summary.read_text())
+    assert [step["users"] for step in document["steps"]] == [20, 40, 60, 80, 100]
+    analysis = document["analysis"]
     assert analysis["load_unit"] == "iterations/s"
     assert [step["users"] for step in analysis["evidence"]["steps"]] == [20, 40, 60, 80, 100]
     # One request per iteration: the server's capacity, 1 / cost, is the knee.

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from horde import __version__
@@ -21,7 +22,7 @@ from horde.cli._settings import Settings
 from horde.cli._startup import Startup, prepare
 from horde.compat import locust_alias
 from horde.compat.locust import stats as locust_stats
-from horde.engine import StepLoadShape
+from horde.engine import Environment, StepLoadShape
 from horde.exceptions import ConfigError
 from horde.report import (
     CHECKS_FAILED_EXIT_CODE,
@@ -129,29 +130,29 @@ def _write(path: Path, text: str, option: str) -> None:
         logger.error("%s: could not write %s (%s)", option, path, exc)
 
 
-def _analyze(startup: Startup) -> Analysis:
-    """The degradation analysis of the run, over its plateaus when it had some.
-
-    A step load's plateaus count users; a stepped arrival rate's count iterations/s.
-    """
-    environment = startup.environment
-    stats = environment.stats
-    now = stats.now()
-    shape = environment.shape_class
+def _plateaus(environment: Environment) -> tuple[list[SimpleNamespace], str]:
+    """The load's plateaus (``users``, ``start``, ``end`` or None while it lasts) and what
+    ``users`` counts: users for a step load, iterations/s for a stepped arrival rate."""
     arrivals = environment.runner.arrivals
     if arrivals is not None and arrivals.plateaus:
-        plateaus = [
-            AnalysisStep(p.start, p.end if p.end is not None else now, round(p.rate))
+        return [
+            SimpleNamespace(users=round(p.rate), start=p.start, end=p.end)
             for p in arrivals.plateaus
-        ]
-        return analyze(stats.total_series, stats.all_series, plateaus, "iterations/s")
-    steps = None
-    if isinstance(shape, StepLoadShape) and shape.steps:
-        steps = [
-            AnalysisStep(step.start, step.end if step.end is not None else now, step.users)
-            for step in shape.steps
-        ]
-    return analyze(stats.total_series, stats.all_series, steps)
+        ], "iterations/s"
+    shape = environment.shape_class
+    steps = shape.steps if isinstance(shape, StepLoadShape) else []
+    return [
+        SimpleNamespace(users=step.users, start=step.start, end=step.end) for step in steps
+    ], "users"
+
+
+def _analyze(startup: Startup) -> Analysis:
+    """The degradation analysis of the run, over its plateaus when it had some."""
+    stats = startup.environment.stats
+    now = stats.now()
+    plateaus, unit = _plateaus(startup.environment)
+    steps = [AnalysisStep(p.start, p.end if p.end is not None else now, p.users) for p in plateaus]
+    return analyze(stats.total_series, stats.all_series, steps or None, unit)
 
 
 def _html_file(settings: Settings) -> str | None:
@@ -166,8 +167,8 @@ def _summary(
     startup: Startup, results: list[CheckResult], code: int, analysis: Analysis
 ) -> dict[str, Any]:
     environment = startup.environment
-    shape = environment.shape_class
-    steps = shape.steps if isinstance(shape, StepLoadShape) else ()
+    arrivals = environment.runner.arrivals
+    steps, _ = _plateaus(environment)
     users = environment.stats.total_series.column("user_count")
     metadata = {
         "horde_version": __version__,
@@ -185,7 +186,6 @@ def _summary(
         analysis=analysis.to_dict(),
         exceptions=environment.runner.exceptions,
     )
-    arrivals = environment.runner.arrivals
     if arrivals is not None:
         document["open_model"] = open_model_summary(arrivals.counts, environment.stats)
     return document

@@ -185,7 +185,9 @@ def _capacity_figure(
         throughput
         | {"mode": "lines+markers", "yaxis": "y2", "line": {"color": _COLORS["rps"], "dash": "dot"}}
     )
-    layout = _layout("Response time and throughput against users", "milliseconds", "users")
+    analysis = summary.get("analysis")
+    unit = _load_unit(analysis)
+    layout = _layout(f"Response time and throughput against {unit}", "milliseconds", unit)
     layout["yaxis2"] = {
         "title": {"text": "requests/s"},
         "overlaying": "y",
@@ -193,11 +195,17 @@ def _capacity_figure(
         "rangemode": "tozero",
     }
     layout["margin"]["r"] = 70
-    _mark_saturation(layout, summary.get("analysis"))
+    _mark_saturation(layout, analysis, unit)
     return {"id": "chart-capacity", "data": data, "layout": layout}
 
 
-def _mark_saturation(layout: dict[str, Any], analysis: Any) -> None:
+def _load_unit(analysis: Any) -> str:
+    """What the load levels count: users, or iterations/s for a stepped arrival rate."""
+    unit = analysis.get("load_unit") if isinstance(analysis, Mapping) else None
+    return unit if isinstance(unit, str) and unit else "users"
+
+
+def _mark_saturation(layout: dict[str, Any], analysis: Any, unit: str) -> None:
     saturation = analysis.get("saturation") if isinstance(analysis, Mapping) else None
     if not isinstance(saturation, Mapping) or not isinstance(saturation.get("users"), int | float):
         return
@@ -214,7 +222,7 @@ def _mark_saturation(layout: dict[str, Any], analysis: Any) -> None:
             "line": {"color": _COLORS["saturation"], "width": 2, "dash": "dash"},
         }
     ]
-    label = f"saturation: {_number(users)} users, {_number(saturation.get('rps'), 1)} req/s"
+    label = f"saturation: {_number(users)} {unit}, {_number(saturation.get('rps'), 1)} req/s"
     layout["annotations"] = [
         {
             "x": users,

@@ -338,5 +338,8 @@ def test_the_open_model_shows_its_counts_and_both_latencies():
 
 def test_the_saturation_point_is_given_in_the_load_unit():
     analysis = {**ANALYSIS, "load_unit": "iterations/s"}
-    story = section(render_html(make_summary(analysis=analysis)), "story")
-    assert "100 iterations/s, 95.5 requests/s" in story
+    page = render_html(make_summary(analysis=analysis))
+    assert "100 iterations/s, 95.5 requests/s" in section(page, "story")
+    layout = figures(page)["chart-capacity"]["layout"]
+    assert "saturation: 100 iterations/s, 95.5 req/s" in layout["annotations"][0]["text"]
+    assert "against iterations/s" in json.dumps(layout["title"])
