@@ -11,7 +11,9 @@ from __future__ import annotations
 import contextlib
 import http.client
 import math
+import os
 import resource
+import signal
 import socket
 import subprocess
 import tempfile
@@ -125,7 +127,10 @@ def running_nginx(nginx: str, taskset: str, core: int, connections: int = 4096) 
             )
         )
         command = [taskset, "-c", str(core), nginx, "-p", directory, "-c", str(config)]
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # Its own process group: with several workers, stopping must reach them all.
+        process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+        )
         try:
             server = Nginx(process, port)
             _wait_until_answering(server, Path(directory) / "error.log")
@@ -155,10 +160,13 @@ def _wait_until_answering(server: Nginx, error_log: Path) -> None:
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    """Stop nginx and its workers, which a master killed mid-shutdown would leave behind."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
