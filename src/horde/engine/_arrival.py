@@ -16,7 +16,6 @@ import asyncio
 import logging
 import re
 import time
-import traceback
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -183,31 +182,35 @@ class _LateRequestHook(RequestHook):
     """A user's view of the ``request`` hook: also records its latency corrected for lateness.
 
     It shares the environment hook's listeners, so listeners added later are seen too.
+
+    Attributes:
+        lateness_ms: How late the user's current iteration started.
     """
 
-    __slots__ = ("lateness",)
+    __slots__ = ("_corrected", "_shared", "lateness_ms")
 
     def __init__(self, shared: RequestHook, corrected: Callable[[str, str, float], None]) -> None:
         super().__init__()
         self._handlers = shared._handlers
         self._on_error = shared._on_error
-        user_lateness: list[float] = [0.0]
-        self.lateness = user_lateness
+        self._shared = shared
+        self._corrected = corrected
+        self.lateness_ms = 0.0
+        self.sink = self._record
 
-        def sink(
-            request_type: str,
-            name: str,
-            response_time: float | None,
-            response_length: int,
-            exception: BaseException | str | None,
-        ) -> None:
-            record = shared.sink
-            if record is not None:
-                record(request_type, name, response_time, response_length, exception)
-            if response_time is not None:
-                corrected(request_type, name, response_time + user_lateness[0])
-
-        self.sink = sink
+    def _record(
+        self,
+        request_type: str,
+        name: str,
+        response_time: float | None,
+        response_length: int,
+        exception: BaseException | str | None,
+    ) -> None:
+        record = self._shared.sink
+        if record is not None:
+            record(request_type, name, response_time, response_length, exception)
+        if response_time is not None:
+            self._corrected(request_type, name, response_time + self.lateness_ms)
 
 
 class ArrivalExecutor:
@@ -286,20 +289,21 @@ class ArrivalExecutor:
         user = self.runner._create_user(user_class)
         self.counts.users += 1
         client = getattr(user, "client", None)
-        lateness: list[float] = [0.0]
         shared = getattr(client, "request_event", None)
+        hook = None
         if isinstance(shared, RequestHook):
             hook = _LateRequestHook(shared, self.runner.environment.stats.record_corrected)
             client.request_event = hook  # type: ignore[union-attr]
-            lateness = hook.lateness
-        self.runner._adopt(user, self._work(user, queue, lateness))
+        self.runner._adopt(user, self._work(user, queue, hook))
         settle()  # a long-lived user: keep it out of the collector's way
 
-    async def _work(self, user: User, queue: asyncio.Queue[float], lateness: list[float]) -> None:
+    async def _work(
+        self, user: User, queue: asyncio.Queue[float], hook: _LateRequestHook | None
+    ) -> None:
         """The user's life: ``on_start``, iterations from its class's line, ``on_stop``."""
         try:
             try:
-                await self._serve(user, queue, lateness)
+                await self._serve(user, queue, hook)
             except (StopUser, StopTest):
                 pass
             except asyncio.CancelledError:
@@ -309,7 +313,9 @@ class ArrivalExecutor:
         finally:
             user._release()
 
-    async def _serve(self, user: User, queue: asyncio.Queue[float], lateness: list[float]) -> None:
+    async def _serve(
+        self, user: User, queue: asyncio.Queue[float], hook: _LateRequestHook | None
+    ) -> None:
         """Run iterations as they come until the user is asked to stop."""
         user_class = type(user)
         taskset = user._taskset_instance = DefaultTaskSet(user)
@@ -324,13 +330,16 @@ class ArrivalExecutor:
             finally:
                 self._idle[user_class] -= 1
             user._state = LOCUST_STATE_RUNNING
-            self._begin(loop.time() - due, lateness)
+            late_s = loop.time() - due
+            self._begin(late_s)
+            if hook is not None:
+                hook.lateness_ms = max(late_s, 0.0) * 1000.0
             try:
                 await self._iterate(taskset)
             finally:
                 self._running -= 1
 
-    def _begin(self, late_s: float, lateness: list[float]) -> None:
+    def _begin(self, late_s: float) -> None:
         counts = self.counts
         counts.started += 1
         self._running += 1
@@ -338,12 +347,10 @@ class ArrivalExecutor:
         if late_s > LATE_AFTER_S:
             counts.late += 1
             counts.max_late_s = max(counts.max_late_s, late_s)
-        lateness[0] = max(late_s, 0.0) * 1000.0
 
     async def _iterate(self, taskset: DefaultTaskSet) -> None:
         """Run one task of the user, as its task loop would, without the wait after it."""
-        user = taskset.user
-        user._caller.suspended = False
+        taskset.user._caller.suspended = False
         try:
             await taskset._execute(taskset.get_next_task())
         except (RescheduleTask, RescheduleTaskImmediately, InterruptTaskSet):
@@ -351,13 +358,7 @@ class ArrivalExecutor:
         except (StopUser, StopTest, asyncio.CancelledError):
             raise
         except Exception as exc:
-            environment = user.environment
-            environment.events.user_error.fire(
-                user_instance=user, exception=exc, tb=exc.__traceback__
-            )
-            if not environment.catch_exceptions:
-                raise
-            logger.error("%s\n%s", exc, traceback.format_exc())
+            taskset._report_task_error(exc)
 
 
 def _iteration_mix(user_classes: Sequence[type[User]]) -> Iterator[type[User]]:

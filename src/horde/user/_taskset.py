@@ -264,14 +264,18 @@ class TaskSet(metaclass=TaskSetMeta):
                 await self._handle_task_error(exc)
 
     async def _handle_task_error(self, exc: Exception) -> None:
+        self._report_task_error(exc)
+        # A failed task may not have awaited anything: always give the loop a turn.
+        self._check_stop_condition()
+        await self._sleep(self.wait_time())
+
+    def _report_task_error(self, exc: Exception) -> None:
+        """Fire ``user_error`` and log ``exc``; re-raise it when exceptions are not caught."""
         environment = self.user.environment
         environment.events.user_error.fire(user_instance=self, exception=exc, tb=exc.__traceback__)
         if not environment.catch_exceptions:
             raise exc
         logger.error("%s\n%s", exc, traceback.format_exc())
-        # A failed task may not have awaited anything: always give the loop a turn.
-        self._check_stop_condition()
-        await self._sleep(self.wait_time())
 
     async def _stop_quietly(self) -> None:
         await invoke_on_stop(self._user._caller, self.on_stop)

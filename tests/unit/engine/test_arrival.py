@@ -194,3 +194,30 @@ def test_iterations_go_to_the_classes_by_weight_and_a_fixed_count_counts_as_one(
     assert abs(runs.count("Heavy") - total / 2) <= 3
     assert abs(runs.count("Light") - total / 6) <= 3
     assert abs(runs.count("Admin") - total / 3) <= 3
+
+
+def test_a_failing_task_is_reported_like_in_the_task_loop_and_the_iterations_go_on():
+    class Failing(User):
+        @task
+        async def fail(self):
+            raise ValueError("broken")
+
+    environment = Environment(user_classes=[Failing])
+    errors = []
+    environment.events.user_error.add_listener(
+        lambda user_instance, exception, **kw: errors.append((user_instance, exception))
+    )
+    runner = environment.create_local_runner()
+
+    async def main():
+        runner.start_arrivals(ArrivalRate(100.0, 100.0), 5)
+        await asyncio.sleep(0.2)
+        await runner.quit_async()
+
+    run(main())
+    assert len(errors) >= 10
+    instance, exception = errors[0]
+    assert isinstance(exception, ValueError)
+    # As in Locust's task loop: the user's DefaultTaskSet, not the user itself.
+    assert type(instance).__name__ == "DefaultTaskSet"
+    assert len(runner.exceptions) == 1  # grouped by traceback
