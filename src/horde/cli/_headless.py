@@ -9,14 +9,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from horde.cli._distributed import wait_for_workers
 from horde.cli._logging import STATS_LOGGER
 from horde.cli._startup import Startup
+from horde.distributed import MasterRunner
 from horde.engine import DEFAULT_MAX_CONCURRENCY, describe_blocking_frame
 from horde.report import CsvWriter, evaluate_checks, periodic_report
 from horde.runtime import CpuMonitor, LoopLagMonitor
 from horde.stats import CONSOLE_STATS_INTERVAL_SEC, CSV_STATS_INTERVAL_SEC
 
-__all__ = ["GeneratorMonitors", "run_headless"]
+__all__ = ["GeneratorMonitors", "run_headless", "serve_as_worker"]
 
 logger = logging.getLogger("horde.main")
 tables = logging.getLogger(STATS_LOGGER)
@@ -232,6 +234,10 @@ async def run_headless(
     ]
     jobs = [asyncio.ensure_future(_every(interval, job)) for interval, job in periodic]
     try:
+        if isinstance(runner, MasterRunner):
+            runner.serve()
+            options = startup.settings.options
+            await wait_for_workers(runner, options.expect_workers, options.expect_workers_max_wait)
         _start_load(startup)
         await runner.wait_until_quit()
     finally:
@@ -239,3 +245,23 @@ async def run_headless(
             job.cancel()
         await asyncio.gather(*jobs, return_exceptions=True)
         monitor.stop()
+
+
+async def serve_as_worker(startup: Startup, monitors: GeneratorMonitors) -> bool:
+    """Run as a worker until the master (or a signal) ends it; False if no master answered."""
+    runner = startup.environment.runner
+    try:
+        await runner.connect()
+    except ConnectionError as exc:
+        logger.error("Failed to connect to the master: %s", exc)
+        return False
+    if startup.settings.run_time:
+        logger.debug("--run-time is ignored on a worker: the master ends the test")
+    _install_signal_handlers(startup)
+    usage = asyncio.ensure_future(_every(USAGE_SAMPLE_SECONDS, _usage_job(startup, monitors.cpu)))
+    try:
+        await runner.wait_until_quit()
+    finally:
+        usage.cancel()
+        await asyncio.gather(usage, return_exceptions=True)
+    return True

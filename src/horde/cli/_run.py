@@ -6,22 +6,30 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, NoReturn, TypeVar
 
 from horde import __version__
 from horde.analysis import Analysis, analyze
 from horde.analysis import Step as AnalysisStep
-from horde.cli._headless import GeneratorMonitors, run_headless
+from horde.cli._distributed import (
+    LocalWorkers,
+    WorkerProcess,
+    exit_child,
+    fork_workers,
+    process_count,
+)
+from horde.cli._headless import GeneratorMonitors, run_headless, serve_as_worker
 from horde.cli._logging import STATS_LOGGER
 from horde.cli._outputs import fill_placeholders
 from horde.cli._settings import Settings
 from horde.cli._startup import Startup, prepare
 from horde.compat import locust_alias
 from horde.compat.locust import stats as locust_stats
+from horde.distributed import PortBusyError
 from horde.engine import Environment, StepLoadShape
 from horde.exceptions import ConfigError
 from horde.report import (
@@ -41,6 +49,8 @@ from horde.runtime import cooperative_sleep, run
 __all__ = ["run_command"]
 
 logger = logging.getLogger("horde.main")
+
+T = TypeVar("T")
 
 
 def run_command(args: Sequence[str]) -> int:
@@ -71,29 +81,101 @@ class _Outputs:
 
 
 def _run(startup: Startup) -> int:
+    options = startup.settings.options
+    if options.processes is None:
+        return _run_worker(startup) if options.worker else _run_test(startup, None)
+    forked = fork_workers(process_count(options.processes), announce_port=not options.worker)
+    if isinstance(forked, WorkerProcess):
+        _run_forked_worker(startup, forked)
+    if options.worker:
+        return forked.wait()
+    options.expect_workers = len(forked.pids)
+    try:
+        return _run_test(startup, forked)
+    finally:
+        forked.stop()
+
+
+def _run_forked_worker(startup: Startup, forked: WorkerProcess) -> NoReturn:
+    """The life of a worker forked by ``--processes``: it never returns to the parent's code."""
+    code = 1
+    try:
+        if not startup.settings.options.worker:
+            options = startup.settings.options
+            options.master_host, options.master_port = "127.0.0.1", forked.master_port()
+        code = _run_worker(startup)
+    except ConfigError as exc:
+        print(f"horde: error: {exc}", file=sys.stderr)
+        code = exc.exit_code
+    except KeyboardInterrupt:
+        code = 130
+    except BaseException:
+        logger.exception("The worker process failed")
+    exit_child(code)
+
+
+def _run_worker(startup: Startup) -> int:
+    """Serve a master until it ends the test; no tables or files (the master writes them)."""
+    environment = startup.environment
+    options = startup.settings.options
+    environment.create_worker_runner(options.master_host, options.master_port)
+    monitors = GeneratorMonitors()
+    if not run(_main(startup, serve_as_worker(startup, monitors))):
+        return -1
+    environment.events.quitting.fire(reverse=True, environment=environment)
+    code = _exit_code(startup, [])
+    logger.info("Shutting down (exit code %d)", code)
+    environment.events.quit.fire(exit_code=code)
+    return code
+
+
+def _run_test(startup: Startup, local_workers: LocalWorkers | None) -> int:
+    """Run the test here, or as the master of ``--master`` or ``--processes``."""
     settings = startup.settings
     percentiles = _report_percentiles()
     json_path = _json_path(settings.json_file, "--json-file", ".json")
     summary_path = _json_path(settings.summary_json, "--summary-json", "")
     html_path = _json_path(_html_file(settings), "--html", "")
-    startup.environment.create_local_runner()
+    _create_runner(startup, local_workers)
     csv_writer = _csv_writer(settings, percentiles)
     outputs = _Outputs(percentiles, csv_writer, json_path, summary_path, html_path)
     monitors = GeneratorMonitors()
-    run(_main(startup, csv_writer, monitors))
+    run(_main(startup, run_headless(startup, csv_writer, monitors)))
     return _shutdown(startup, outputs, monitors)
 
 
-async def _main(
-    startup: Startup, csv_writer: CsvWriter | None, monitors: GeneratorMonitors
-) -> None:
+def _create_runner(startup: Startup, local_workers: LocalWorkers | None) -> None:
+    environment = startup.environment
+    options = startup.settings.options
+    if local_workers is not None:
+        # Its workers are local: it listens on loopback, on a free port it tells them.
+        runner = environment.create_master_runner("127.0.0.1", 0)
+        local_workers.announce(runner.port)
+    elif options.master:
+        host, port = options.master_bind_host, options.master_bind_port
+        try:
+            environment.create_master_runner(host, port)
+        except PortBusyError:
+            raise ConfigError(
+                f"The master port ({port}) on {host} is busy. Close any applications using "
+                "that port - perhaps an old master is still running? Or pick another with "
+                "--master-bind-port.",
+                1,
+            ) from None
+    else:
+        environment.create_local_runner()
+
+
+async def _main(startup: Startup, body: Coroutine[Any, Any, T]) -> T:
+    """Fire ``init``, then run ``body``."""
     environment = startup.environment
     errors_before = environment.events.listener_errors
     # Fired on the running loop, so init listeners may start their own tasks.
     environment.events.init.fire(environment=environment, runner=environment.runner, web_ui=None)
     if environment.events.listener_errors > errors_before:
+        body.close()
         raise ConfigError("an init event handler failed (see the log above)", 1)
-    await run_headless(startup, csv_writer, monitors)
+    return await body
 
 
 def _report_percentiles() -> list[float]:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from horde import __version__
 from horde.cli._config import apply_config_sources
+from horde.cli._distributed import check_distributed
 from horde.cli._locustfile import LoadedLocustfiles, load_locustfiles, resolve_locustfiles
 from horde.cli._logging import setup_logging
 from horde.cli._parser import HordeArgumentParser, build_parser
@@ -87,16 +88,12 @@ def _check_options(parser: HordeArgumentParser, settings: Settings) -> None:
         parser.error("'--csv-full-history' requires '--csv'.")
     if options.autoquit != -1 and not settings.autostart:
         raise ConfigError("--autoquit is only meaningful in combination with --autostart", 1)
-    if options.master or options.worker or options.processes is not None:
-        raise ConfigError(
-            "distributed mode (--master, --worker, --processes) is not available in this "
-            "version of horde; run a single process",
-            1,
-        )
+    check_distributed(settings)
     inspect_only = (
         settings.list_commands or settings.show_task_ratio or settings.show_task_ratio_json
     )
-    if not settings.headless and not settings.autostart and not inspect_only:
+    headless = settings.headless or settings.autostart or options.worker
+    if not headless and not inspect_only:
         raise ConfigError(
             "the web UI is not available in this version of horde: add --headless "
             "(with -u, -r and -t) to run from the command line",

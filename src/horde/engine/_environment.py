@@ -148,13 +148,19 @@ class Environment:
         """Create the runner that runs every user in this process."""
         return self._set_runner(LocalRunner(self))
 
-    def create_master_runner(self, *args: Any, **kwargs: Any) -> Any:
-        """Distributed runs are not available in this version."""
-        raise UsageError("distributed mode (--master) is not available in this version of horde")
+    def create_master_runner(
+        self, master_bind_host: str = "*", master_bind_port: int = 5557
+    ) -> Any:
+        """Create a master that places users on workers (see :mod:`horde.distributed`)."""
+        from horde.distributed import MasterRunner  # the one upward import: Locust's factory
 
-    def create_worker_runner(self, *args: Any, **kwargs: Any) -> Any:
-        """Distributed runs are not available in this version."""
-        raise UsageError("distributed mode (--worker) is not available in this version of horde")
+        return self._set_runner(MasterRunner(self, master_bind_host, master_bind_port))
+
+    def create_worker_runner(self, master_host: str, master_port: int) -> Any:
+        """Create a worker that runs the users a master gives it."""
+        from horde.distributed import WorkerRunner
+
+        return self._set_runner(WorkerRunner(self, master_host, master_port))
 
     def _set_runner(self, runner: Any) -> Any:
         if self.runner is not None:

@@ -15,7 +15,7 @@ import logging
 import socket
 import traceback
 import uuid
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -205,7 +205,10 @@ class LocalRunner:
         for count, pause in ramp_batches(self.user_count, target, spawn_rate):
             if count > self.user_count:
                 how_many = count - self.user_count
-                await self._spread(how_many, how_many / spawn_rate, last=count == target)
+                assert self._sequence is not None
+                first = self._next_index
+                classes = [self._sequence[index] for index in range(first, first + how_many)]
+                await self._spread(classes, how_many / spawn_rate, last=count == target)
             else:
                 await self._stop_users(list(self._users.values())[count:])
                 if pause:
@@ -214,14 +217,15 @@ class LocalRunner:
         logger.info("All users spawned: %s (%d total users)", json.dumps(counts), self.user_count)
         self.environment.events.spawning_complete.fire(user_count=self.user_count)
 
-    async def _spread(self, how_many: int, seconds: float, *, last: bool) -> None:
-        """Add ``how_many`` users evenly over ``seconds``, in slices every 10 ms or so.
+    async def _spread(self, classes: Sequence[type[User]], seconds: float, *, last: bool) -> None:
+        """Add users of ``classes`` evenly over ``seconds``, in slices every 10 ms or so.
 
         Users started in the same instant stay in step (their waits end together), so a
         large batch added at once would hit the target in bursts for the rest of the
         run. Up to :data:`_SPAWN_AT_ONCE` users start at once, as in Locust.
         """
         loop = asyncio.get_running_loop()
+        how_many = len(classes)
         slices = 1
         if how_many > _SPAWN_AT_ONCE:
             slices = max(1, min(how_many, round(seconds / _SPAWN_SLICE_SECONDS)))
@@ -229,17 +233,15 @@ class LocalRunner:
         added = 0
         for index in range(1, slices + 1):
             upto = how_many * index // slices
-            self._add_users(upto - added)
+            self._add_users(classes[added:upto])
             added = upto
             settle()  # the new users are long-lived: keep them out of the collector's way
             if index < slices or not last:
                 await asyncio.sleep(max(0.0, began + seconds * index / slices - loop.time()))
 
-    def _add_users(self, how_many: int) -> None:
-        assert self._sequence is not None
-        for _ in range(how_many):
-            user_class = self._sequence[self._next_index]
-            self._next_index += 1
+    def _add_users(self, classes: Sequence[type[User]]) -> None:
+        self._next_index += len(classes)
+        for user_class in classes:
             user = self._create_user(user_class)
             self._adopt(user, user._run())
 
@@ -328,9 +330,12 @@ class LocalRunner:
                 task.cancel()
         self.state = STATE_STOPPING
         self.final_user_count = self.user_count
-        await self._stop_users(list(self._users.values()))
+        await self._stop_all_users()
         self.state = STATE_STOPPED
         self.environment.events.test_stop.fire(environment=self.environment)
+
+    async def _stop_all_users(self) -> None:
+        await self._stop_users(list(self._users.values()))
 
     def hurry(self) -> None:
         """Cancel every user again, cutting short the ``on_stop`` handlers of a stop."""
@@ -425,6 +430,27 @@ class LocalRunner:
             logger.warning("Unknown message type received: %s", msg_type)
             return
         handler[0](environment=self.environment, msg=Message(msg_type, data, self.client_id))
+
+    def _deliver(self, message: Message) -> None:
+        """Call the handler registered for a message from another node (soon, if it is
+        concurrent). A failing handler is logged; it does not stop the messages that follow.
+        """
+        handler = self.custom_messages.get(message.type)
+        if handler is None:
+            logger.warning("Unknown message type received: %s", message.type)
+            return
+        listener, concurrent = handler
+
+        def call() -> None:
+            try:
+                listener(environment=self.environment, msg=message)
+            except Exception:
+                logger.exception("Error in the handler of message %r", message.type)
+
+        if concurrent:
+            asyncio.get_running_loop().call_soon(call)
+        else:
+            call()
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.get_running_loop().create_task(coroutine)

@@ -1,0 +1,219 @@
+"""The command line's distributed modes: ``--master``, ``--worker`` and ``--processes N``."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import NoReturn
+
+from horde.cli._settings import Settings
+from horde.distributed import MasterRunner
+from horde.exceptions import ConfigError
+
+__all__ = [
+    "LocalWorkers",
+    "WorkerProcess",
+    "check_distributed",
+    "exit_child",
+    "fork_workers",
+    "process_count",
+    "wait_for_workers",
+]
+
+logger = logging.getLogger("horde.main")
+
+# Bytes of the master's port as a local worker reads it from its pipe.
+_PORT_WIDTH = 8
+# At exit, how long the parent waits for its workers before interrupting them, and then
+# before killing them.
+_CHILD_EXIT_SECONDS = 3.0
+_CHILD_INTERRUPT_SECONDS = 5.0
+
+
+def check_distributed(settings: Settings) -> None:
+    """Refuse combinations of the distributed options that cannot work (exit code as Locust)."""
+    options = settings.options
+    if options.master and options.worker:
+        raise ConfigError("--master and --worker cannot be combined: pick one", -1)
+    if options.processes is not None:
+        if options.master:
+            raise ConfigError(
+                "--processes starts its own master: leave out --master (add --worker to fork "
+                "workers for a master elsewhere)",
+                1,
+            )
+        if options.processes == 0 or options.processes < -1:
+            raise ConfigError(
+                f"--processes {options.processes}: give a number of worker processes, or -1 "
+                "for one per core",
+                1,
+            )
+        if not hasattr(os, "fork"):
+            raise ConfigError("--processes needs fork(), which this platform lacks", 1)
+    distributed = options.master or options.worker or options.processes is not None
+    if distributed and settings.arrival_rate is not None:
+        raise ConfigError(
+            "--arrival-rate runs in one process only for now: leave out --master, --worker "
+            "and --processes",
+            1,
+        )
+
+
+def process_count(value: int) -> int:
+    """``--processes``: -1 means one per core."""
+    return os.cpu_count() or 1 if value == -1 else value
+
+
+@dataclass
+class LocalWorkers:
+    """Worker processes forked by this one (``--processes``), seen from the parent."""
+
+    pids: list[int]
+    _announce: int | None = None
+    codes: dict[int, int] = field(default_factory=dict)
+
+    def announce(self, port: int) -> None:
+        """Tell the workers the port their master listens on."""
+        if self._announce is None:
+            return
+        os.write(self._announce, f"{port:0{_PORT_WIDTH}d}".encode() * len(self.pids))
+        os.close(self._announce)
+        self._announce = None
+
+    def _reap(self, deadline: float) -> None:
+        while len(self.codes) < len(self.pids) and time.monotonic() < deadline:
+            for pid in self.pids:
+                if pid in self.codes:
+                    continue
+                done, status = os.waitpid(pid, os.WNOHANG)
+                if done:
+                    self.codes[pid] = os.waitstatus_to_exitcode(status)
+            time.sleep(0.05)
+
+    def _signal(self, signum: int) -> None:
+        for pid in self.pids:
+            if pid not in self.codes:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signum)
+
+    def stop(self) -> int:
+        """Wait for the workers to end (interrupting, then killing, the slow ones).
+
+        Returns:
+            The highest exit code of the workers.
+        """
+        if self._announce is not None:  # the master never started: workers read EOF
+            os.close(self._announce)
+            self._announce = None
+        self._reap(time.monotonic() + _CHILD_EXIT_SECONDS)
+        if len(self.codes) < len(self.pids):
+            self._signal(signal.SIGINT)
+            self._reap(time.monotonic() + _CHILD_INTERRUPT_SECONDS)
+        if len(self.codes) < len(self.pids):
+            self._signal(signal.SIGKILL)
+            self._reap(time.monotonic() + _CHILD_INTERRUPT_SECONDS)
+        for pid, code in self.codes.items():
+            if code > 1 or code < 0:
+                logger.error("Worker process %d exited with code %d", pid, code)
+        return max(self.codes.values(), default=0)
+
+    def wait(self) -> int:
+        """Wait for every worker (``--processes`` with ``--worker``): the highest exit code.
+
+        A first Ctrl-C is left to the workers, which quit by themselves; a second one
+        kills them.
+        """
+        interrupts = 0
+        while len(self.codes) < len(self.pids):
+            try:
+                self._reap(time.monotonic() + 1.0)
+            except KeyboardInterrupt:
+                interrupts += 1
+                if interrupts >= 2:
+                    self._signal(signal.SIGKILL)
+        return max(self.codes.values(), default=0)
+
+
+@dataclass(frozen=True)
+class WorkerProcess:
+    """This process is a worker forked by ``--processes``."""
+
+    announced: int | None
+
+    def master_port(self) -> int:
+        """The master's port, once the parent has bound it.
+
+        Raises:
+            ConfigError: If the parent's master did not start.
+        """
+        if self.announced is None:
+            raise ConfigError("no master port to read", 1)
+        data = os.read(self.announced, _PORT_WIDTH)
+        os.close(self.announced)
+        if len(data) != _PORT_WIDTH:
+            raise ConfigError("the master did not start; this worker stops too", 1)
+        return int(data)
+
+
+def fork_workers(count: int, *, announce_port: bool) -> LocalWorkers | WorkerProcess:
+    """Fork ``count`` worker processes; in each child, return a :class:`WorkerProcess`.
+
+    Args:
+        count: How many workers.
+        announce_port: The parent will tell the workers its master's port (it binds a free
+            one after forking, so that no ZeroMQ thread exists when it forks).
+    """
+    read_end, write_end = os.pipe() if announce_port else (None, None)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pids = []
+    for _ in range(count):
+        pid = os.fork()
+        if pid == 0:
+            if write_end is not None:
+                os.close(write_end)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            return WorkerProcess(read_end)
+        pids.append(pid)
+    if read_end is not None:
+        os.close(read_end)
+    return LocalWorkers(pids, write_end)
+
+
+def exit_child(code: int) -> NoReturn:
+    """End a forked worker without running the parent's clean-up code."""
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code & 0xFF)
+
+
+async def wait_for_workers(runner: MasterRunner, expected: int, max_wait: float) -> None:
+    """Wait for ``expected`` workers, logging progress as Locust does.
+
+    Raises:
+        ConfigError: After ``max_wait`` seconds (when it is not 0) without enough workers.
+    """
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    while not await runner.wait_for_workers(expected, 1.0):
+        waited = loop.time() - began
+        level = logging.DEBUG if waited < 5 else logging.INFO
+        logger.log(
+            level,
+            "Waiting for workers to be ready, %d of %d connected",
+            runner.worker_count,
+            expected,
+        )
+        if max_wait and waited >= max_wait:
+            raise ConfigError(
+                f"Gave up waiting for workers to connect: {runner.worker_count} of {expected} "
+                f"after {max_wait:g} s (--expect-workers-max-wait)",
+                1,
+            )

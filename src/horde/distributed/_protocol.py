@@ -1,0 +1,32 @@
+"""Timings of the master/worker protocol (Locust's values, unless said)."""
+
+from __future__ import annotations
+
+__all__ = [
+    "CONNECT_RETRY_COUNT",
+    "CONNECT_TIMEOUT",
+    "HEARTBEAT_INTERVAL",
+    "HEARTBEAT_LIVENESS",
+    "MASTER_HEARTBEAT_TIMEOUT",
+    "QUIT_REPORT_TIMEOUT",
+    "SPAWN_REPORT_TIMEOUT",
+    "WORKER_REPORT_INTERVAL",
+]
+
+#: Seconds between heartbeats, both ways.
+HEARTBEAT_INTERVAL = 1.0
+#: Heartbeats a worker may miss before the master counts it missing.
+HEARTBEAT_LIVENESS = 3
+#: A worker quits when the master has been silent this long.
+MASTER_HEARTBEAT_TIMEOUT = 60.0
+#: Seconds between a worker's statistics reports. Locust's workers report every 3 s;
+#: horde's report every second, so the master's per-second series stay per second.
+WORKER_REPORT_INTERVAL = 1.0
+#: A worker waits this long for the master's ``ack`` before asking again ...
+CONNECT_TIMEOUT = 5.0
+#: ... and gives up after this many tries.
+CONNECT_RETRY_COUNT = 60
+#: After its last spawn message the master waits this long for the workers' counts.
+SPAWN_REPORT_TIMEOUT = 1.0
+#: At quit, how long the master waits for each worker's final report.
+QUIT_REPORT_TIMEOUT = 5.0

@@ -1,0 +1,296 @@
+"""A worker: runs the users the master gives it and reports its statistics every second."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import traceback
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from horde import __version__
+from horde.distributed._codec import CorruptMessageError
+from horde.distributed._protocol import (
+    CONNECT_RETRY_COUNT,
+    CONNECT_TIMEOUT,
+    HEARTBEAT_INTERVAL,
+    MASTER_HEARTBEAT_TIMEOUT,
+    WORKER_REPORT_INTERVAL,
+)
+from horde.distributed._transport import WorkerSocket
+from horde.engine import (
+    STATE_INIT,
+    STATE_RUNNING,
+    STATE_SPAWNING,
+    STATE_STOPPED,
+    LocalRunner,
+    Message,
+)
+from horde.user import User
+
+if TYPE_CHECKING:
+    from horde.engine import Environment
+
+__all__ = ["WorkerRunner"]
+
+logger = logging.getLogger("horde.runners")
+
+# How long, at quit, the last messages may take to leave.
+_QUIT_LINGER_SECONDS = 2.0
+# Connection attempts logged at debug level before they are logged at info level.
+_QUIET_ATTEMPTS = 6
+
+
+def interleave(counts: dict[type[User], int]) -> list[type[User]]:
+    """Users of several classes in a fair order: each class spread over the whole list.
+
+    Example:
+        >>> class A: ...
+        >>> class B: ...
+        >>> [cls.__name__ for cls in interleave({A: 3, B: 1})]
+        ['A', 'B', 'A', 'A']
+    """
+    keyed = [
+        ((index + 0.5) / count, order, cls)
+        for order, (cls, count) in enumerate(counts.items())
+        for index in range(count)
+    ]
+    return [cls for _, _, cls in sorted(keyed, key=lambda item: item[:2])]
+
+
+class WorkerRunner(LocalRunner):
+    """Runs the users a master places on it, as a Locust worker does.
+
+    Args:
+        environment: The run's environment.
+        master_host: Where the master listens.
+        master_port: The master's port.
+    """
+
+    connect_timeout = CONNECT_TIMEOUT
+    connect_retry_count = CONNECT_RETRY_COUNT
+
+    def __init__(self, environment: Environment, master_host: str, master_port: int) -> None:
+        super().__init__(environment)
+        self.master_host = master_host
+        self.master_port = master_port
+        self.worker_index = -1
+        self._socket: WorkerSocket | None = None
+        self._last_spawn = 0.0
+        self._last_master_heartbeat = 0.0
+        self._serving: list[asyncio.Task[None]] = []
+        self._handlers = {
+            "spawn": self._on_spawn,
+            "stop": self._on_stop,
+            "quit": self._on_quit,
+            "heartbeat": self._on_heartbeat,
+            "spawning_complete": self._on_spawning_complete_message,
+            "reconnect": self._on_reconnect,
+            "ack": self._on_ack,
+        }
+
+    # -- connecting -----------------------------------------------------------------
+
+    async def connect(self) -> None:
+        """Say ready to the master and wait for its ``ack``, then serve it.
+
+        Raises:
+            ConnectionError: If the master did not answer after every retry.
+        """
+        self._socket = WorkerSocket(self.client_id, self.master_host, self.master_port)
+        for attempt in range(1, self.connect_retry_count + 1):
+            await self._send("client_ready", __version__)
+            try:
+                message = await asyncio.wait_for(self._socket.recv(), self.connect_timeout)
+            except TimeoutError:
+                level = logging.DEBUG if attempt <= _QUIET_ATTEMPTS else logging.INFO
+                logger.log(
+                    level,
+                    "No answer from the master at %s:%d yet (attempt %d of %d)",
+                    self.master_host,
+                    self.master_port,
+                    attempt,
+                    self.connect_retry_count,
+                )
+                continue
+            except CorruptMessageError:
+                continue
+            if message.type == "ack":
+                self._on_ack(message.data)
+                break
+        else:
+            self._socket.close(linger=0)
+            self._socket = None
+            raise ConnectionError(
+                f"no answer from a master at {self.master_host}:{self.master_port} after "
+                f"{self.connect_retry_count} tries: is it running, and is the port right?"
+            )
+        loop = asyncio.get_running_loop()
+        self._last_master_heartbeat = loop.time()
+        self._serving = [
+            self._spawn(self._receive_loop()),
+            self._spawn(self._heartbeat_loop()),
+            self._spawn(self._report_loop()),
+        ]
+
+    def _on_ack(self, data: Any) -> None:
+        if isinstance(data, dict):
+            self.worker_index = int(data.get("index", -1))
+
+    async def _send(self, message_type: str, data: Any = None) -> None:
+        if self._socket is not None:
+            await self._socket.send(Message(message_type, data, self.client_id))
+
+    def send_message(self, msg_type: str, data: Any = None, client_id: str | None = None) -> None:
+        """Send a custom message to the master."""
+        self._spawn(self._send(msg_type, data))
+
+    # -- messages from the master -----------------------------------------------------
+
+    async def _receive_loop(self) -> None:
+        assert self._socket is not None
+        while True:
+            try:
+                message = await self._socket.recv()
+            except CorruptMessageError as exc:
+                logger.error("Corrupt message from the master: %s", exc)
+                continue
+            handler = self._handlers.get(message.type)
+            try:
+                if handler is None:
+                    self._deliver(message)
+                else:
+                    result = handler(message.data)
+                    if result is not None:
+                        await result
+            except Exception:
+                logger.exception("Error handling %r from the master", message.type)
+
+    async def _on_spawn(self, data: Any) -> None:
+        await self._send("spawning")
+        if not isinstance(data, dict) or data.get("timestamp", 0) <= self._last_spawn:
+            return
+        self._last_spawn = data["timestamp"]
+        environment = self.environment
+        if data.get("host"):
+            environment.host = data["host"]
+        if data.get("stop_timeout") is not None:
+            environment.stop_timeout = float(data["stop_timeout"])
+        if self.state not in (STATE_SPAWNING, STATE_RUNNING):
+            self._begin_test()
+        self.state = STATE_SPAWNING
+        if self._ramp_task is not None:
+            self._ramp_task.cancel()
+        wanted = dict(data.get("user_classes_count") or {})
+        self._ramp_task = self._spawn(self._match(wanted, float(data.get("spread_s", 0.0))))
+
+    async def _match(self, wanted: dict[str, int], spread: float) -> None:
+        """Stop or start users until each class has as many as ``wanted``."""
+        classes = self.user_classes_by_name
+        unknown = sorted(set(wanted) - set(classes))
+        if unknown:
+            logger.error("The master asked for unknown user classes: %s", ", ".join(unknown))
+        have = self.user_classes_count
+        surplus = {name: have.get(name, 0) - wanted.get(name, 0) for name in classes}
+        doomed = []
+        for user in reversed(list(self._users.values())):
+            name = type(user).__name__
+            if surplus.get(name, 0) > 0:
+                surplus[name] -= 1
+                doomed.append(user)
+        if doomed:
+            await self._stop_users(doomed[::-1])
+        missing = {classes[name]: -n for name, n in surplus.items() if n < 0}
+        if missing:
+            await self._spread(interleave(missing), spread, last=True)
+        self.state = STATE_RUNNING
+        await self._send(
+            "spawning_complete",
+            {"user_classes_count": self.user_classes_count, "user_count": self.user_count},
+        )
+
+    async def _on_stop(self, data: Any) -> None:
+        await self.stop_async()
+        await self._send("client_stopped")
+        self.state = STATE_INIT
+        await self._send("client_ready", __version__)
+
+    def _on_quit(self, data: Any) -> None:
+        logger.info("Got quit message from master, shutting down...")
+        self.quit()  # its own task: quitting cancels this receive loop
+
+    def _on_heartbeat(self, data: Any) -> None:
+        self._last_master_heartbeat = asyncio.get_running_loop().time()
+        self.environment.events.heartbeat_received.fire(
+            client_id=self.client_id, timestamp=time.time()
+        )
+
+    def _on_spawning_complete_message(self, data: Any) -> None:
+        count = data.get("user_count", 0) if isinstance(data, dict) else 0
+        self.environment.events.spawning_complete.fire(user_count=count)
+
+    async def _on_reconnect(self, data: Any) -> None:
+        logger.info("The master asked for a reconnection")
+        if self._socket is not None:
+            self._socket.close(linger=0)
+        self._socket = WorkerSocket(self.client_id, self.master_host, self.master_port)
+        await self._send("client_ready", __version__)
+
+    # -- reports ------------------------------------------------------------------------
+
+    async def _heartbeat_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            await self._send(
+                "heartbeat",
+                {
+                    "state": self.state,
+                    "current_cpu_usage": self.current_cpu_usage,
+                    "current_memory_usage": self.current_memory_usage,
+                },
+            )
+            if loop.time() - self._last_master_heartbeat > MASTER_HEARTBEAT_TIMEOUT:
+                logger.error(
+                    "Didn't get heartbeat from master in over %ds, quitting",
+                    MASTER_HEARTBEAT_TIMEOUT,
+                )
+                self.quit()
+                return
+            await asyncio.sleep(HEARTBEAT_INTERVAL)
+
+    async def _report_loop(self) -> None:
+        while True:
+            await asyncio.sleep(WORKER_REPORT_INTERVAL)
+            await self._report()
+
+    async def _report(self) -> None:
+        data = self.environment.stats.report_to_master()
+        self.environment.events.report_to_master.fire(client_id=self.client_id, data=data)
+        data["user_classes_count"] = self.user_classes_count
+        data["user_count"] = self.user_count
+        await self._send("stats", data)
+
+    def _on_user_error(
+        self, user_instance: Any, exception: BaseException, tb: TracebackType | None, **kwargs: Any
+    ) -> None:
+        self.send_message(
+            "exception", {"msg": str(exception), "traceback": "".join(traceback.format_tb(tb))}
+        )
+
+    # -- quitting -----------------------------------------------------------------------
+
+    async def quit_async(self) -> None:
+        """Stop the users, send the last report and ``quit``, and end the run."""
+        if self._quit().is_set():
+            return
+        await self.stop_async()
+        for task in self._serving:
+            task.cancel()
+        if self._socket is not None:
+            await self._report()
+            await self._send("quit")
+            self._socket.close(linger=_QUIT_LINGER_SECONDS)
+            self._socket = None
+        self.state = STATE_STOPPED
+        self._quit().set()

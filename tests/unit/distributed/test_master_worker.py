@@ -1,0 +1,216 @@
+"""A master and workers in one loop: dispatch, merged statistics, stop, quit, failures."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+import pytest
+
+from horde import User, constant, task
+from horde.distributed import MasterRunner, WorkerRunner
+from horde.distributed import _master, _worker
+from horde.engine import STATE_STOPPED, Environment
+from horde.runtime import run
+
+
+class Caller(User):
+    weight = 3
+    wait_time = constant(0.01)
+
+    @task
+    def call(self):
+        self.environment.events.request.fire(
+            request_type="GET",
+            name="/call",
+            response_time=5.0,
+            response_length=10,
+            exception=None,
+            context={},
+        )
+
+
+class Failer(User):
+    wait_time = constant(0.05)
+
+    @task
+    def fail(self):
+        raise ValueError("broken task")
+
+
+@pytest.fixture(autouse=True)
+def _fast_protocol(monkeypatch):
+    """Heartbeats and reports ten times a second, so the tests take a fraction of a second."""
+    monkeypatch.setattr(_master, "HEARTBEAT_INTERVAL", 0.05)
+    monkeypatch.setattr(_worker, "HEARTBEAT_INTERVAL", 0.05)
+    monkeypatch.setattr(_worker, "WORKER_REPORT_INTERVAL", 0.05)
+
+
+def _master_env() -> tuple[Environment, MasterRunner]:
+    environment = Environment(user_classes=[Caller, Failer])
+    runner = environment.create_master_runner("127.0.0.1", 0)
+    return environment, runner
+
+
+def _new_worker(port: int) -> WorkerRunner:
+    environment = Environment(user_classes=[Caller, Failer])
+    runner: WorkerRunner = environment.create_worker_runner("127.0.0.1", port)
+    return runner
+
+
+async def _until(condition: Callable[[], bool], seconds: float = 5.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while not condition():
+        assert loop.time() < deadline, "timed out"
+        await asyncio.sleep(0.01)
+
+
+def test_users_are_placed_on_workers_and_their_statistics_merge_on_the_master():
+    environment, master = _master_env()
+    spawned: list[int] = []
+    environment.events.spawning_complete.add_listener(lambda user_count: spawned.append(user_count))
+
+    async def main():
+        master.serve()
+        workers = [_new_worker(master.port), _new_worker(master.port)]
+        for worker in workers:
+            await worker.connect()
+        assert await master.wait_for_workers(2, 5.0)
+        master.start(8, spawn_rate=100)
+        await _until(lambda: spawned == [8])
+        per_worker = sorted(w.user_count for w in workers)
+        await _until(lambda: environment.stats.get("/call", "GET").num_requests >= 50)
+        await master.quit_async()
+        for worker in workers:
+            await worker.wait_until_quit()
+        return per_worker, workers
+
+    per_worker, workers = run(main())
+    assert per_worker == [4, 4]
+    assert master.user_classes_count == {"Caller": 0, "Failer": 0}  # every worker has quit
+    assert master.final_user_count == 8
+    assert master.state == STATE_STOPPED
+    # The master's figures are the sum of the workers' final figures: nothing is lost at quit.
+    entry = environment.stats.get("/call", "GET")
+    assert entry.num_requests == environment.stats.total.num_requests
+    assert entry.total_content_length == 10 * entry.num_requests
+    assert entry.get_response_time_percentile(0.5) == pytest.approx(5.0, rel=0.01)
+    # Task exceptions travel to the master, grouped, with the worker as node.
+    [record] = master.exceptions.values()
+    assert record["msg"] == "broken task"
+    assert record["nodes"] <= {w.client_id for w in workers}
+    assert all(w.user_count == 0 for w in workers)
+
+
+def test_a_stop_leaves_the_workers_connected_and_ready_for_the_next_test():
+    environment, master = _master_env()
+
+    async def main():
+        master.serve()
+        worker = _new_worker(master.port)
+        await worker.connect()
+        await master.wait_for_workers(1, 5.0)
+        master.start(3, spawn_rate=100)
+        await _until(lambda: master.user_count == 3)
+        await master.stop_async()
+        stopped = (master.user_count, worker.user_count, master.worker_count)
+        master.start(2, spawn_rate=100)
+        await _until(lambda: worker.user_count == 2)
+        await master.quit_async()
+        await worker.wait_until_quit()
+        return stopped
+
+    assert run(main()) == (0, 0, 1)
+
+
+def test_a_worker_joining_a_running_test_gets_its_share():
+    environment, master = _master_env()
+
+    async def main():
+        master.serve()
+        first = _new_worker(master.port)
+        await first.connect()
+        await master.wait_for_workers(1, 5.0)
+        master.start(10, spawn_rate=100)
+        await _until(lambda: first.user_count == 10)
+        second = _new_worker(master.port)
+        await second.connect()
+        await _until(lambda: first.user_count == 5 and second.user_count == 5)
+        await master.quit_async()
+        for worker in (first, second):
+            await worker.wait_until_quit()
+
+    run(main())
+
+
+def test_a_silent_worker_goes_missing_and_its_users_move_to_the_others(caplog):
+    environment, master = _master_env()
+
+    async def main():
+        master.serve()
+        healthy, doomed = _new_worker(master.port), _new_worker(master.port)
+        for worker in (healthy, doomed):
+            await worker.connect()
+        await master.wait_for_workers(2, 5.0)
+        master.start(6, spawn_rate=100)
+        await _until(lambda: healthy.user_count == 3 and doomed.user_count == 3)
+        for job in doomed._serving:  # it stops talking, as a killed process would
+            job.cancel()
+        await _until(lambda: healthy.user_count == 6)
+        missing = master.worker_count
+        await master.quit_async()
+        await healthy.wait_until_quit()
+        await doomed.quit_async()
+        return missing
+
+    with caplog.at_level(logging.INFO):
+        assert run(main()) == 1
+    assert "failed to send heartbeat, setting state to missing" in caplog.text
+
+
+def test_custom_messages_go_both_ways():
+    environment, master = _master_env()
+    got: list[tuple[str, object]] = []
+
+    async def main():
+        master.serve()
+        worker = _new_worker(master.port)
+        worker.register_message("ping", lambda environment, msg: got.append(("worker", msg.data)))
+        master.register_message("pong", lambda environment, msg: got.append(("master", msg.data)))
+        await worker.connect()
+        await master.wait_for_workers(1, 5.0)
+        master.send_message("ping", {"n": 1})
+        worker.send_message("pong", [2])
+        await _until(lambda: len(got) == 2)
+        await master.quit_async()
+        await worker.wait_until_quit()
+
+    run(main())
+    assert sorted(got, key=str) == [("master", [2]), ("worker", {"n": 1})]
+
+
+def test_a_worker_without_a_master_gives_up_with_a_clear_error():
+    worker = _new_worker(1)  # nothing listens on port 1
+    worker.connect_timeout = 0.05
+    worker.connect_retry_count = 2
+
+    async def main():
+        with pytest.raises(ConnectionError, match="no answer from a master at 127.0.0.1:1"):
+            await worker.connect()
+
+    run(main())
+
+
+def test_the_master_refuses_to_start_without_workers(caplog):
+    environment, master = _master_env()
+
+    async def main():
+        master.serve()
+        master.start(5, spawn_rate=1)
+        await master.quit_async()
+
+    with caplog.at_level(logging.WARNING):
+        run(main())
+    assert "before at least one worker process has connected" in caplog.text
