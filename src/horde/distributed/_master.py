@@ -331,7 +331,7 @@ class MasterRunner(LocalRunner):
 
     def _worker_gone(self, how: str) -> None:
         """A worker left: give its users to the others, or end the test if none is left."""
-        if self.state not in (STATE_SPAWNING, STATE_RUNNING):
+        if self._quitting or self.state not in (STATE_SPAWNING, STATE_RUNNING):
             return
         if not self.active_workers:
             logger.info("The last worker %s, stopping test.", how)
@@ -341,7 +341,8 @@ class MasterRunner(LocalRunner):
 
     def _rebalance(self) -> None:
         """Spread the current target over the workers as they are now."""
-        if self.state in (STATE_SPAWNING, STATE_RUNNING) and self._placement is not None:
+        running = self.state in (STATE_SPAWNING, STATE_RUNNING) and not self._quitting
+        if running and self._placement is not None:
             self.start(self.target_user_count, self.spawn_rate)
 
     # -- dispatching ----------------------------------------------------------------------
@@ -372,6 +373,8 @@ class MasterRunner(LocalRunner):
     async def _ramp(self, target: int, spawn_rate: float) -> None:
         assert self._sequence is not None
         workers = [node.id for node in self.active_workers]
+        if not workers:  # they left since the ramp was asked for
+            return
         placement = self._placement
         if placement is None or placement.sequence is not self._sequence:
             placement = Placement(self._sequence, workers)

@@ -9,8 +9,7 @@ from collections.abc import Callable
 import pytest
 
 from horde import User, constant, task
-from horde.distributed import MasterRunner, WorkerRunner
-from horde.distributed import _master, _worker
+from horde.distributed import MasterRunner, WorkerRunner, _master, _worker
 from horde.engine import STATE_STOPPED, Environment
 from horde.runtime import run
 
@@ -47,10 +46,10 @@ def _fast_protocol(monkeypatch):
     monkeypatch.setattr(_worker, "WORKER_REPORT_INTERVAL", 0.05)
 
 
-def _master_env() -> tuple[Environment, MasterRunner]:
+def _new_master() -> MasterRunner:
     environment = Environment(user_classes=[Caller, Failer])
-    runner = environment.create_master_runner("127.0.0.1", 0)
-    return environment, runner
+    runner: MasterRunner = environment.create_master_runner("127.0.0.1", 0)
+    return runner
 
 
 def _new_worker(port: int) -> WorkerRunner:
@@ -68,7 +67,8 @@ async def _until(condition: Callable[[], bool], seconds: float = 5.0) -> None:
 
 
 def test_users_are_placed_on_workers_and_their_statistics_merge_on_the_master():
-    environment, master = _master_env()
+    master = _new_master()
+    environment = master.environment
     spawned: list[int] = []
     environment.events.spawning_complete.add_listener(lambda user_count: spawned.append(user_count))
 
@@ -105,7 +105,7 @@ def test_users_are_placed_on_workers_and_their_statistics_merge_on_the_master():
 
 
 def test_a_stop_leaves_the_workers_connected_and_ready_for_the_next_test():
-    environment, master = _master_env()
+    master = _new_master()
 
     async def main():
         master.serve()
@@ -126,7 +126,7 @@ def test_a_stop_leaves_the_workers_connected_and_ready_for_the_next_test():
 
 
 def test_a_worker_joining_a_running_test_gets_its_share():
-    environment, master = _master_env()
+    master = _new_master()
 
     async def main():
         master.serve()
@@ -146,7 +146,7 @@ def test_a_worker_joining_a_running_test_gets_its_share():
 
 
 def test_a_silent_worker_goes_missing_and_its_users_move_to_the_others(caplog):
-    environment, master = _master_env()
+    master = _new_master()
 
     async def main():
         master.serve()
@@ -171,7 +171,7 @@ def test_a_silent_worker_goes_missing_and_its_users_move_to_the_others(caplog):
 
 
 def test_custom_messages_go_both_ways():
-    environment, master = _master_env()
+    master = _new_master()
     got: list[tuple[str, object]] = []
 
     async def main():
@@ -197,14 +197,14 @@ def test_a_worker_without_a_master_gives_up_with_a_clear_error():
     worker.connect_retry_count = 2
 
     async def main():
-        with pytest.raises(ConnectionError, match="no answer from a master at 127.0.0.1:1"):
+        with pytest.raises(ConnectionError, match=r"no answer from a master at 127\.0\.0\.1:1 "):
             await worker.connect()
 
     run(main())
 
 
 def test_the_master_refuses_to_start_without_workers(caplog):
-    environment, master = _master_env()
+    master = _new_master()
 
     async def main():
         master.serve()

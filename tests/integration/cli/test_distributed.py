@@ -1,0 +1,204 @@
+"""Distributed runs from the command line: ``--processes``, ``--master`` with ``--worker``."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import socket
+import subprocess
+import sys
+
+import pytest
+from tests.servers.misbehaving import free_port
+
+SHOPPER = """
+from locust import HttpUser, constant, task
+
+class Browser(HttpUser):
+    weight = 3
+    wait_time = constant(0.05)
+
+    @task
+    def products(self):
+        self.client.get("/api/products?page=1&limit=10", name="/api/products")
+
+class Looker(HttpUser):
+    wait_time = constant(0.05)
+
+    @task
+    def product(self):
+        self.client.get("/api/products/1")
+"""
+
+
+def _aggregated_requests(path) -> int:
+    with open(path, newline="") as handle:
+        for row in csv.DictReader(handle):
+            if row["Name"] == "Aggregated":
+                return int(row["Request Count"])
+    raise AssertionError("no Aggregated row")
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(60)
+def test_processes_runs_a_master_and_local_workers_behind_one_command(
+    horde, locustfile, demo_shop, tmp_path
+):
+    locustfile(SHOPPER)
+    result = horde(
+        "--headless",
+        "--processes",
+        "2",
+        "-u",
+        "20",
+        "-r",
+        "20",
+        "-t",
+        "4s",
+        "-H",
+        demo_shop,
+        "--csv",
+        "out",
+        "--summary-json",
+        "summary.json",
+    )
+    assert result.code == 0, result.stderr
+    assert "2 workers connected" in result.stderr
+    assert 'All users spawned: {"Browser": 15, "Looker": 5} (20 total users)' in result.stderr
+    assert "Traceback" not in result.stderr
+    # One set of tables and files, from the master, with every worker's requests in it.
+    assert result.stderr.count("Response time percentiles (approximated)") == 1
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["users"]["peak"] == 20
+    requests = summary["totals"]["requests"]
+    assert requests > 200
+    assert _aggregated_requests(tmp_path / "out_stats.csv") == requests
+    names = {endpoint["name"] for endpoint in summary["endpoints"]}
+    assert names == {"/api/products", "/api/products/1"}
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(60)
+def test_a_worker_started_on_its_own_serves_a_master_and_writes_nothing(
+    horde, locustfile, demo_shop, tmp_path
+):
+    locustfile(SHOPPER)
+    port = free_port()
+    worker_dir = tmp_path / "worker"
+    worker_dir.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LOCUST_", "HORDE_"))}
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "horde",
+            "-f",
+            str(tmp_path / "locustfile.py"),
+            "--worker",
+            "--master-port",
+            str(port),
+            "--csv",
+            "worker_out",
+        ],
+        cwd=worker_dir,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        result = horde(
+            "--headless",
+            "--master",
+            "--master-bind-host",
+            "127.0.0.1",
+            "--master-bind-port",
+            str(port),
+            "--expect-workers",
+            "1",
+            "-u",
+            "4",
+            "-r",
+            "4",
+            "-t",
+            "3s",
+            "-H",
+            demo_shop,
+            "--csv",
+            "out",
+        )
+        _, worker_log = worker.communicate(timeout=20)
+    finally:
+        worker.kill()
+    assert result.code == 0, result.stderr
+    assert "1 workers connected" in result.stderr
+    assert _aggregated_requests(tmp_path / "out_stats.csv") > 50
+    assert worker.returncode == 0, worker_log
+    assert "Got quit message from master" in worker_log
+    assert "Response time percentiles" not in worker_log
+    assert list(worker_dir.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["--master", "--worker"], 255, "--master and --worker cannot be combined"),
+        (["--processes", "0"], 1, "--processes 0: give a number of worker processes"),
+        (["--processes", "2", "--master"], 1, "--processes starts its own master"),
+        (
+            ["--processes", "2", "--arrival-rate", "10/s"],
+            1,
+            "--arrival-rate runs in one process only",
+        ),
+    ],
+)
+def test_distributed_options_that_cannot_work_are_refused(horde, locustfile, args, code, message):
+    locustfile(SHOPPER)
+    result = horde("--headless", "-H", "http://127.0.0.1:9", *args)
+    assert result.code == code, result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_a_master_gives_up_waiting_for_workers_when_told_to(horde, locustfile):
+    locustfile(SHOPPER)
+    result = horde(
+        "--headless",
+        "--master",
+        "--master-bind-host",
+        "127.0.0.1",
+        "--master-bind-port",
+        str(free_port()),
+        "--expect-workers",
+        "2",
+        "--expect-workers-max-wait",
+        "1",
+        "-H",
+        "http://127.0.0.1:9",
+    )
+    assert result.code == 1, result.stderr
+    assert "Gave up waiting for workers to connect: 0 of 2" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_busy_master_port_is_named(horde, locustfile):
+    locustfile(SHOPPER)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = horde(
+            "--headless",
+            "--master",
+            "--master-bind-host",
+            "127.0.0.1",
+            "--master-bind-port",
+            str(port),
+            "-H",
+            "http://127.0.0.1:9",
+        )
+    assert result.code == 1, result.stderr
+    assert f"The master port ({port}) on 127.0.0.1 is busy" in result.stderr
+    assert "Traceback" not in result.stderr
