@@ -56,13 +56,6 @@ def check_distributed(settings: Settings) -> None:
             )
         if not hasattr(os, "fork"):
             raise ConfigError("--processes needs fork(), which this platform lacks", 1)
-    distributed = options.master or options.worker or options.processes is not None
-    if distributed and settings.arrival_rate is not None:
-        raise ConfigError(
-            "--arrival-rate runs in one process only for now: leave out --master, --worker "
-            "and --processes",
-            1,
-        )
 
 
 def process_count(value: int) -> int:

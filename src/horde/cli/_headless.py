@@ -163,18 +163,35 @@ class GeneratorMonitors:
     lag: LoopLagMonitor = field(
         default_factory=lambda: LoopLagMonitor(describe=describe_blocking_frame)
     )
+    workers: dict[str, CpuMonitor] = field(default_factory=dict)
+    """A master's workers, by id: their CPU from their heartbeats."""
 
     def to_dict(self) -> dict[str, Any]:
         """The ``"generator"`` object of ``--summary-json``."""
-        return {
+        document = {
             **self.cpu.to_dict(),
             "loop_stalls": self.lag.stalls,
             "loop_lag_max_ms": round(self.lag.max_lag * 1000, 1),
             "caution": self.caution(),
         }
+        if self.workers:
+            document["workers"] = [
+                {"id": worker_id, **cpu.to_dict()} for worker_id, cpu in self.workers.items()
+            ]
+        return document
 
     def caution(self) -> str | None:
         """A sentence when the generator was saturated and the numbers are suspect."""
+        saturated = [cpu for cpu in self.workers.values() if cpu.saturated]
+        if saturated:
+            worst = max(saturated, key=lambda cpu: cpu.seconds_over)
+            return (
+                f"Caution: the generator itself was saturated. {len(saturated)} of "
+                f"{len(self.workers)} workers had their CPU at or above {worst.threshold:.0f}% "
+                f"of a core (the worst for {worst.seconds_over} of {worst.samples} s, peak "
+                f"{worst.peak:.0f}%), so response times include their own queueing: use "
+                "async def tasks, fewer users per worker, or more workers."
+            )
         cpu = self.cpu
         if not cpu.saturated:
             return None
@@ -235,6 +252,7 @@ async def run_headless(
     jobs = [asyncio.ensure_future(_every(interval, job)) for interval, job in periodic]
     try:
         if isinstance(runner, MasterRunner):
+            monitors.workers = runner.worker_cpu
             runner.serve()
             options = startup.settings.options
             await wait_for_workers(runner, options.expect_workers, options.expect_workers_max_wait)

@@ -126,6 +126,17 @@ def _expect_workers(value: str) -> int:
     return number
 
 
+def _processes(value: str) -> int:
+    if value.strip().lower() == "auto":
+        return -1
+    try:
+        return int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"invalid value {value!r}: give a number of processes, or auto"
+        ) from None
+
+
 def _common(parser: HordeArgumentParser) -> None:
     group = parser.add_argument_group("Common options")
     add = group.add_argument
@@ -286,9 +297,9 @@ def _distributed(parser: HordeArgumentParser) -> None:
     add("--worker", action="store_true", env_var="LOCUST_MODE_WORKER", help="Run as worker")
     add(
         "--processes",
-        type=int,
+        type=_processes,
         env_var="LOCUST_PROCESSES",
-        help="Number of worker processes to fork (-1: one per core)",
+        help="Run a master and this many local worker processes (auto or -1: one per core)",
     )
     add(
         "--master-host",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import time
 from argparse import Namespace
 from collections.abc import Awaitable, Callable
@@ -15,6 +16,8 @@ from horde import __version__
 from horde.distributed._codec import CorruptMessageError, decode
 from horde.distributed._placement import Placement
 from horde.distributed._protocol import (
+    ARRIVALS_KEY,
+    ARRIVALS_MESSAGE,
     HEARTBEAT_INTERVAL,
     HEARTBEAT_LIVENESS,
     QUIT_REPORT_TIMEOUT,
@@ -27,11 +30,14 @@ from horde.engine import (
     STATE_RUNNING,
     STATE_SPAWNING,
     STATE_STOPPED,
+    ArrivalCounts,
+    ArrivalRate,
     LocalRunner,
     Message,
+    SharedArrivals,
     ramp_batches,
 )
-from horde.exceptions import UsageError
+from horde.runtime import CpuMonitor
 from horde.user import User
 
 if TYPE_CHECKING:
@@ -90,6 +96,8 @@ class MasterRunner(LocalRunner):
         self.port = self._socket.port
         self.clients: dict[str, WorkerNode] = {}
         self._indexes: dict[str, int] = {}
+        self.worker_cpu: dict[str, CpuMonitor] = {}
+        """Each worker's CPU and memory, from its heartbeats (kept after it quits)."""
         self._placement: Placement | None = None
         self._sent: dict[str, dict[str, int]] = {}
         self._changed = asyncio.Event()
@@ -245,7 +253,9 @@ class MasterRunner(LocalRunner):
         node.heartbeat = HEARTBEAT_LIVENESS
         node.cpu_usage = float(data.get("current_cpu_usage", 0.0))
         node.memory_usage = int(data.get("current_memory_usage", 0))
-        if node.cpu_usage > 90 and not node.cpu_warning_emitted:
+        monitor = self.worker_cpu.setdefault(node_id, CpuMonitor())
+        monitor.record(node.cpu_usage, node.memory_usage)
+        if node.cpu_usage > monitor.threshold and not node.cpu_warning_emitted:
             node.cpu_warning_emitted = True
             self.cpu_warning_emitted = True
             logger.warning(
@@ -262,6 +272,9 @@ class MasterRunner(LocalRunner):
         self.environment.events.worker_report.fire(client_id=node_id, data=data)
         if node is not None and "user_classes_count" in data:
             node.user_classes_count = dict(data["user_classes_count"])
+        counts = data.get(ARRIVALS_KEY)
+        if isinstance(self.arrivals, SharedArrivals) and isinstance(counts, dict):
+            self.arrivals.shares[node_id] = ArrivalCounts(**counts)
 
     def _merge_report(self, client_id: str, data: dict[str, Any], **kwargs: Any) -> None:
         if client_id in self.clients:
@@ -341,6 +354,12 @@ class MasterRunner(LocalRunner):
 
     def _rebalance(self) -> None:
         """Spread the current target over the workers as they are now."""
+        if self.arrivals is not None and self.state == STATE_RUNNING and not self._quitting:
+            logger.warning(
+                "The workers changed during an arrival-rate test: the rate is not shared "
+                "anew, so the load now differs from the schedule"
+            )
+            return
         running = self.state in (STATE_SPAWNING, STATE_RUNNING) and not self._quitting
         if running and self._placement is not None:
             self.start(self.target_user_count, self.spawn_rate)
@@ -366,9 +385,38 @@ class MasterRunner(LocalRunner):
             return
         super().start(user_count, spawn_rate, wait, user_classes)
 
-    def start_arrivals(self, *args: Any, **kwargs: Any) -> None:
-        """The open model does not run distributed yet."""
-        raise UsageError("--arrival-rate does not run in distributed mode yet")
+    def start_arrivals(
+        self,
+        rate: ArrivalRate,
+        max_concurrency: int,
+        duration: float | None = None,
+        step_s: float | None = None,
+    ) -> None:
+        """Run the open model on the workers: each gets an equal share of the rate and of
+        the user pool. Workers that join later get no share; one that leaves takes its
+        share with it (both are logged)."""
+        workers = self.active_workers
+        if not workers:
+            logger.warning(
+                "You can't start a distributed test before at least one worker process has "
+                "connected"
+            )
+            return
+        self._begin_test()
+        self.arrivals = SharedArrivals(rate, max_concurrency, duration, step_s, time.time())
+        self.state = STATE_RUNNING
+        share = rate.share(1 / len(workers))
+        for node in workers:
+            data = {
+                "timestamp": time.time(),
+                "start": share.start,
+                "end": share.end,
+                "max_concurrency": math.ceil(max_concurrency / len(workers)),
+                "duration": duration,
+                "step_s": step_s,
+                "host": self.environment.host or "",
+            }
+            self._spawn(self._send(node.id, ARRIVALS_MESSAGE, data))
 
     async def _ramp(self, target: int, spawn_rate: float) -> None:
         assert self._sequence is not None

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 __all__ = [
+    "ARRIVALS_KEY",
+    "ARRIVALS_MESSAGE",
     "CONNECT_RETRY_COUNT",
     "CONNECT_TIMEOUT",
     "HEARTBEAT_INTERVAL",
@@ -30,3 +32,8 @@ CONNECT_RETRY_COUNT = 60
 SPAWN_REPORT_TIMEOUT = 1.0
 #: At quit, how long the master waits for each worker's final report.
 QUIT_REPORT_TIMEOUT = 5.0
+
+#: horde's own message: run a share of an open-model (arrival-rate) test.
+ARRIVALS_MESSAGE = "horde_arrivals"
+#: The key of a worker report's open-model counts.
+ARRIVALS_KEY = "horde_arrivals"

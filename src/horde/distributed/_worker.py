@@ -6,12 +6,15 @@ import asyncio
 import logging
 import time
 import traceback
+from dataclasses import asdict
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from horde import __version__
 from horde.distributed._codec import CorruptMessageError
 from horde.distributed._protocol import (
+    ARRIVALS_KEY,
+    ARRIVALS_MESSAGE,
     CONNECT_RETRY_COUNT,
     CONNECT_TIMEOUT,
     HEARTBEAT_INTERVAL,
@@ -24,6 +27,7 @@ from horde.engine import (
     STATE_RUNNING,
     STATE_SPAWNING,
     STATE_STOPPED,
+    ArrivalRate,
     LocalRunner,
     Message,
 )
@@ -88,6 +92,7 @@ class WorkerRunner(LocalRunner):
             "spawning_complete": self._on_spawning_complete_message,
             "reconnect": self._on_reconnect,
             "ack": self._on_ack,
+            ARRIVALS_MESSAGE: self._on_arrivals,
         }
 
     # -- connecting -----------------------------------------------------------------
@@ -210,6 +215,19 @@ class WorkerRunner(LocalRunner):
             {"user_classes_count": self.user_classes_count, "user_count": self.user_count},
         )
 
+    def _on_arrivals(self, data: Any) -> None:
+        if self.state in (STATE_SPAWNING, STATE_RUNNING):
+            logger.warning("Got an arrival-rate share while a test runs: ignored")
+            return
+        if data.get("host"):
+            self.environment.host = data["host"]
+        self.start_arrivals(
+            ArrivalRate(float(data["start"]), float(data["end"])),
+            int(data["max_concurrency"]),
+            duration=data.get("duration"),
+            step_s=data.get("step_s"),
+        )
+
     async def _on_stop(self, data: Any) -> None:
         await self.stop_async()
         await self._send("client_stopped")
@@ -269,6 +287,8 @@ class WorkerRunner(LocalRunner):
         self.environment.events.report_to_master.fire(client_id=self.client_id, data=data)
         data["user_classes_count"] = self.user_classes_count
         data["user_count"] = self.user_count
+        if self.arrivals is not None:
+            data[ARRIVALS_KEY] = asdict(self.arrivals.counts)
         await self._send("stats", data)
 
     def _on_user_error(

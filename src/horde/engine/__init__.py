@@ -6,6 +6,7 @@ from horde.engine._arrival import (
     ArrivalExecutor,
     ArrivalRate,
     RatePlateau,
+    SharedArrivals,
 )
 from horde.engine._blame import describe_blocking_frame
 from horde.engine._debug import run_single_user
@@ -44,6 +45,7 @@ __all__ = [
     "Message",
     "RatePlateau",
     "ShapeTick",
+    "SharedArrivals",
     "Step",
     "StepLoadShape",
     "UserSequence",

@@ -17,7 +17,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from horde.engine._dispatch import weighted_cycle
@@ -47,6 +47,7 @@ __all__ = [
     "ArrivalExecutor",
     "ArrivalRate",
     "RatePlateau",
+    "SharedArrivals",
 ]
 
 logger = logging.getLogger("horde.runners")
@@ -97,6 +98,10 @@ class ArrivalRate:
         first, dots, last = text.partition("..")
         start = _per_second(first)
         return cls(start, _per_second(last) if dots else start)
+
+    def share(self, fraction: float) -> ArrivalRate:
+        """This rate scaled by ``fraction`` (one worker's part of it)."""
+        return ArrivalRate(self.start * fraction, self.end * fraction)
 
     @property
     def ramps(self) -> bool:
@@ -176,6 +181,60 @@ class RatePlateau:
     rate: float
     start: float
     end: float | None = None
+
+
+@dataclass(slots=True)
+class SharedArrivals:
+    """An open-model run shared among workers, seen from the master.
+
+    Each worker runs a share of the rate; the master keeps the whole schedule's plateaus
+    and adds up the counts the workers report.
+
+    Args:
+        rate: The whole arrival rate.
+        max_concurrency: The cap on users, over every worker.
+        duration: The run's length in seconds, for a ramp.
+        step_s: The plateaus' length, for a stepped ramp.
+        began: Epoch seconds when the schedule started.
+    """
+
+    rate: ArrivalRate
+    max_concurrency: int
+    duration: float | None
+    step_s: float | None
+    began: float
+    shares: dict[str, ArrivalCounts] = field(default_factory=dict)
+    """The latest counts of each worker, by id (kept after it quits)."""
+
+    @property
+    def counts(self) -> ArrivalCounts:
+        """The workers' counts added up (the latest start and the peaks are upper bounds)."""
+        total = ArrivalCounts(max_concurrency=self.max_concurrency)
+        for share in self.shares.values():
+            total.scheduled += share.scheduled
+            total.started += share.started
+            total.late += share.late
+            total.max_late_s = max(total.max_late_s, share.max_late_s)
+            total.peak_concurrency += share.peak_concurrency
+            total.users += share.users
+        return total
+
+    @property
+    def plateaus(self) -> list[RatePlateau]:
+        """The plateaus of a stepped ramp begun so far (none for another schedule)."""
+        if not (self.step_s and self.rate.ramps and self.duration):
+            return []
+        plateaus: list[RatePlateau] = []
+        now = time.time()
+        elapsed = 0.0
+        while elapsed < self.duration and self.began + elapsed <= now:
+            rate = self.rate.at(elapsed, self.duration, self.step_s)
+            if not plateaus or plateaus[-1].rate != rate:
+                if plateaus:
+                    plateaus[-1].end = self.began + elapsed
+                plateaus.append(RatePlateau(rate, self.began + elapsed))
+            elapsed += self.step_s
+        return plateaus
 
 
 class _LateRequestHook(RequestHook):

@@ -19,7 +19,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from horde.engine._arrival import ArrivalExecutor, ArrivalRate
+from horde.engine._arrival import ArrivalExecutor, ArrivalRate, SharedArrivals
 from horde.engine._dispatch import UserSequence, ramp_batches
 from horde.engine._message import Message
 from horde.exceptions import StopTest, UsageError
@@ -86,7 +86,7 @@ class LocalRunner:
         self.final_user_count = 0
         """Users running when the last stop began (for the final report rows)."""
         self._sequence: UserSequence | None = None
-        self.arrivals: ArrivalExecutor | None = None
+        self.arrivals: ArrivalExecutor | SharedArrivals | None = None
         """The open model's executor, once :meth:`start_arrivals` started one."""
         self._next_index = 0
         self._background: set[asyncio.Task[Any]] = set()

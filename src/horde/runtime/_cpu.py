@@ -94,10 +94,15 @@ class CpuMonitor:
         elapsed = wall - self._last_wall
         used = cpu - self._last_cpu
         self._last_wall, self._last_cpu = wall, cpu
-        self.current = 100.0 * used / elapsed if elapsed > 0 else 0.0
+        self.record(100.0 * used / elapsed if elapsed > 0 else 0.0, self._memory())
+        return self.current
+
+    def record(self, percent: float, memory: int) -> None:
+        """Count one sample measured elsewhere (a worker's, from its heartbeat)."""
+        self.current = percent
         self.peak = max(self.peak, self.current)
         self.samples += 1
-        self.memory = self._memory()
+        self.memory = memory
         self.peak_memory = max(self.peak_memory, self.memory)
         if self.current >= self.threshold:
             self.seconds_over += 1
@@ -106,7 +111,6 @@ class CpuMonitor:
                 self.saturated = True
         else:
             self._streak = 0
-        return self.current
 
     def to_dict(self) -> dict[str, Any]:
         """The figures as JSON-ready numbers."""

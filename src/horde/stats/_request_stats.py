@@ -21,7 +21,7 @@ from horde.stats._histogram import (
 from horde.stats._series import Sample, TimeSeries, build_sample
 from horde.stats._wire import StatsEntryDict
 
-__all__ = ["RequestStats"]
+__all__ = ["CORRECTED_KEY", "RequestStats"]
 
 # The hot path inlines bucket_index(); these must compute exactly what it computes.
 _SCALE = 1 / math.log(GAMMA)
@@ -30,6 +30,8 @@ _floor = math.floor
 
 Key = tuple[str, str]
 _ERROR_KEY_CACHE_SIZE = 10_000
+#: The key of a worker report's corrected response times (horde's own; Locust has none).
+CORRECTED_KEY = "horde_corrected"
 
 
 class _Entries(dict[Key, StatsEntry]):
@@ -321,13 +323,20 @@ class RequestStats:
         """Return a worker's periodic report (Locust's keys) and start a fresh interval.
 
         The entries, the aggregate and the errors are reset, so each report is a delta.
+        The open model's corrected response times travel under :data:`CORRECTED_KEY`.
         """
-        report = {
+        report: dict[str, Any] = {
             "stats": self.serialize_stats(),
             "stats_total": self.total.get_stripped_report(),
             "errors": self.serialize_errors(),
         }
         self.errors = {}
+        if self.corrected:
+            report[CORRECTED_KEY] = [
+                {"name": name, "method": method, "histogram": histogram.to_dict()}
+                for (name, method), histogram in self.corrected.items()
+            ]
+            self._clear_corrected()
         return report
 
     def merge_worker_report(self, data: Mapping[str, Any]) -> None:
@@ -347,6 +356,11 @@ class RequestStats:
                 self.errors[key] = error
         if data.get("stats_total") is not None:
             self.total.extend(StatsEntry.unserialize(data["stats_total"]))
+        for corrected in data.get(CORRECTED_KEY, ()):
+            histogram = Histogram.from_dict(corrected["histogram"])
+            key = (corrected["name"], corrected["method"])
+            self.corrected.setdefault(key, Histogram()).merge(histogram)
+            self.corrected_total.merge(histogram)
 
     def update_history(
         self,

@@ -5,22 +5,30 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from types import SimpleNamespace
 
 import pytest
 
 from horde import User, constant, task
+from horde.cli._headless import GeneratorMonitors
 from horde.distributed import MasterRunner, WorkerRunner, _master, _worker
-from horde.engine import STATE_STOPPED, Environment
-from horde.runtime import run
+from horde.engine import STATE_STOPPED, ArrivalRate, Environment
+from horde.runtime import CpuMonitor, run
 
 
 class Caller(User):
+    """Records a request through its client's hook, as a custom client would."""
+
     weight = 3
     wait_time = constant(0.01)
 
+    def __init__(self, environment):
+        super().__init__(environment)
+        self.client = SimpleNamespace(request_event=environment.events.request)
+
     @task
     def call(self):
-        self.environment.events.request.fire(
+        self.client.request_event.fire(
             request_type="GET",
             name="/call",
             response_time=5.0,
@@ -214,3 +222,63 @@ def test_the_master_refuses_to_start_without_workers(caplog):
     with caplog.at_level(logging.WARNING):
         run(main())
     assert "before at least one worker process has connected" in caplog.text
+
+
+def test_a_saturated_worker_is_known_to_the_master_and_cautioned_about(caplog):
+    master = _new_master()
+
+    async def main():
+        master.serve()
+        busy, idle = _new_worker(master.port), _new_worker(master.port)
+        busy.current_cpu_usage = 97.0
+        for worker in (busy, idle):
+            await worker.connect()
+        await _until(lambda: master.worker_cpu.get(busy.client_id, CpuMonitor()).saturated)
+        await master.quit_async()
+        for worker in (busy, idle):
+            await worker.wait_until_quit()
+        return busy.client_id
+
+    with caplog.at_level(logging.WARNING):
+        busy_id = run(main())
+    assert f"Worker {busy_id} (index 0) exceeded cpu threshold" in caplog.text
+    monitors = GeneratorMonitors(workers=master.worker_cpu)
+    caution = monitors.caution()
+    assert caution is not None
+    assert caution.startswith("Caution: the generator itself was saturated. 1 of 2 workers")
+    workers = {w["id"]: w for w in monitors.to_dict()["workers"]}
+    assert workers[busy_id]["cpu_peak_percent"] == 97.0
+    assert workers[busy_id]["saturated"]
+    assert not GeneratorMonitors(workers={}).caution()
+
+
+def test_an_arrival_rate_is_shared_among_workers_and_their_counts_add_up():
+    master = _new_master()
+    environment = master.environment
+
+    async def main():
+        master.serve()
+        workers = [_new_worker(master.port), _new_worker(master.port)]
+        for worker in workers:
+            await worker.connect()
+        await master.wait_for_workers(2, 5.0)
+        master.start_arrivals(ArrivalRate(200.0, 200.0), max_concurrency=10)
+        await _until(lambda: all(w.arrivals is not None for w in workers))
+        shares = [(w.arrivals.rate, w.arrivals.counts.max_concurrency) for w in workers]
+        await asyncio.sleep(0.5)
+        await master.quit_async()
+        for worker in workers:
+            await worker.wait_until_quit()
+        return shares, [w.arrivals.counts.scheduled for w in workers]
+
+    shares, scheduled = run(main())
+    assert shares == [(ArrivalRate(100.0, 100.0), 5)] * 2
+    counts = master.arrivals.counts
+    assert counts.scheduled == sum(scheduled) > 50
+    assert counts.started + counts.not_started == counts.scheduled
+    assert counts.max_concurrency == 10
+    # Every request's corrected latency reached the master, beside the measured one.
+    requests = environment.stats.get("/call", "GET").num_requests
+    assert requests > 0
+    assert environment.stats.corrected[("/call", "GET")].count == requests
+    assert environment.stats.corrected_total.count == requests

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from horde import User, task
-from horde.engine import ArrivalRate, Environment
+from horde.engine import ArrivalCounts, ArrivalRate, Environment, SharedArrivals
 from horde.runtime import run
 
 # -- the rate --------------------------------------------------------------------------
@@ -221,3 +221,26 @@ def test_a_failing_task_is_reported_like_in_the_task_loop_and_the_iterations_go_
     # As in Locust's task loop: the user's DefaultTaskSet, not the user itself.
     assert type(instance).__name__ == "DefaultTaskSet"
     assert len(runner.exceptions) == 1  # grouped by traceback
+
+
+def test_a_rate_shared_among_workers_keeps_its_shape():
+    assert ArrivalRate.parse("50/s..500/s").share(0.5) == ArrivalRate(25.0, 250.0)
+
+
+def test_shared_arrivals_add_up_the_workers_counts_and_keep_the_whole_schedule(monkeypatch):
+    shared = SharedArrivals(ArrivalRate(20.0, 60.0), 100, duration=30.0, step_s=10.0, began=1000.0)
+    shared.shares["a"] = ArrivalCounts(scheduled=50, started=48, late=3, max_late_s=0.2, users=4)
+    shared.shares["b"] = ArrivalCounts(scheduled=50, started=50, late=1, max_late_s=0.5, users=5)
+    counts = shared.counts
+    assert (counts.scheduled, counts.started, counts.not_started) == (100, 98, 2)
+    assert (counts.late, counts.max_late_s, counts.users) == (4, 0.5, 9)
+    assert counts.max_concurrency == 100
+    monkeypatch.setattr("time.time", lambda: 1015.0)  # into the second plateau
+    assert [(p.rate, p.start, p.end) for p in shared.plateaus] == [
+        (20.0, 1000.0, 1010.0),
+        (40.0, 1010.0, None),
+    ]
+    monkeypatch.setattr("time.time", lambda: 2000.0)
+    assert [p.rate for p in shared.plateaus] == [20.0, 40.0, 60.0]
+    constant = SharedArrivals(ArrivalRate(20.0, 20.0), 100, None, None, began=1000.0)
+    assert constant.plateaus == []
