@@ -38,6 +38,11 @@ def resolve_locustfiles(spec: str) -> list[Path]:
             raise LocustfileError(
                 f"Cannot use the locustfile URL '{piece}': download it and pass the file's path"
             )
+        if piece == "-":
+            raise LocustfileError(
+                "-f - (a worker fetching the locustfile from its master) is not available: "
+                "copy the locustfile to the worker and pass its path"
+            )
         path = Path(piece)
         if path.is_dir():
             found = sorted(

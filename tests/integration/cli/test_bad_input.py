@@ -33,6 +33,18 @@ UNKNOWN_CLASS = '{"user_class_name": "Nope"}'
             "Could not find 'nofile.py'. Ensure your locustfile ends with '.py'",
         ),
         (
+            {},
+            ["-f", "http://127.0.0.1:9/lf.py", "--headless"],
+            1,
+            "Cannot use the locustfile URL 'http://127.0.0.1:9/lf.py': download it",
+        ),
+        (
+            {},
+            ["-f", "-", "--worker"],
+            1,
+            "-f - (a worker fetching the locustfile from its master) is not available",
+        ),
+        (
             {"lf.py": "def broken(:\n"},
             ["-f", "lf.py", "--headless"],
             1,
