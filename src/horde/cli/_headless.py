@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import signal
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,10 +32,18 @@ USAGE_SAMPLE_SECONDS = 1.0
 CPU_MONITOR_INTERVAL = 10.0
 
 
-async def _every(interval: float, job: Callable[[], None]) -> None:
-    """Call ``job`` now and then every ``interval`` seconds, without drifting."""
+async def _every(interval: float, job: Callable[[], None], *, on_the_clock: bool = False) -> None:
+    """Call ``job`` now and then every ``interval`` seconds, without drifting.
+
+    With ``on_the_clock`` the first call waits for the next whole interval of the wall clock
+    (a master's samples then line up with its workers' reports).
+    """
     loop = asyncio.get_running_loop()
     next_run = loop.time()
+    if on_the_clock:
+        now = time.time()
+        next_run += (math.floor(now / interval) + 1) * interval - now
+        await asyncio.sleep(next_run - loop.time())
     while True:
         job()
         # After a stall, skip the missed runs rather than catching up in a burst (which
@@ -48,11 +58,7 @@ def _periodic_jobs(
     environment = startup.environment
     runner = environment.runner
     stats = environment.stats
-
-    def tick() -> None:
-        stats.tick(stats.now(), runner.user_count)
-
-    jobs: list[tuple[float, Callable[[], None]]] = [(STATS_TICK_SECONDS, tick)]
+    jobs: list[tuple[float, Callable[[], None]]] = []
     if not startup.settings.only_summary:
         jobs.append((CONSOLE_STATS_INTERVAL_SEC, lambda: _print_lines(periodic_report(stats))))
     if startup.settings.check_abort and startup.settings.checks:
@@ -65,6 +71,17 @@ def _periodic_jobs(
             )
         )
     return jobs
+
+
+def _tick_job(startup: Startup) -> Callable[[], None]:
+    """Close the statistics' per-second sample."""
+    runner = startup.environment.runner
+    stats = startup.environment.stats
+
+    def tick() -> None:
+        stats.tick(stats.now(), runner.user_count)
+
+    return tick
 
 
 def _check_abort_job(startup: Startup) -> Callable[[], None]:
@@ -249,7 +266,11 @@ async def run_headless(
         *_periodic_jobs(startup, csv_writer),
         (USAGE_SAMPLE_SECONDS, _usage_job(startup, monitors.cpu)),
     ]
-    jobs = [asyncio.ensure_future(_every(interval, job)) for interval, job in periodic]
+    master = isinstance(runner, MasterRunner)
+    # A master's samples close on whole seconds, between its workers' reports.
+    tick = _every(STATS_TICK_SECONDS, _tick_job(startup), on_the_clock=master)
+    jobs = [asyncio.ensure_future(tick)]
+    jobs += [asyncio.ensure_future(_every(interval, job)) for interval, job in periodic]
     try:
         if isinstance(runner, MasterRunner):
             monitors.workers = runner.worker_cpu

@@ -150,6 +150,7 @@ class MasterRunner(LocalRunner):
 
     async def wait_for_workers(self, count: int, within: float | None) -> bool:
         """Wait until ``count`` workers are connected; False if ``within`` seconds passed first."""
+        self.serve()
         return await self._wait_until(lambda: len(self.active_workers) >= count, within)
 
     async def _wait_until(self, done: Callable[[], bool], within: float | None) -> bool:
@@ -238,7 +239,9 @@ class MasterRunner(LocalRunner):
             self._rebalance()
 
     def _on_heartbeat(self, node: WorkerNode | None, node_id: str, data: Any) -> None:
-        if node is None:
+        if node is None:  # a worker from before a restart of the master: let it rejoin
+            if not self._quitting:
+                self._spawn(self._send(node_id, "reconnect"))
             return
         data = data if isinstance(data, dict) else {}
         if node.state == STATE_MISSING:
@@ -377,6 +380,7 @@ class MasterRunner(LocalRunner):
 
         Logs a warning and does nothing while no worker is connected.
         """
+        self.serve()
         if not self.active_workers:
             logger.warning(
                 "You can't start a distributed test before at least one worker process has "
@@ -395,6 +399,7 @@ class MasterRunner(LocalRunner):
         """Run the open model on the workers: each gets an equal share of the rate and of
         the user pool. Workers that join later get no share; one that leaves takes its
         share with it (both are logged)."""
+        self.serve()
         workers = self.active_workers
         if not workers:
             logger.warning(
@@ -503,6 +508,9 @@ class MasterRunner(LocalRunner):
         As with Locust, a running test is not stopped first: the workers stop their users
         themselves when told to quit.
         """
+        if self._quitting:
+            await self.wait_until_quit()
+            return
         self._quitting = True
         await self.stop_async()
         if self.active_workers:  # the test had stopped earlier: the workers are idle

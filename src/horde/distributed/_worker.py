@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 import traceback
 from dataclasses import asdict
@@ -53,7 +54,7 @@ def interleave(counts: dict[type[User], int]) -> list[type[User]]:
         >>> class A: ...
         >>> class B: ...
         >>> [cls.__name__ for cls in interleave({A: 3, B: 1})]
-        ['A', 'B', 'A', 'A']
+        ['A', 'A', 'B', 'A']
     """
     keyed = [
         ((index + 0.5) / count, order, cls)
@@ -61,6 +62,16 @@ def interleave(counts: dict[type[User], int]) -> list[type[User]]:
         for index in range(count)
     ]
     return [cls for _, _, cls in sorted(keyed, key=lambda item: item[:2])]
+
+
+def next_report_time(now: float, interval: float) -> float:
+    """The first instant after ``now`` half-way between two multiples of ``interval``.
+
+    Example:
+        >>> next_report_time(100.2, 1.0), next_report_time(100.5, 1.0), next_report_time(100.7, 1.0)
+        (100.5, 101.5, 101.5)
+    """
+    return (math.floor(now / interval - 0.5) + 1.5) * interval
 
 
 class WorkerRunner(LocalRunner):
@@ -84,6 +95,7 @@ class WorkerRunner(LocalRunner):
         self._last_spawn = 0.0
         self._last_master_heartbeat = 0.0
         self._serving: list[asyncio.Task[None]] = []
+        self._quitting = False
         self._handlers = {
             "spawn": self._on_spawn,
             "stop": self._on_stop,
@@ -249,10 +261,10 @@ class WorkerRunner(LocalRunner):
         self.environment.events.spawning_complete.fire(user_count=count)
 
     async def _on_reconnect(self, data: Any) -> None:
+        # The master does not know this worker (it restarted, or lost a message): say
+        # ready again. The socket itself reconnects by itself.
         logger.info("The master asked for a reconnection")
-        if self._socket is not None:
-            self._socket.close(linger=0)
-        self._socket = WorkerSocket(self.client_id, self.master_host, self.master_port)
+        self.state = STATE_INIT
         await self._send("client_ready", __version__)
 
     # -- reports ------------------------------------------------------------------------
@@ -278,8 +290,12 @@ class WorkerRunner(LocalRunner):
             await asyncio.sleep(HEARTBEAT_INTERVAL)
 
     async def _report_loop(self) -> None:
+        # Reports leave half-way between whole intervals of the wall clock, and the master
+        # closes its per-second samples on whole seconds: each sample then holds exactly
+        # one report from each worker, as long as clocks agree within half a second.
         while True:
-            await asyncio.sleep(WORKER_REPORT_INTERVAL)
+            now = time.time()
+            await asyncio.sleep(next_report_time(now, WORKER_REPORT_INTERVAL) - now)
             await self._report()
 
     async def _report(self) -> None:
@@ -302,8 +318,10 @@ class WorkerRunner(LocalRunner):
 
     async def quit_async(self) -> None:
         """Stop the users, send the last report and ``quit``, and end the run."""
-        if self._quit().is_set():
+        if self._quitting:
+            await self.wait_until_quit()
             return
+        self._quitting = True
         await self.stop_async()
         for task in self._serving:
             task.cancel()

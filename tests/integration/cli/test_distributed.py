@@ -76,6 +76,11 @@ def test_processes_runs_a_master_and_local_workers_behind_one_command(
     assert _aggregated_requests(tmp_path / "out_stats.csv") == requests
     names = {endpoint["name"] for endpoint in summary["endpoints"]}
     assert names == {"/api/products", "/api/products/1"}
+    # Samples close between the workers' reports: a steady load gives steady samples,
+    # not a second without a report followed by one with two.
+    steady = [sample["requests"] for sample in summary["series"]["aggregate"][2:]]
+    assert len(steady) >= 2
+    assert min(steady) > 0.6 * max(steady), steady
 
 
 @pytest.mark.slow

@@ -282,3 +282,19 @@ def test_an_arrival_rate_is_shared_among_workers_and_their_counts_add_up():
     assert requests > 0
     assert environment.stats.corrected[("/call", "GET")].count == requests
     assert environment.stats.corrected_total.count == requests
+
+
+def test_a_worker_the_master_does_not_know_is_asked_to_say_ready_again():
+    master = _new_master()
+
+    async def main():
+        master.serve()
+        worker = _new_worker(master.port)
+        await worker.connect()
+        await master.wait_for_workers(1, 5.0)
+        del master.clients[worker.client_id]  # as after a restart of the master
+        await _until(lambda: worker.client_id in master.clients)
+        await master.quit_async()
+        await worker.wait_until_quit()
+
+    run(main())
