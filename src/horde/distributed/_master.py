@@ -112,6 +112,7 @@ class MasterRunner(LocalRunner):
             "client_stopped": self._on_client_stopped,
             "quit": self._on_quit,
             "exception": self._on_exception,
+            "logs": self._on_logs,
         }
         environment.events.worker_report.add_listener(self._merge_report)
 
@@ -328,6 +329,12 @@ class MasterRunner(LocalRunner):
     def _on_exception(self, node: WorkerNode | None, node_id: str, data: Any) -> None:
         if isinstance(data, dict):
             self.log_exception(node_id, str(data.get("msg", "")), str(data.get("traceback", "")))
+
+    def _on_logs(self, node: WorkerNode | None, node_id: str, data: Any) -> None:
+        # Locust's workers send their recent log lines every 10 s (for its web UI).
+        if isinstance(data, dict) and isinstance(data.get("logs"), list):
+            lines = self.environment.worker_logs.setdefault(str(data.get("worker_id")), [])
+            lines.extend(str(line) for line in data["logs"])
 
     # -- liveness -----------------------------------------------------------------------
 

@@ -7,7 +7,10 @@ import logging
 from collections.abc import Callable
 from types import SimpleNamespace
 
+import msgpack
 import pytest
+import zmq
+import zmq.asyncio
 
 from horde import User, constant, task
 from horde.cli._headless import GeneratorMonitors
@@ -298,3 +301,78 @@ def test_a_worker_the_master_does_not_know_is_asked_to_say_ready_again():
         await worker.wait_until_quit()
 
     run(main())
+
+
+def test_a_locust_worker_speaking_the_raw_protocol_is_served():
+    """What a Locust 2.47 worker sends, byte for byte: no horde code on the worker's side."""
+    master = _new_master()
+    environment = master.environment
+    node = "otherhost_0123abcd"
+
+    async def main():
+        context = zmq.asyncio.Context()
+        dealer = context.socket(zmq.DEALER)
+        dealer.setsockopt(zmq.IDENTITY, node.encode())
+        dealer.connect(f"tcp://127.0.0.1:{master.port}")
+
+        async def send(kind, data):
+            await dealer.send(msgpack.dumps((kind, data, node)))
+
+        async def receive():
+            return msgpack.loads(await dealer.recv(), raw=False, strict_map_key=False)
+
+        master.serve()
+        await send("client_ready", "2.47.0")
+        assert await receive() == ["ack", {"index": 0}, node]
+        master.start(4, spawn_rate=100)
+        kind, spawn, _ = await receive()
+        assert kind == "spawn"
+        assert spawn["user_classes_count"] == {"Caller": 3, "Failer": 1}
+        await send("spawning", None)
+        await send("spawning_complete", {"user_classes_count": {"Caller": 3, "Failer": 1}})
+        entry = {
+            "name": "/locust",
+            "method": "GET",
+            "last_request_timestamp": 1000.5,
+            "start_time": 999.0,
+            "num_requests": 3,
+            "num_none_requests": 0,
+            "num_failures": 1,
+            "total_response_time": 60.0,
+            "max_response_time": 30.0,
+            "min_response_time": 10.0,
+            "total_content_length": 300,
+            "response_times": {10: 1, 20: 1, 30: 1},
+            "num_reqs_per_sec": {1000: 3},
+            "num_fail_per_sec": {1000: 1},
+        }
+        error = {"method": "GET", "name": "/locust", "error": "boom", "occurrences": 1}
+        report = {
+            "stats": [entry],
+            "stats_total": {**entry, "name": "Aggregated", "method": ""},
+            "errors": {"key1": error},
+            "user_classes_count": {"Caller": 3, "Failer": 1},
+            "user_count": 4,
+        }
+        await send("stats", report)
+        await send(
+            "heartbeat", {"state": "running", "current_cpu_usage": 12.5, "current_memory_usage": 1}
+        )
+        await send("logs", {"worker_id": node, "logs": ["a line"]})
+        await _until(lambda: environment.stats.total.num_requests == 3)
+        assert master.user_count == 4
+        quitting = asyncio.ensure_future(master.quit_async())
+        while (await receive())[0] != "quit":
+            pass
+        await send("quit", None)
+        await quitting
+        dealer.close(linger=0)
+        context.term()
+
+    run(main())
+    merged = environment.stats.get("/locust", "GET")
+    assert (merged.num_requests, merged.num_failures, merged.max_response_time) == (3, 1, 30.0)
+    assert merged.get_response_time_percentile(0.5) == pytest.approx(20.0, rel=0.01)
+    assert environment.stats.errors["key1"].occurrences == 1
+    assert environment.worker_logs == {node: ["a line"]}
+    assert master.worker_cpu[node].peak == 12.5
