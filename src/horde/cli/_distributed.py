@@ -10,7 +10,7 @@ import signal
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from horde.cli._settings import Settings
 from horde.distributed import MasterRunner
@@ -187,15 +187,36 @@ def exit_child(code: int) -> NoReturn:
     os._exit(code & 0xFF)
 
 
-async def wait_for_workers(runner: MasterRunner, expected: int, max_wait: float) -> None:
+async def wait_for_workers(runner: MasterRunner, expected: int, max_wait: float) -> bool:
     """Wait for ``expected`` workers, logging progress as Locust does.
+
+    Returns:
+        True once they are connected; False if the run was told to quit meanwhile.
 
     Raises:
         ConfigError: After ``max_wait`` seconds (when it is not 0) without enough workers.
     """
+    quitting = asyncio.ensure_future(runner.wait_until_quit())
+    try:
+        return await _count_workers(runner, expected, max_wait, quitting)
+    finally:
+        quitting.cancel()
+
+
+async def _count_workers(
+    runner: MasterRunner, expected: int, max_wait: float, quitting: asyncio.Future[None]
+) -> bool:
     loop = asyncio.get_running_loop()
     began = loop.time()
-    while not await runner.wait_for_workers(expected, 1.0):
+    while True:
+        waiting = asyncio.ensure_future(runner.wait_for_workers(expected, 1.0))
+        either: set[asyncio.Future[Any]] = {waiting, quitting}
+        await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+        if quitting.done():
+            waiting.cancel()
+            return False
+        if waiting.result():
+            return True
         waited = loop.time() - began
         level = logging.DEBUG if waited < 5 else logging.INFO
         logger.log(

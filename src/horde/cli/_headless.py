@@ -274,11 +274,16 @@ async def run_headless(
     try:
         if isinstance(runner, MasterRunner):
             monitors.workers = runner.worker_cpu
-            runner.serve()
             options = startup.settings.options
-            await wait_for_workers(runner, options.expect_workers, options.expect_workers_max_wait)
+            expected, max_wait = options.expect_workers, options.expect_workers_max_wait
+            if not await wait_for_workers(runner, expected, max_wait):
+                return  # told to quit while it waited
         _start_load(startup)
         await runner.wait_until_quit()
+    except Exception:
+        if isinstance(runner, MasterRunner):
+            await runner.quit_async()  # its workers must not outlive it
+        raise
     finally:
         for job in jobs:
             job.cancel()

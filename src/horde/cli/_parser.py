@@ -450,3 +450,8 @@ def build_parser(prog: str = "horde") -> HordeArgumentParser:
     _tags_and_stats(parser)
     _other(parser)
     return parser
+
+
+def builtin_option_names() -> frozenset[str]:
+    """The destinations of horde's own options (locustfiles may add more)."""
+    return frozenset(action.dest for action in build_parser()._actions)

@@ -25,6 +25,7 @@ from horde.cli._distributed import (
 from horde.cli._headless import GeneratorMonitors, run_headless, serve_as_worker
 from horde.cli._logging import STATS_LOGGER
 from horde.cli._outputs import fill_placeholders
+from horde.cli._parser import builtin_option_names
 from horde.cli._settings import Settings
 from horde.cli._startup import Startup, prepare
 from horde.compat import locust_alias
@@ -118,7 +119,8 @@ def _run_worker(startup: Startup) -> int:
     """Serve a master until it ends the test; no tables or files (the master writes them)."""
     environment = startup.environment
     options = startup.settings.options
-    environment.create_worker_runner(options.master_host, options.master_port)
+    runner = environment.create_worker_runner(options.master_host, options.master_port)
+    runner.node_options = builtin_option_names()
     monitors = GeneratorMonitors()
     if not run(_main(startup, serve_as_worker(startup, monitors))):
         return -1

@@ -54,6 +54,14 @@ _STOP_POLL_SECONDS = 0.1
 # Beyond stop_timeout, how long the master waits for workers to stop their users.
 _STOP_GRACE_SECONDS = 60.0
 
+
+def _carriable(value: Any) -> bool:
+    """Whether an option's value can travel in a spawn message (tags are lists)."""
+    if isinstance(value, (list, tuple)):
+        return all(isinstance(item, _PLAIN) for item in value)
+    return isinstance(value, _PLAIN)
+
+
 Handler = Callable[["WorkerNode | None", str, Any], Awaitable[None] | None]
 
 
@@ -113,6 +121,7 @@ class MasterRunner(LocalRunner):
             "quit": self._on_quit,
             "exception": self._on_exception,
             "logs": self._on_logs,
+            "locustfile": self._on_locustfile,
         }
         environment.events.worker_report.add_listener(self._merge_report)
 
@@ -240,9 +249,8 @@ class MasterRunner(LocalRunner):
             self._rebalance()
 
     def _on_heartbeat(self, node: WorkerNode | None, node_id: str, data: Any) -> None:
-        if node is None:  # a worker from before a restart of the master: let it rejoin
-            if not self._quitting:
-                self._spawn(self._send(node_id, "reconnect"))
+        if node is None:
+            logger.debug("Got heartbeat message from unknown worker %s", node_id)
             return
         data = data if isinstance(data, dict) else {}
         if node.state == STATE_MISSING:
@@ -329,6 +337,11 @@ class MasterRunner(LocalRunner):
     def _on_exception(self, node: WorkerNode | None, node_id: str, data: Any) -> None:
         if isinstance(data, dict):
             self.log_exception(node_id, str(data.get("msg", "")), str(data.get("traceback", "")))
+
+    async def _on_locustfile(self, node: WorkerNode | None, node_id: str, data: Any) -> None:
+        # A Locust worker started with -f - asks for the locustfile; horde does not send it.
+        error = "this master does not send locustfiles: give the worker its own -f"
+        await self._send(node_id, "locustfile", {"error": error})
 
     def _on_logs(self, node: WorkerNode | None, node_id: str, data: Any) -> None:
         # Locust's workers send their recent log lines every 10 s (for its web UI).
@@ -436,10 +449,13 @@ class MasterRunner(LocalRunner):
         if not workers:  # they left since the ramp was asked for
             return
         placement = self._placement
-        if placement is None or placement.sequence is not self._sequence:
-            placement = Placement(self._sequence, workers)
-        elif sorted(placement.workers) != sorted(workers):
-            count = placement.count
+        if (
+            placement is None
+            or placement.sequence is not self._sequence
+            or sorted(placement.workers) != sorted(workers)
+        ):
+            # New classes (a shape's) or new workers: the users placed so far stay placed.
+            count = 0 if placement is None else placement.count
             placement = Placement(self._sequence, workers)
             placement.resize(count)
         self._placement = placement
@@ -469,12 +485,11 @@ class MasterRunner(LocalRunner):
         options = {
             key: value
             for key, value in vars(self.environment.parsed_options or Namespace()).items()
-            if isinstance(value, _PLAIN)
+            if _carriable(value)
         }
         for worker, counts in placement.targets().items():
             if self._sent.get(worker) == counts:
                 continue
-            self._sent[worker] = counts
             await self._send(
                 worker,
                 "spawn",
@@ -487,6 +502,7 @@ class MasterRunner(LocalRunner):
                     "spread_s": spread,
                 },
             )
+            self._sent[worker] = counts
 
     # -- stopping ------------------------------------------------------------------------
 

@@ -60,8 +60,10 @@ class MasterSocket:
 
     async def recv(self) -> tuple[str, bytes]:
         """The next ``(node_id, payload)``; decode the payload with :func:`decode`."""
-        identity, payload = await self._socket.recv_multipart()
-        return identity.decode("utf-8", "replace"), payload
+        frames = await self._socket.recv_multipart()
+        # [identity, payload] from a DEALER; anything else is left to decode() to refuse.
+        payload = frames[-1] if len(frames) > 1 else b""
+        return frames[0].decode("utf-8", "replace"), payload
 
     async def send(self, node_id: str, message: Message) -> None:
         """Send ``message`` to the worker ``node_id`` (dropped if it is not connected)."""

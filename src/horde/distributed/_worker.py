@@ -31,8 +31,8 @@ from horde.engine import (
     ArrivalRate,
     LocalRunner,
     Message,
+    interleave,
 )
-from horde.user import User
 
 if TYPE_CHECKING:
     from horde.engine import Environment
@@ -41,27 +41,12 @@ __all__ = ["WorkerRunner"]
 
 logger = logging.getLogger("horde.runners")
 
+# Options always taken from the master, as Locust's workers do.
+_FROM_MASTER = frozenset({"tags", "exclude_tags", "expect_workers"})
 # How long, at quit, the last messages may take to leave.
 _QUIT_LINGER_SECONDS = 2.0
 # Connection attempts logged at debug level before they are logged at info level.
 _QUIET_ATTEMPTS = 6
-
-
-def interleave(counts: dict[type[User], int]) -> list[type[User]]:
-    """Users of several classes in a fair order: each class spread over the whole list.
-
-    Example:
-        >>> class A: ...
-        >>> class B: ...
-        >>> [cls.__name__ for cls in interleave({A: 3, B: 1})]
-        ['A', 'A', 'B', 'A']
-    """
-    keyed = [
-        ((index + 0.5) / count, order, cls)
-        for order, (cls, count) in enumerate(counts.items())
-        for index in range(count)
-    ]
-    return [cls for _, _, cls in sorted(keyed, key=lambda item: item[:2])]
 
 
 def next_report_time(now: float, interval: float) -> float:
@@ -85,6 +70,9 @@ class WorkerRunner(LocalRunner):
 
     connect_timeout = CONNECT_TIMEOUT
     connect_retry_count = CONNECT_RETRY_COUNT
+    node_options: frozenset[str] = frozenset()
+    """Options that stay this worker's own (its command line's); the master's values of
+    the others (a locustfile's own options) replace the worker's at each test's start."""
 
     def __init__(self, environment: Environment, master_host: str, master_port: int) -> None:
         super().__init__(environment)
@@ -94,8 +82,10 @@ class WorkerRunner(LocalRunner):
         self._socket: WorkerSocket | None = None
         self._last_spawn = 0.0
         self._last_master_heartbeat = 0.0
+        self._receiver: asyncio.Task[None] | None = None
         self._serving: list[asyncio.Task[None]] = []
         self._quitting = False
+        self._wanted: tuple[dict[str, int], float] | None = None
         self._handlers = {
             "spawn": self._on_spawn,
             "stop": self._on_stop,
@@ -145,11 +135,8 @@ class WorkerRunner(LocalRunner):
             )
         loop = asyncio.get_running_loop()
         self._last_master_heartbeat = loop.time()
-        self._serving = [
-            self._spawn(self._receive_loop()),
-            self._spawn(self._heartbeat_loop()),
-            self._spawn(self._report_loop()),
-        ]
+        self._receiver = self._spawn(self._receive_loop())
+        self._serving = [self._spawn(self._heartbeat_loop()), self._spawn(self._report_loop())]
 
     def _on_ack(self, data: Any) -> None:
         if isinstance(data, dict):
@@ -185,6 +172,8 @@ class WorkerRunner(LocalRunner):
                 logger.exception("Error handling %r from the master", message.type)
 
     async def _on_spawn(self, data: Any) -> None:
+        if self._quitting:
+            return
         await self._send("spawning")
         if not isinstance(data, dict) or data.get("timestamp", 0) <= self._last_spawn:
             return
@@ -195,12 +184,36 @@ class WorkerRunner(LocalRunner):
         if data.get("stop_timeout") is not None:
             environment.stop_timeout = float(data["stop_timeout"])
         if self.state not in (STATE_SPAWNING, STATE_RUNNING):
+            self._adopt_options(data.get("parsed_options"))
             self._begin_test()
         self.state = STATE_SPAWNING
-        if self._ramp_task is not None:
-            self._ramp_task.cancel()
-        wanted = dict(data.get("user_classes_count") or {})
-        self._ramp_task = self._spawn(self._match(wanted, float(data.get("spread_s", 0.0))))
+        # The counts are absolute: the latest wins. A match under way is not cancelled
+        # (users it told to stop would still count as alive); it picks the new one up.
+        self._wanted = (dict(data.get("user_classes_count") or {}), float(data.get("spread_s", 0)))
+        if self._ramp_task is None or self._ramp_task.done():
+            self._ramp_task = self._spawn(self._follow_targets())
+
+    def _adopt_options(self, options: Any) -> None:
+        """Take the master's options that are not this worker's own, and its tags."""
+        own = self.environment.parsed_options
+        if own is None or not isinstance(options, dict):
+            return
+        for key, value in options.items():
+            if key in _FROM_MASTER or key not in self.node_options:
+                setattr(own, key, value)
+        if options.get("tags") or options.get("exclude_tags"):
+            self.environment._filter_tasks_by_tags()
+
+    async def _follow_targets(self) -> None:
+        while self._wanted is not None:
+            wanted, spread = self._wanted
+            self._wanted = None
+            await self._match(wanted, spread)
+        self.state = STATE_RUNNING
+        await self._send(
+            "spawning_complete",
+            {"user_classes_count": self.user_classes_count, "user_count": self.user_count},
+        )
 
     async def _match(self, wanted: dict[str, int], spread: float) -> None:
         """Stop or start users until each class has as many as ``wanted``."""
@@ -221,13 +234,10 @@ class WorkerRunner(LocalRunner):
         missing = {classes[name]: -n for name, n in surplus.items() if n < 0}
         if missing:
             await self._spread(interleave(missing), spread, last=True)
-        self.state = STATE_RUNNING
-        await self._send(
-            "spawning_complete",
-            {"user_classes_count": self.user_classes_count, "user_count": self.user_count},
-        )
 
     def _on_arrivals(self, data: Any) -> None:
+        if self._quitting:
+            return
         if self.state in (STATE_SPAWNING, STATE_RUNNING):
             logger.warning("Got an arrival-rate share while a test runs: ignored")
             return
@@ -241,6 +251,8 @@ class WorkerRunner(LocalRunner):
         )
 
     async def _on_stop(self, data: Any) -> None:
+        if self._quitting:
+            return
         await self.stop_async()
         await self._send("client_stopped")
         self.state = STATE_INIT
@@ -310,6 +322,7 @@ class WorkerRunner(LocalRunner):
     def _on_user_error(
         self, user_instance: Any, exception: BaseException, tb: TracebackType | None, **kwargs: Any
     ) -> None:
+        super()._on_user_error(user_instance, exception, tb)  # for this worker's exit code
         self.send_message(
             "exception", {"msg": str(exception), "traceback": "".join(traceback.format_tb(tb))}
         )
@@ -322,6 +335,8 @@ class WorkerRunner(LocalRunner):
             await self.wait_until_quit()
             return
         self._quitting = True
+        if self._receiver is not None:
+            self._receiver.cancel()  # no more orders; heartbeats go on while users stop
         await self.stop_async()
         for task in self._serving:
             task.cancel()

@@ -10,7 +10,7 @@ from horde.engine._arrival import (
 )
 from horde.engine._blame import describe_blocking_frame
 from horde.engine._debug import run_single_user
-from horde.engine._dispatch import UserSequence, ramp_batches
+from horde.engine._dispatch import UserSequence, interleave, ramp_batches
 from horde.engine._environment import Environment
 from horde.engine._message import Message
 from horde.engine._ratio import task_ratios
@@ -50,6 +50,7 @@ __all__ = [
     "StepLoadShape",
     "UserSequence",
     "describe_blocking_frame",
+    "interleave",
     "ramp_batches",
     "run_single_user",
     "task_ratios",

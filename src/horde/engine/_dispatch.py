@@ -12,18 +12,26 @@ from __future__ import annotations
 import itertools
 import math
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-__all__ = ["UserSequence", "weighted_cycle"]
+__all__ = ["UserSequence", "interleave", "weighted_cycle"]
+
+
+def interleave(counts: Mapping[Any, int]) -> list[Any]:
+    """Each key ``count`` times, interleaved in proportion to the counts.
+
+    Example:
+        >>> "".join(interleave({"a": 3, "b": 1}))
+        'aaba'
+    """
+    chosen = [key for key, count in counts.items() if count > 0]
+    return _smooth_round_robin(chosen, [counts[key] for key in chosen], sum(counts.values()))
 
 
 def _interleave_fixed(classes: Sequence[Any]) -> list[Any]:
     """All fixed-count users, interleaved in proportion to their counts."""
-    fixed = [cls for cls in classes if cls.fixed_count > 0]
-    return _smooth_round_robin(
-        fixed, [cls.fixed_count for cls in fixed], sum(c.fixed_count for c in fixed)
-    )
+    return interleave({cls: cls.fixed_count for cls in classes if cls.fixed_count > 0})
 
 
 def _smooth_round_robin(classes: Sequence[Any], weights: Sequence[float], count: int) -> list[Any]:

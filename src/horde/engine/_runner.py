@@ -287,7 +287,6 @@ class LocalRunner:
 
     async def _stop_users(self, users: list[User]) -> None:
         """Stop ``users`` (the newest first), honouring ``stop_timeout``."""
-        unsettle()  # what they leave behind must be collectable
         users = list(reversed(users))
         if self._sequence is not None:
             self._next_index = max(0, self._next_index - len(users))
@@ -309,6 +308,9 @@ class LocalRunner:
             _, stuck = await asyncio.wait(tasks, timeout=_ON_STOP_GRACE_SECONDS)
             if stuck:
                 logger.warning("%d users did not finish on_stop in time", len(stuck))
+        # What they left behind must be collectable. Only now: a collection that walks
+        # every user while their last requests are in flight would delay those responses.
+        unsettle()
 
     def stop(self) -> None:
         """Stop every user (fires ``test_stopping`` and ``test_stop``); returns at once."""

@@ -5,7 +5,8 @@ defaults; everything that touches the wire is here, written for the hot path:
 
 * the session's headers are rendered once and reused until they change;
 * cookies, auth, proxies and content decoding cost nothing when unused;
-* ``time.time()`` is taken once per request, ``perf_counter()`` once plus once per hop.
+* ``time.time()`` is taken once per request, ``perf_counter()`` once, plus once per hop
+  when its response completes (in the connection, before the waiting coroutine resumes).
 """
 
 from __future__ import annotations
@@ -280,22 +281,26 @@ class BaseSession:
             history: list[Response] = []
             while True:
                 raw = await self._exchange(hop, options)
+                # The response ended when it was complete, not when this coroutine
+                # resumed: a busy loop's queue of ready callbacks is not the server's time.
+                ended = raw.received or time.perf_counter()
                 response = self._build_response(hop, raw)
-                now = time.perf_counter()
-                response._elapsed = now - hop_start
+                response._elapsed = ended - hop_start
                 next_hop = self._next_hop(hop, response, options, history)
                 if next_hop is None:
                     break
-                hop, hop_start = next_hop, now
+                hop, hop_start = next_hop, ended
             if history:
                 response.history = history
         except _URL_ERRORS as error:
             if prepared is None:
                 raise
             response = self._error_response(method, prepared, target, error)  # a bad Location
+            ended = time.perf_counter()
         except RequestException as error:
             response = self._error_response(method, prepared, target, error)
-        return response, start_time, (time.perf_counter() - started) * 1000
+            ended = time.perf_counter()
+        return response, start_time, (ended - started) * 1000
 
     def _error_response(
         self,

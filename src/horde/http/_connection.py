@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 from http.client import RemoteDisconnected
+from time import perf_counter
 from typing import Any, cast
 
 from httptools import HttpParserError, HttpParserUpgrade, HttpResponseParser
@@ -52,6 +53,7 @@ class RawResponse:
         "content_encoding",
         "headers",
         "reason",
+        "received",
         "sets_cookies",
         "status",
         "stream",
@@ -66,6 +68,7 @@ class RawResponse:
         content_encoding: bytes | None,
         sets_cookies: bool,
         stream: StreamReader | None = None,
+        received: float = 0.0,
     ) -> None:
         self.status = status
         self.reason = reason
@@ -74,6 +77,9 @@ class RawResponse:
         self.content_encoding = content_encoding
         self.sets_cookies = sets_cookies
         self.stream = stream
+        self.received = received
+        """``perf_counter()`` when the response (its head, for a stream) was complete: the
+        end of its response time, taken before the waiting coroutine resumes."""
 
 
 class NoResponse(Exception):
@@ -399,6 +405,7 @@ class Connection(asyncio.Protocol):
                 self._content_encoding,
                 self._sets_cookies,
                 self.reader,
+                perf_counter(),
             )
             waiter.set_result(raw)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from argparse import Namespace
 from collections.abc import Callable
 from types import SimpleNamespace
 
@@ -12,7 +13,8 @@ import pytest
 import zmq
 import zmq.asyncio
 
-from horde import User, constant, task
+from horde import User, constant, tag, task
+from horde.cli._distributed import wait_for_workers
 from horde.cli._headless import GeneratorMonitors
 from horde.distributed import MasterRunner, WorkerRunner, _master, _worker
 from horde.engine import STATE_STOPPED, ArrivalRate, Environment
@@ -167,7 +169,7 @@ def test_a_silent_worker_goes_missing_and_its_users_move_to_the_others(caplog):
         await master.wait_for_workers(2, 5.0)
         master.start(6, spawn_rate=100)
         await _until(lambda: healthy.user_count == 3 and doomed.user_count == 3)
-        for job in doomed._serving:  # it stops talking, as a killed process would
+        for job in (doomed._receiver, *doomed._serving):  # silent, as if killed
             job.cancel()
         await _until(lambda: healthy.user_count == 6)
         missing = master.worker_count
@@ -287,22 +289,6 @@ def test_an_arrival_rate_is_shared_among_workers_and_their_counts_add_up():
     assert environment.stats.corrected_total.count == requests
 
 
-def test_a_worker_the_master_does_not_know_is_asked_to_say_ready_again():
-    master = _new_master()
-
-    async def main():
-        master.serve()
-        worker = _new_worker(master.port)
-        await worker.connect()
-        await master.wait_for_workers(1, 5.0)
-        del master.clients[worker.client_id]  # as after a restart of the master
-        await _until(lambda: worker.client_id in master.clients)
-        await master.quit_async()
-        await worker.wait_until_quit()
-
-    run(main())
-
-
 def test_a_locust_worker_speaking_the_raw_protocol_is_served():
     """What a Locust 2.47 worker sends, byte for byte: no horde code on the worker's side."""
     master = _new_master()
@@ -376,3 +362,126 @@ def test_a_locust_worker_speaking_the_raw_protocol_is_served():
     assert environment.stats.errors["key1"].occurrences == 1
     assert environment.worker_logs == {node: ["a line"]}
     assert master.worker_cpu[node].peak == 12.5
+
+
+def test_the_masters_tags_and_locustfile_options_reach_the_workers():
+    class Tagged(User):
+        wait_time = constant(0.01)
+
+        @tag("fast")
+        @task
+        def fast(self):
+            pass
+
+        @task
+        def slow(self):
+            pass
+
+    master_options = Namespace(tags=["fast"], exclude_tags=None, custom="master's", stop_timeout=0)
+    master_env = Environment(user_classes=[Tagged], parsed_options=master_options)
+    master: MasterRunner = master_env.create_master_runner("127.0.0.1", 0)
+    worker_options = Namespace(tags=None, exclude_tags=None, custom="worker's", stop_timeout=0)
+    worker_env = Environment(user_classes=[Tagged], parsed_options=worker_options)
+    worker: WorkerRunner = worker_env.create_worker_runner("127.0.0.1", master.port)
+    worker.node_options = frozenset({"tags", "exclude_tags", "stop_timeout"})
+
+    async def main():
+        master.serve()
+        await worker.connect()
+        await master.wait_for_workers(1, 5.0)
+        master.start(1, spawn_rate=10)
+        await _until(lambda: worker.user_count == 1)
+        await master.quit_async()
+        await worker.wait_until_quit()
+
+    run(main())
+    assert worker_options.custom == "master's"  # a locustfile's option: the master's value
+    assert worker_options.tags == ["fast"]
+    assert [t.__name__ for t in Tagged.tasks] == ["fast"]
+
+
+def test_a_master_told_to_quit_while_it_waits_for_workers_stops_waiting():
+    master = _new_master()
+
+    async def main():
+        waiting = asyncio.ensure_future(wait_for_workers(master, 2, 0))
+        await asyncio.sleep(0.1)
+        master.quit()
+        return await asyncio.wait_for(waiting, 5.0)
+
+    assert run(main()) is False
+
+
+def test_a_quitting_worker_takes_no_more_orders():
+    master = _new_master()
+
+    async def main():
+        master.serve()
+        worker = _new_worker(master.port)
+        await worker.connect()
+        await master.wait_for_workers(1, 5.0)
+        worker.quit()
+        await asyncio.sleep(0)  # its quit has begun
+        master.start(3, spawn_rate=100)
+        await worker.wait_until_quit()
+        await master.quit_async()
+        return worker.user_count, worker.state
+
+    assert run(main()) == (0, STATE_STOPPED)
+
+
+def test_a_shape_choosing_classes_on_a_master_keeps_the_users_it_has():
+    master = _new_master()
+
+    async def main():
+        master.serve()
+        worker = _new_worker(master.port)
+        await worker.connect()
+        await master.wait_for_workers(1, 5.0)
+        master.start(6, spawn_rate=100)
+        await _until(lambda: worker.user_count == 6)
+        seen = []
+        watching = asyncio.ensure_future(_watch(lambda: seen.append(worker.user_count)))
+        master.start(8, spawn_rate=1, user_classes=[Caller])
+        await _until(lambda: worker.user_classes_count == {"Caller": 8, "Failer": 0}, 5.0)
+        watching.cancel()
+        await master.quit_async()
+        await worker.wait_until_quit()
+        return min(seen)
+
+    # Failers give way to Callers (a brief dip), with no collapse to a user or two.
+    assert run(main()) >= 4
+
+
+async def _watch(look: Callable[[], None]) -> None:
+    while True:
+        look()
+        await asyncio.sleep(0.005)
+
+
+def test_garbage_on_the_masters_port_is_refused_and_the_master_goes_on(caplog):
+    master = _new_master()
+
+    async def main():
+        context = zmq.asyncio.Context()
+        stranger = context.socket(zmq.DEALER)
+        stranger.setsockopt(zmq.IDENTITY, b"stranger_1")
+        stranger.connect(f"tcp://127.0.0.1:{master.port}")
+        master.serve()
+        await stranger.send_multipart([b"one", b"two", b"three"])
+        await stranger.send(b"\xc1 not msgpack")
+        await stranger.send(msgpack.dumps(("locustfile", {"version": "2.47.0"}, "stranger_1")))
+        reply = msgpack.loads(await stranger.recv(), raw=False)
+        worker = _new_worker(master.port)
+        await worker.connect()  # the master still serves
+        await master.quit_async()
+        await worker.wait_until_quit()
+        stranger.close(linger=0)
+        context.term()
+        return reply
+
+    with caplog.at_level(logging.ERROR):
+        reply = run(main())
+    assert reply[0] == "locustfile"
+    assert "does not send locustfiles" in reply[1]["error"]
+    assert caplog.text.count("Corrupt message from stranger_1") == 2
