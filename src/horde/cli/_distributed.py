@@ -84,7 +84,11 @@ class LocalWorkers:
             for pid in self.pids:
                 if pid in self.codes:
                     continue
-                done, status = os.waitpid(pid, os.WNOHANG)
+                try:
+                    done, status = os.waitpid(pid, os.WNOHANG)
+                except ChildProcessError:  # reaped already (an interrupt came in between)
+                    self.codes[pid] = 0
+                    continue
                 if done:
                     self.codes[pid] = os.waitstatus_to_exitcode(status)
             time.sleep(0.05)

@@ -77,7 +77,6 @@ class WorkerNode:
     cpu_usage: float = 0.0
     memory_usage: int = 0
     cpu_warning_emitted: bool = False
-    quit: bool = False
 
     @property
     def user_count(self) -> int:
@@ -294,10 +293,7 @@ class MasterRunner(LocalRunner):
 
     async def _on_spawning(self, node: WorkerNode | None, node_id: str, data: Any) -> None:
         if node is None:
-            logger.warning(
-                "Got spawning message from unknown worker %s. Asking it to quit.", node_id
-            )
-            await self._send(node_id, "quit")
+            await self._unknown(node_id, "spawning")
             return
         node.state = STATE_SPAWNING
 
@@ -305,15 +301,18 @@ class MasterRunner(LocalRunner):
         self, node: WorkerNode | None, node_id: str, data: Any
     ) -> None:
         if node is None:
-            logger.warning(
-                "Got spawning_complete message from unknown worker %s. Asking it to quit.", node_id
-            )
-            await self._send(node_id, "quit")
+            await self._unknown(node_id, "spawning_complete")
             return
         node.state = STATE_RUNNING
         if isinstance(data, dict):
             node.user_classes_count = dict(data.get("user_classes_count") or {})
         self._changed.set()
+
+    async def _unknown(self, node_id: str, message_type: str) -> None:
+        logger.warning(
+            "Got %s message from unknown worker %s. Asking it to quit.", message_type, node_id
+        )
+        await self._send(node_id, "quit")
 
     def _on_client_stopped(self, node: WorkerNode | None, node_id: str, data: Any) -> None:
         if node is not None:
@@ -400,14 +399,18 @@ class MasterRunner(LocalRunner):
 
         Logs a warning and does nothing while no worker is connected.
         """
-        self.serve()
-        if not self.active_workers:
-            logger.warning(
-                "You can't start a distributed test before at least one worker process has "
-                "connected"
-            )
+        if not self._ready_to_start():
             return
         super().start(user_count, spawn_rate, wait, user_classes)
+
+    def _ready_to_start(self) -> bool:
+        self.serve()
+        if self.active_workers:
+            return True
+        logger.warning(
+            "You can't start a distributed test before at least one worker process has connected"
+        )
+        return False
 
     def start_arrivals(
         self,
@@ -419,14 +422,9 @@ class MasterRunner(LocalRunner):
         """Run the open model on the workers: each gets an equal share of the rate and of
         the user pool. Workers that join later get no share; one that leaves takes its
         share with it (both are logged)."""
-        self.serve()
-        workers = self.active_workers
-        if not workers:
-            logger.warning(
-                "You can't start a distributed test before at least one worker process has "
-                "connected"
-            )
+        if not self._ready_to_start():
             return
+        workers = self.active_workers
         self._begin_test()
         self.arrivals = SharedArrivals(rate, max_concurrency, duration, step_s, time.time())
         self.state = STATE_RUNNING

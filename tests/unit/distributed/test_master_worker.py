@@ -13,7 +13,7 @@ import pytest
 import zmq
 import zmq.asyncio
 
-from horde import User, constant, tag, task
+from horde import User, __version__, constant, tag, task
 from horde.cli._distributed import wait_for_workers
 from horde.cli._headless import GeneratorMonitors
 from horde.distributed import MasterRunner, WorkerRunner, _master, _worker
@@ -485,3 +485,64 @@ def test_garbage_on_the_masters_port_is_refused_and_the_master_goes_on(caplog):
     assert reply[0] == "locustfile"
     assert "does not send locustfiles" in reply[1]["error"]
     assert caplog.text.count("Corrupt message from stranger_1") == 2
+
+
+def test_a_locust_master_speaking_the_raw_protocol_drives_a_worker():
+    """What a Locust 2.47 master sends, byte for byte: no horde code on the master's side."""
+    worker = _new_worker(0)
+
+    async def main():
+        context = zmq.asyncio.Context()
+        router = context.socket(zmq.ROUTER)
+        worker.master_port = router.bind_to_random_port("tcp://127.0.0.1")
+
+        async def send(kind, data):
+            payload = msgpack.dumps((kind, data, worker.client_id))
+            await router.send_multipart([worker.client_id.encode(), payload])
+
+        async def receive(kind):
+            while True:
+                _, payload = await router.recv_multipart()
+                message = msgpack.loads(payload, raw=False, strict_map_key=False)
+                if message[0] == kind:
+                    return message[1]
+
+        connecting = asyncio.ensure_future(worker.connect())
+        assert await receive("client_ready") == __version__
+        await send("ack", {"index": 3})
+        await connecting
+        spawn = {
+            "timestamp": 1_000_000.0,
+            "user_classes_count": {"Caller": 2, "Failer": 1},
+            "host": "http://127.0.0.1:9",
+            "stop_timeout": 0.0,
+            "parsed_options": {"tags": None, "exclude_tags": None},
+        }
+        await send("spawn", spawn)
+        await receive("spawning")
+        complete = await receive("spawning_complete")
+        report = await receive("stats")
+        await send("quit", None)
+        reports = []
+        while True:  # the final report comes just before the worker's quit
+            _, payload = await router.recv_multipart()
+            kind, data, _ = msgpack.loads(payload, raw=False, strict_map_key=False)
+            if kind == "quit":
+                break
+            if kind == "stats":
+                reports.append(data)
+        final = reports[-1]
+        await worker.wait_until_quit()
+        router.close(linger=0)
+        context.term()
+        return complete, report, final
+
+    complete, report, final = run(main())
+    assert worker.worker_index == 3
+    assert complete == {"user_classes_count": {"Caller": 2, "Failer": 1}, "user_count": 3}
+    assert report["user_count"] == 3
+    for key in ("stats", "stats_total", "errors", "user_classes_count"):
+        assert key in report
+    requests = sum(e["num_requests"] for r in (report, final) for e in r["stats"])
+    assert requests > 0
+    assert final["user_count"] == 0
