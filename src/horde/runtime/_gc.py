@@ -16,8 +16,12 @@ from collections.abc import Iterator
 
 __all__ = ["RUN_THRESHOLDS", "run_thresholds", "settle", "unsettle"]
 
-#: Collect the youngest generation every 10,000 allocations instead of 700.
-RUN_THRESHOLDS = (10_000, 20, 100)
+#: Collect the youngest generation after 100,000 net allocations instead of 700. A young
+#: collection walks every object of the requests in flight, whatever the threshold, so
+#: its cost per run falls with how rarely it runs: at 19,800 users sending a request a
+#: second each, 100,000 instead of 10,000 took the schedule kept from 82% to 88% and p50
+#: from 104 ms to 26 ms. Cycles are rare in a run; 100,000 objects bound what they hold.
+RUN_THRESHOLDS = (100_000, 20, 100)
 
 
 @contextlib.contextmanager
