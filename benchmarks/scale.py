@@ -165,7 +165,7 @@ def _measure(
         kb_per_user=rss / 1024 / users,
         p50_ms=p50,
         p99_ms=p99,
-        max_ms=top,
+        max_ms=f"{float(top):,.0f}" if top not in ("", "N/A") else top,
         cpu=cpu,
         failures=failures,
         note="" if rps >= 0.99 * users else "could not keep the schedule",
