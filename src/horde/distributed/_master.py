@@ -376,11 +376,10 @@ class MasterRunner(LocalRunner):
 
     def _rebalance(self) -> None:
         """Spread the current target over the workers as they are now."""
-        if self.arrivals is not None and self.state == STATE_RUNNING and not self._quitting:
-            logger.warning(
-                "The workers changed during an arrival-rate test: the rate is not shared "
-                "anew, so the load now differs from the schedule"
-            )
+        if isinstance(self.arrivals, SharedArrivals):
+            if self.state == STATE_RUNNING and not self._quitting and self.active_workers:
+                logger.info("Sharing the arrival rate among %d workers", self.worker_count)
+                self._share_arrivals()
             return
         running = self.state in (STATE_SPAWNING, STATE_RUNNING) and not self._quitting
         if running and self._placement is not None:
@@ -418,25 +417,34 @@ class MasterRunner(LocalRunner):
         max_concurrency: int,
         duration: float | None = None,
         step_s: float | None = None,
+        *,
+        elapsed: float = 0.0,
     ) -> None:
         """Run the open model on the workers: each gets an equal share of the rate and of
-        the user pool. Workers that join later get no share; one that leaves takes its
-        share with it (both are logged)."""
+        the user pool, shared anew whenever workers join or leave."""
         if not self._ready_to_start():
             return
-        workers = self.active_workers
         self._begin_test()
-        self.arrivals = SharedArrivals(rate, max_concurrency, duration, step_s, time.time())
+        began = time.time() - elapsed
+        self.arrivals = SharedArrivals(rate, max_concurrency, duration, step_s, began)
         self.state = STATE_RUNNING
-        share = rate.share(1 / len(workers))
+        self._share_arrivals()
+
+    def _share_arrivals(self) -> None:
+        """Send each worker its share of the arrival rate, from the schedule's present."""
+        arrivals = self.arrivals
+        assert isinstance(arrivals, SharedArrivals)
+        workers = self.active_workers
+        share = arrivals.rate.share(1 / len(workers))
         for node in workers:
             data = {
                 "timestamp": time.time(),
                 "start": share.start,
                 "end": share.end,
-                "max_concurrency": math.ceil(max_concurrency / len(workers)),
-                "duration": duration,
-                "step_s": step_s,
+                "max_concurrency": math.ceil(arrivals.max_concurrency / len(workers)),
+                "duration": arrivals.duration,
+                "step_s": arrivals.step_s,
+                "elapsed": time.time() - arrivals.began,
                 "host": self.environment.host or "",
             }
             self._spawn(self._send(node.id, ARRIVALS_MESSAGE, data))

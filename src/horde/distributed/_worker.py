@@ -28,6 +28,7 @@ from horde.engine import (
     STATE_RUNNING,
     STATE_SPAWNING,
     STATE_STOPPED,
+    ArrivalExecutor,
     ArrivalRate,
     LocalRunner,
     Message,
@@ -238,16 +239,19 @@ class WorkerRunner(LocalRunner):
     def _on_arrivals(self, data: Any) -> None:
         if self._quitting:
             return
-        if self.state in (STATE_SPAWNING, STATE_RUNNING):
-            logger.warning("Got an arrival-rate share while a test runs: ignored")
+        rate = ArrivalRate(float(data["start"]), float(data["end"]))
+        max_concurrency = int(data["max_concurrency"])
+        if isinstance(self.arrivals, ArrivalExecutor) and self.state == STATE_RUNNING:
+            self.arrivals.reshare(rate, max_concurrency)  # workers joined or left
             return
         if data.get("host"):
             self.environment.host = data["host"]
         self.start_arrivals(
-            ArrivalRate(float(data["start"]), float(data["end"])),
-            int(data["max_concurrency"]),
+            rate,
+            max_concurrency,
             duration=data.get("duration"),
             step_s=data.get("step_s"),
+            elapsed=float(data.get("elapsed", 0.0)),
         )
 
     async def _on_stop(self, data: Any) -> None:

@@ -281,6 +281,8 @@ class ArrivalExecutor:
         max_concurrency: The most users (so iterations) running at once.
         duration: The run's length in seconds, for a ramp; None runs at ``rate.start``.
         step_s: Climb a ramp in plateaus of this many seconds instead of linearly.
+        elapsed: Seconds of the schedule already past when it starts here (a worker joining
+            a shared run): the ramp goes on from there, with no burst for the past.
     """
 
     def __init__(
@@ -290,6 +292,8 @@ class ArrivalExecutor:
         max_concurrency: int,
         duration: float | None = None,
         step_s: float | None = None,
+        *,
+        elapsed: float = 0.0,
     ) -> None:
         if max_concurrency < 1:
             raise ValueError(f"max concurrency must be 1 or more, got {max_concurrency}")
@@ -297,6 +301,7 @@ class ArrivalExecutor:
         self.rate = rate
         self.duration = duration
         self.step_s = step_s
+        self.elapsed = elapsed
         self.counts = ArrivalCounts(max_concurrency=max_concurrency)
         self.plateaus: list[RatePlateau] = []
         """The plateaus of a stepped ramp (``step_s`` with a ramping rate), else none."""
@@ -308,14 +313,14 @@ class ArrivalExecutor:
     async def run(self) -> None:
         """Release iterations until cancelled (the runner's stop does that)."""
         loop = asyncio.get_running_loop()
-        began = loop.time()
+        due = loop.time()
+        began = due - self.elapsed
         logger.info(
             "Open model: %s iterations/s, at most %d at once",
             _describe(self.rate),
             self.counts.max_concurrency,
         )
         stepped = bool(self.step_s and self.rate.ramps and self.duration)
-        due = began
         while True:
             now = loop.time()
             while due <= now:
@@ -325,6 +330,11 @@ class ArrivalExecutor:
                 self._release(next(self._mix), due)
                 due += 1.0 / rate
             await asyncio.sleep(due - loop.time())
+
+    def reshare(self, rate: ArrivalRate, max_concurrency: int) -> None:
+        """Run another share of a shared rate from now on (workers joined or left)."""
+        self.rate = rate
+        self.counts.max_concurrency = max_concurrency
 
     def _new_plateau(self, rate: float, start: float) -> None:
         if self.plateaus:

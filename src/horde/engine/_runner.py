@@ -178,13 +178,16 @@ class LocalRunner:
         max_concurrency: int,
         duration: float | None = None,
         step_s: float | None = None,
+        *,
+        elapsed: float = 0.0,
     ) -> None:
         """Run the open model: iterations at ``rate``, at most ``max_concurrency`` at once.
 
         Returns at once; :attr:`arrivals` holds the executor and its counts. Starting
         clears the stats and fires ``test_start``; the run goes on until stopped.
+        ``elapsed`` starts the schedule that many seconds in (see :class:`ArrivalExecutor`).
         """
-        executor = ArrivalExecutor(self, rate, max_concurrency, duration, step_s)
+        executor = ArrivalExecutor(self, rate, max_concurrency, duration, step_s, elapsed=elapsed)
         self._begin_test()
         self.arrivals = executor
         self.state = STATE_RUNNING

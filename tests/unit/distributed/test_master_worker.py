@@ -546,3 +546,32 @@ def test_a_locust_master_speaking_the_raw_protocol_drives_a_worker():
     requests = sum(e["num_requests"] for r in (report, final) for e in r["stats"])
     assert requests > 0
     assert final["user_count"] == 0
+
+
+def test_the_arrival_rate_is_shared_anew_when_workers_join_or_leave():
+    master = _new_master()
+
+    async def main():
+        master.serve()
+        first = _new_worker(master.port)
+        await first.connect()
+        await master.wait_for_workers(1, 5.0)
+        master.start_arrivals(ArrivalRate(100.0, 100.0), max_concurrency=10)
+        await _until(lambda: first.arrivals is not None)
+        await asyncio.sleep(0.3)
+        second = _new_worker(master.port)
+        await second.connect()
+        await _until(lambda: second.arrivals is not None)
+        await _until(lambda: first.arrivals.rate == ArrivalRate(50.0, 50.0))
+        joined = (second.arrivals.rate, second.arrivals.elapsed > 0.2)
+        for job in (second._receiver, *second._serving):  # it dies
+            job.cancel()
+        await _until(lambda: first.arrivals.rate == ArrivalRate(100.0, 100.0))
+        await master.quit_async()
+        await first.wait_until_quit()
+        await second.quit_async()
+        return joined, first.arrivals.counts.max_concurrency
+
+    joined, pool = run(main())
+    assert joined == (ArrivalRate(50.0, 50.0), True)
+    assert pool == 10

@@ -244,3 +244,18 @@ def test_shared_arrivals_add_up_the_workers_counts_and_keep_the_whole_schedule(m
     assert [p.rate for p in shared.plateaus] == [20.0, 40.0, 60.0]
     constant = SharedArrivals(ArrivalRate(20.0, 20.0), 100, None, None, began=1000.0)
     assert constant.plateaus == []
+
+
+def test_a_schedule_joined_late_goes_on_from_there_without_a_burst():
+    environment = Environment(user_classes=[_worker(0.001)])
+    runner = environment.create_local_runner()
+
+    async def main():
+        # 0/s..200/s over 10 s, joined 5 s in: about 100/s from the first moment.
+        runner.start_arrivals(ArrivalRate(0.001, 200.0), 50, duration=10.0, elapsed=5.0)
+        await asyncio.sleep(0.5)
+        scheduled = runner.arrivals.counts.scheduled
+        await runner.quit_async()
+        return scheduled
+
+    assert 35 <= run(main()) <= 65
