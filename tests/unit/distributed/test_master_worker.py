@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from argparse import Namespace
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from types import SimpleNamespace
 
 import msgpack
@@ -71,6 +72,32 @@ def _new_worker(port: int) -> WorkerRunner:
     return runner
 
 
+@contextlib.asynccontextmanager
+async def _cluster(master: MasterRunner, workers: int = 1) -> AsyncIterator[list[WorkerRunner]]:
+    """``workers`` workers connected to ``master``; the master quits them at the end."""
+    master.serve()
+    nodes = [_new_worker(master.port) for _ in range(workers)]
+    for node in nodes:
+        await node.connect()
+    assert await master.wait_for_workers(workers, 5.0)
+    yield nodes
+    await master.quit_async()
+    for node in nodes:
+        await node.quit_async()  # at once for those the master's quit reached
+
+
+async def _join(master: MasterRunner) -> WorkerRunner:
+    worker = _new_worker(master.port)
+    await worker.connect()
+    return worker
+
+
+def _silence(worker: WorkerRunner) -> None:
+    """Stop the worker talking, as a killed process would."""
+    for job in (worker._receiver, *worker._serving):
+        job.cancel()
+
+
 async def _until(condition: Callable[[], bool], seconds: float = 5.0) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + seconds
@@ -86,18 +113,11 @@ def test_users_are_placed_on_workers_and_their_statistics_merge_on_the_master():
     environment.events.spawning_complete.add_listener(lambda user_count: spawned.append(user_count))
 
     async def main():
-        master.serve()
-        workers = [_new_worker(master.port), _new_worker(master.port)]
-        for worker in workers:
-            await worker.connect()
-        assert await master.wait_for_workers(2, 5.0)
-        master.start(8, spawn_rate=100)
-        await _until(lambda: spawned == [8])
-        per_worker = sorted(w.user_count for w in workers)
-        await _until(lambda: environment.stats.get("/call", "GET").num_requests >= 50)
-        await master.quit_async()
-        for worker in workers:
-            await worker.wait_until_quit()
+        async with _cluster(master, 2) as workers:
+            master.start(8, spawn_rate=100)
+            await _until(lambda: spawned == [8])
+            per_worker = sorted(w.user_count for w in workers)
+            await _until(lambda: environment.stats.get("/call", "GET").num_requests >= 50)
         return per_worker, workers
 
     per_worker, workers = run(main())
@@ -121,18 +141,13 @@ def test_a_stop_leaves_the_workers_connected_and_ready_for_the_next_test():
     master = _new_master()
 
     async def main():
-        master.serve()
-        worker = _new_worker(master.port)
-        await worker.connect()
-        await master.wait_for_workers(1, 5.0)
-        master.start(3, spawn_rate=100)
-        await _until(lambda: master.user_count == 3)
-        await master.stop_async()
-        stopped = (master.user_count, worker.user_count, master.worker_count)
-        master.start(2, spawn_rate=100)
-        await _until(lambda: worker.user_count == 2)
-        await master.quit_async()
-        await worker.wait_until_quit()
+        async with _cluster(master) as [worker]:
+            master.start(3, spawn_rate=100)
+            await _until(lambda: master.user_count == 3)
+            await master.stop_async()
+            stopped = (master.user_count, worker.user_count, master.worker_count)
+            master.start(2, spawn_rate=100)
+            await _until(lambda: worker.user_count == 2)
         return stopped
 
     assert run(main()) == (0, 0, 1)
@@ -142,18 +157,12 @@ def test_a_worker_joining_a_running_test_gets_its_share():
     master = _new_master()
 
     async def main():
-        master.serve()
-        first = _new_worker(master.port)
-        await first.connect()
-        await master.wait_for_workers(1, 5.0)
-        master.start(10, spawn_rate=100)
-        await _until(lambda: first.user_count == 10)
-        second = _new_worker(master.port)
-        await second.connect()
-        await _until(lambda: first.user_count == 5 and second.user_count == 5)
-        await master.quit_async()
-        for worker in (first, second):
-            await worker.wait_until_quit()
+        async with _cluster(master) as [first]:
+            master.start(10, spawn_rate=100)
+            await _until(lambda: first.user_count == 10)
+            second = await _join(master)
+            await _until(lambda: first.user_count == 5 and second.user_count == 5)
+        await second.wait_until_quit()
 
     run(main())
 
@@ -162,21 +171,12 @@ def test_a_silent_worker_goes_missing_and_its_users_move_to_the_others(caplog):
     master = _new_master()
 
     async def main():
-        master.serve()
-        healthy, doomed = _new_worker(master.port), _new_worker(master.port)
-        for worker in (healthy, doomed):
-            await worker.connect()
-        await master.wait_for_workers(2, 5.0)
-        master.start(6, spawn_rate=100)
-        await _until(lambda: healthy.user_count == 3 and doomed.user_count == 3)
-        for job in (doomed._receiver, *doomed._serving):  # silent, as if killed
-            job.cancel()
-        await _until(lambda: healthy.user_count == 6)
-        missing = master.worker_count
-        await master.quit_async()
-        await healthy.wait_until_quit()
-        await doomed.quit_async()
-        return missing
+        async with _cluster(master, 2) as [healthy, doomed]:
+            master.start(6, spawn_rate=100)
+            await _until(lambda: healthy.user_count == 3 and doomed.user_count == 3)
+            _silence(doomed)
+            await _until(lambda: healthy.user_count == 6)
+            return master.worker_count
 
     with caplog.at_level(logging.INFO):
         assert run(main()) == 1
@@ -188,17 +188,14 @@ def test_custom_messages_go_both_ways():
     got: list[tuple[str, object]] = []
 
     async def main():
-        master.serve()
-        worker = _new_worker(master.port)
-        worker.register_message("ping", lambda environment, msg: got.append(("worker", msg.data)))
         master.register_message("pong", lambda environment, msg: got.append(("master", msg.data)))
-        await worker.connect()
-        await master.wait_for_workers(1, 5.0)
-        master.send_message("ping", {"n": 1})
-        worker.send_message("pong", [2])
-        await _until(lambda: len(got) == 2)
-        await master.quit_async()
-        await worker.wait_until_quit()
+        async with _cluster(master) as [worker]:
+            worker.register_message(
+                "ping", lambda environment, msg: got.append(("worker", msg.data))
+            )
+            master.send_message("ping", {"n": 1})
+            worker.send_message("pong", [2])
+            await _until(lambda: len(got) == 2)
 
     run(main())
     assert sorted(got, key=str) == [("master", [2]), ("worker", {"n": 1})]
@@ -233,15 +230,9 @@ def test_a_saturated_worker_is_known_to_the_master_and_cautioned_about(caplog):
     master = _new_master()
 
     async def main():
-        master.serve()
-        busy, idle = _new_worker(master.port), _new_worker(master.port)
-        busy.current_cpu_usage = 97.0
-        for worker in (busy, idle):
-            await worker.connect()
-        await _until(lambda: master.worker_cpu.get(busy.client_id, CpuMonitor()).saturated)
-        await master.quit_async()
-        for worker in (busy, idle):
-            await worker.wait_until_quit()
+        async with _cluster(master, 2) as [busy, _]:
+            busy.current_cpu_usage = 97.0
+            await _until(lambda: master.worker_cpu.get(busy.client_id, CpuMonitor()).saturated)
         return busy.client_id
 
     with caplog.at_level(logging.WARNING):
@@ -262,18 +253,11 @@ def test_an_arrival_rate_is_shared_among_workers_and_their_counts_add_up():
     environment = master.environment
 
     async def main():
-        master.serve()
-        workers = [_new_worker(master.port), _new_worker(master.port)]
-        for worker in workers:
-            await worker.connect()
-        await master.wait_for_workers(2, 5.0)
-        master.start_arrivals(ArrivalRate(200.0, 200.0), max_concurrency=10)
-        await _until(lambda: all(w.arrivals is not None for w in workers))
-        shares = [(w.arrivals.rate, w.arrivals.counts.max_concurrency) for w in workers]
-        await asyncio.sleep(0.5)
-        await master.quit_async()
-        for worker in workers:
-            await worker.wait_until_quit()
+        async with _cluster(master, 2) as workers:
+            master.start_arrivals(ArrivalRate(200.0, 200.0), max_concurrency=10)
+            await _until(lambda: all(w.arrivals is not None for w in workers))
+            shares = [(w.arrivals.rate, w.arrivals.counts.max_concurrency) for w in workers]
+            await asyncio.sleep(0.5)
         return shares, [w.arrivals.counts.scheduled for w in workers]
 
     shares, scheduled = run(main())
@@ -416,15 +400,11 @@ def test_a_quitting_worker_takes_no_more_orders():
     master = _new_master()
 
     async def main():
-        master.serve()
-        worker = _new_worker(master.port)
-        await worker.connect()
-        await master.wait_for_workers(1, 5.0)
-        worker.quit()
-        await asyncio.sleep(0)  # its quit has begun
-        master.start(3, spawn_rate=100)
-        await worker.wait_until_quit()
-        await master.quit_async()
+        async with _cluster(master) as [worker]:
+            worker.quit()
+            await asyncio.sleep(0)  # its quit has begun
+            master.start(3, spawn_rate=100)
+            await worker.wait_until_quit()
         return worker.user_count, worker.state
 
     assert run(main()) == (0, STATE_STOPPED)
@@ -434,19 +414,14 @@ def test_a_shape_choosing_classes_on_a_master_keeps_the_users_it_has():
     master = _new_master()
 
     async def main():
-        master.serve()
-        worker = _new_worker(master.port)
-        await worker.connect()
-        await master.wait_for_workers(1, 5.0)
-        master.start(6, spawn_rate=100)
-        await _until(lambda: worker.user_count == 6)
-        seen = []
-        watching = asyncio.ensure_future(_watch(lambda: seen.append(worker.user_count)))
-        master.start(8, spawn_rate=1, user_classes=[Caller])
-        await _until(lambda: worker.user_classes_count == {"Caller": 8, "Failer": 0}, 5.0)
-        watching.cancel()
-        await master.quit_async()
-        await worker.wait_until_quit()
+        async with _cluster(master) as [worker]:
+            master.start(6, spawn_rate=100)
+            await _until(lambda: worker.user_count == 6)
+            seen = []
+            watching = asyncio.ensure_future(_watch(lambda: seen.append(worker.user_count)))
+            master.start(8, spawn_rate=1, user_classes=[Caller])
+            await _until(lambda: worker.user_classes_count == {"Caller": 8, "Failer": 0})
+            watching.cancel()
         return min(seen)
 
     # Failers give way to Callers (a brief dip), with no collapse to a user or two.
@@ -472,10 +447,8 @@ def test_garbage_on_the_masters_port_is_refused_and_the_master_goes_on(caplog):
         await stranger.send(b"\xc1 not msgpack")
         await stranger.send(msgpack.dumps(("locustfile", {"version": "2.47.0"}, "stranger_1")))
         reply = msgpack.loads(await stranger.recv(), raw=False)
-        worker = _new_worker(master.port)
-        await worker.connect()  # the master still serves
-        await master.quit_async()
-        await worker.wait_until_quit()
+        async with _cluster(master):  # the master still serves
+            pass
         stranger.close(linger=0)
         context.term()
         return reply
@@ -552,23 +525,16 @@ def test_the_arrival_rate_is_shared_anew_when_workers_join_or_leave():
     master = _new_master()
 
     async def main():
-        master.serve()
-        first = _new_worker(master.port)
-        await first.connect()
-        await master.wait_for_workers(1, 5.0)
-        master.start_arrivals(ArrivalRate(100.0, 100.0), max_concurrency=10)
-        await _until(lambda: first.arrivals is not None)
-        await asyncio.sleep(0.3)
-        second = _new_worker(master.port)
-        await second.connect()
-        await _until(lambda: second.arrivals is not None)
-        await _until(lambda: first.arrivals.rate == ArrivalRate(50.0, 50.0))
-        joined = (second.arrivals.rate, second.arrivals.elapsed > 0.2)
-        for job in (second._receiver, *second._serving):  # it dies
-            job.cancel()
-        await _until(lambda: first.arrivals.rate == ArrivalRate(100.0, 100.0))
-        await master.quit_async()
-        await first.wait_until_quit()
+        async with _cluster(master) as [first]:
+            master.start_arrivals(ArrivalRate(100.0, 100.0), max_concurrency=10)
+            await _until(lambda: first.arrivals is not None)
+            await asyncio.sleep(0.3)
+            second = await _join(master)
+            await _until(lambda: second.arrivals is not None)
+            await _until(lambda: first.arrivals.rate == ArrivalRate(50.0, 50.0))
+            joined = (second.arrivals.rate, second.arrivals.elapsed > 0.2)
+            _silence(second)  # it dies
+            await _until(lambda: first.arrivals.rate == ArrivalRate(100.0, 100.0))
         await second.quit_async()
         return joined, first.arrivals.counts.max_concurrency
 
