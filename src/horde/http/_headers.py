@@ -109,8 +109,8 @@ class HeaderSnapshot:
         self.items: tuple[tuple[str, str], ...] = tuple(items)
         self.lower: frozenset[str] = frozenset(name.lower() for name, _ in items)
         self.block: str = "".join(f"{name}: {value}\r\n" for name, value in items)
-        self.wire_cache: dict[tuple[str, str, str], bytes] = {}
-        """Requests without body or headers of their own, as bytes, by (method, host, path):
+        self.wire_cache: dict[str, bytes] = {}
+        """Requests without body or headers of their own, as bytes, by "method host path":
         a load test sends the same few again and again (see ``PreparedRequest.wire``)."""
 
 

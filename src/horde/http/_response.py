@@ -40,7 +40,9 @@ _NOT_CATCHING = (
 
 
 _NO_BODY_METHODS = frozenset(("GET", "HEAD"))
-_WIRE_CACHE_SIZE = 256
+# Requests rendered per session (per user): enough for the few URLs a user repeats, and
+# a bound on memory when the URLs never repeat (ids in the path).
+_WIRE_CACHE_SIZE = 32
 
 
 class PreparedRequest:
@@ -109,7 +111,9 @@ class PreparedRequest:
         if overrides is None and self.body is None and not absolute_form:
             # Nothing but the method and URL varies: render once per session snapshot.
             cache = self.base.wire_cache
-            key = (self.method, target.host_header, target.path_url)
+            # A string, not a tuple: the collector does not track strings, so a cache
+            # filling with new URLs does not make it run (and walk every user) sooner.
+            key = f"{self.method} {target.host_header} {target.path_url}"
             data = cache.get(key)
             if data is None:
                 if len(cache) >= _WIRE_CACHE_SIZE:
