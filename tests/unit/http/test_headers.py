@@ -1,3 +1,5 @@
+import gc
+
 import pytest
 
 from horde.http import CaseInsensitiveDict, InvalidHeader
@@ -86,3 +88,13 @@ def test_a_request_without_its_own_headers_or_body_is_rendered_once_per_snapshot
     assert b"Content-Length: 0\r\n" in post
     overridden = PreparedRequest("GET", target, headers.snapshot(), {"x-a": ("X-A", "1")}, None)
     assert b"X-A: 1\r\n" in overridden.wire(overridden.overrides)
+
+
+def test_the_render_cache_stays_small_and_out_of_the_collectors_sight():
+    snapshot = CaseInsensitiveDict({"Accept": "*/*"}).snapshot()
+    for index in range(100):  # URLs that never repeat (ids in the path)
+        target = parse_target(f"http://h:8/item/{index}")
+        PreparedRequest("GET", target, snapshot, None, None).wire(None)
+    assert 0 < len(snapshot.wire_cache) <= 32
+    # Keys and values the collector does not track: a growing cache never makes it run.
+    assert not any(gc.is_tracked(key) or gc.is_tracked(v) for key, v in snapshot.wire_cache.items())
