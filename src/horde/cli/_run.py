@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -75,24 +76,31 @@ class _Outputs:
     """What the run writes at the end, checked before it starts."""
 
     percentiles: list[float]
-    csv_writer: CsvWriter | None
     json_path: Path | None
     summary_path: Path | None
     html_path: Path | None
+    csv_writer: CsvWriter | None = None
+    """Opened once the run is sure to start (it creates the files)."""
 
 
 def _run(startup: Startup) -> int:
     options = startup.settings.options
+    if options.worker and options.processes is None:
+        return _run_worker(startup)
+    if options.worker:
+        forked = fork_workers(process_count(options.processes), announce_port=False)
+        if isinstance(forked, WorkerProcess):
+            _run_forked_worker(startup, forked)
+        return forked.wait()
+    outputs = _check_outputs(startup.settings)  # a bad path stops the run before any fork
     if options.processes is None:
-        return _run_worker(startup) if options.worker else _run_test(startup, None)
-    forked = fork_workers(process_count(options.processes), announce_port=not options.worker)
+        return _run_test(startup, outputs, None)
+    forked = fork_workers(process_count(options.processes), announce_port=True)
     if isinstance(forked, WorkerProcess):
         _run_forked_worker(startup, forked)
-    if options.worker:
-        return forked.wait()
     options.expect_workers = len(forked.pids)
     try:
-        return _run_test(startup, forked)
+        return _run_test(startup, outputs, forked)
     finally:
         forked.stop()
 
@@ -131,16 +139,21 @@ def _run_worker(startup: Startup) -> int:
     return code
 
 
-def _run_test(startup: Startup, local_workers: LocalWorkers | None) -> int:
+def _check_outputs(settings: Settings) -> _Outputs:
+    """What the run will write, checked (folders created) before it starts."""
+    return _Outputs(
+        _report_percentiles(),
+        _json_path(settings.json_file, "--json-file", ".json"),
+        _json_path(settings.summary_json, "--summary-json", ""),
+        _json_path(_html_file(settings), "--html", ""),
+    )
+
+
+def _run_test(startup: Startup, outputs: _Outputs, local_workers: LocalWorkers | None) -> int:
     """Run the test here, or as the master of ``--master`` or ``--processes``."""
-    settings = startup.settings
-    percentiles = _report_percentiles()
-    json_path = _json_path(settings.json_file, "--json-file", ".json")
-    summary_path = _json_path(settings.summary_json, "--summary-json", "")
-    html_path = _json_path(_html_file(settings), "--html", "")
     _create_runner(startup, local_workers)
-    csv_writer = _csv_writer(settings, percentiles)
-    outputs = _Outputs(percentiles, csv_writer, json_path, summary_path, html_path)
+    csv_writer = _csv_writer(startup.settings, outputs.percentiles)
+    outputs = dataclasses.replace(outputs, csv_writer=csv_writer)
     monitors = GeneratorMonitors()
     run(_main(startup, run_headless(startup, csv_writer, monitors)))
     return _shutdown(startup, outputs, monitors)

@@ -240,3 +240,14 @@ def test_a_busy_master_port_is_named(horde, locustfile):
     assert result.code == 1, result.stderr
     assert f"The master port ({port}) on 127.0.0.1 is busy" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_bad_output_path_stops_processes_before_any_worker_starts(horde, locustfile):
+    locustfile(SHOPPER)
+    result = horde(
+        "--headless", "--processes", "2", "-H", "http://127.0.0.1:9", "--html", "/proc/no/r.html"
+    )
+    assert result.code == 1, result.stderr
+    assert "--html /proc/no/r.html: cannot create /proc/no" in result.stderr
+    assert "master did not start" not in result.stderr
+    assert "Traceback" not in result.stderr
