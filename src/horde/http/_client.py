@@ -283,7 +283,7 @@ class BaseSession:
                 raw = await self._exchange(hop, options)
                 # The response ended when it was complete, not when this coroutine
                 # resumed: a busy loop's queue of ready callbacks is not the server's time.
-                ended = raw.received or time.perf_counter()
+                ended = raw.received
                 response = self._build_response(hop, raw)
                 response._elapsed = ended - hop_start
                 next_hop = self._next_hop(hop, response, options, history)

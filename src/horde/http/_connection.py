@@ -67,8 +67,8 @@ class RawResponse:
         body: bytes | None,
         content_encoding: bytes | None,
         sets_cookies: bool,
-        stream: StreamReader | None = None,
-        received: float = 0.0,
+        stream: StreamReader | None,
+        received: float,
     ) -> None:
         self.status = status
         self.reason = reason
