@@ -108,6 +108,24 @@ class ArrivalRate:
         """Whether the rate changes over the run."""
         return self.start != self.end
 
+    def plateaus(
+        self, duration: float | None, step_s: float | None, began: float, now: float
+    ) -> list[RatePlateau]:
+        """The plateaus a stepped ramp begun at ``began`` has reached by ``now`` (epoch
+        seconds); none unless the rate ramps in steps over a known duration."""
+        if not (step_s and self.ramps and duration):
+            return []
+        plateaus: list[RatePlateau] = []
+        elapsed = 0.0
+        while elapsed < duration and began + elapsed <= now:
+            rate = self.at(elapsed, duration, step_s)
+            if not plateaus or plateaus[-1].rate != rate:
+                if plateaus:
+                    plateaus[-1].end = began + elapsed
+                plateaus.append(RatePlateau(rate, began + elapsed))
+            elapsed += step_s
+        return plateaus
+
     def at(self, elapsed: float, duration: float | None, step_s: float | None = None) -> float:
         """The rate ``elapsed`` seconds into a run of ``duration`` seconds.
 
@@ -222,19 +240,7 @@ class SharedArrivals:
     @property
     def plateaus(self) -> list[RatePlateau]:
         """The plateaus of a stepped ramp begun so far (none for another schedule)."""
-        if not (self.step_s and self.rate.ramps and self.duration):
-            return []
-        plateaus: list[RatePlateau] = []
-        now = time.time()
-        elapsed = 0.0
-        while elapsed < self.duration and self.began + elapsed <= now:
-            rate = self.rate.at(elapsed, self.duration, self.step_s)
-            if not plateaus or plateaus[-1].rate != rate:
-                if plateaus:
-                    plateaus[-1].end = self.began + elapsed
-                plateaus.append(RatePlateau(rate, self.began + elapsed))
-            elapsed += self.step_s
-        return plateaus
+        return self.rate.plateaus(self.duration, self.step_s, self.began, time.time())
 
 
 class _LateRequestHook(RequestHook):
@@ -303,8 +309,8 @@ class ArrivalExecutor:
         self.step_s = step_s
         self.elapsed = elapsed
         self.counts = ArrivalCounts(max_concurrency=max_concurrency)
-        self.plateaus: list[RatePlateau] = []
-        """The plateaus of a stepped ramp (``step_s`` with a ramping rate), else none."""
+        self.began: float | None = None
+        """Epoch seconds when the schedule started (``elapsed`` before :meth:`run`)."""
         self._mix = _iteration_mix(runner.user_classes)
         self._queues: dict[type[User], asyncio.Queue[float]] = {}
         self._idle: dict[type[User], int] = {}
@@ -315,18 +321,16 @@ class ArrivalExecutor:
         loop = asyncio.get_running_loop()
         due = loop.time()
         began = due - self.elapsed
+        self.began = time.time() - self.elapsed
         logger.info(
             "Open model: %s iterations/s, at most %d at once",
             _describe(self.rate),
             self.counts.max_concurrency,
         )
-        stepped = bool(self.step_s and self.rate.ramps and self.duration)
         while True:
             now = loop.time()
             while due <= now:
                 rate = self.rate.at(due - began, self.duration, self.step_s)
-                if stepped and (not self.plateaus or self.plateaus[-1].rate != rate):
-                    self._new_plateau(rate, time.time() - (now - due))
                 self._release(next(self._mix), due)
                 due += 1.0 / rate
             await asyncio.sleep(due - loop.time())
@@ -336,10 +340,12 @@ class ArrivalExecutor:
         self.rate = rate
         self.counts.max_concurrency = max_concurrency
 
-    def _new_plateau(self, rate: float, start: float) -> None:
-        if self.plateaus:
-            self.plateaus[-1].end = start
-        self.plateaus.append(RatePlateau(rate, start))
+    @property
+    def plateaus(self) -> list[RatePlateau]:
+        """The plateaus of a stepped ramp (``step_s`` with a ramping rate), else none."""
+        if self.began is None:
+            return []
+        return self.rate.plateaus(self.duration, self.step_s, self.began, time.time())
 
     def _release(self, user_class: type[User], due: float) -> None:
         self.counts.scheduled += 1
