@@ -85,19 +85,15 @@ class _Outputs:
 
 def _run(startup: Startup) -> int:
     options = startup.settings.options
-    if options.worker and options.processes is None:
-        return _run_worker(startup)
-    if options.worker:
-        forked = fork_workers(process_count(options.processes), announce_port=False)
-        if isinstance(forked, WorkerProcess):
-            _run_forked_worker(startup, forked)
-        return forked.wait()
-    outputs = _check_outputs(startup.settings)  # a bad path stops the run before any fork
+    # A bad output path stops the run here, before any fork.
+    outputs = None if options.worker else _check_outputs(startup.settings)
     if options.processes is None:
-        return _run_test(startup, outputs, None)
-    forked = fork_workers(process_count(options.processes), announce_port=True)
+        return _run_worker(startup) if outputs is None else _run_test(startup, outputs, None)
+    forked = fork_workers(process_count(options.processes), announce_port=outputs is not None)
     if isinstance(forked, WorkerProcess):
         _run_forked_worker(startup, forked)
+    if outputs is None:  # workers for a master elsewhere
+        return forked.wait()
     options.expect_workers = len(forked.pids)
     try:
         return _run_test(startup, outputs, forked)

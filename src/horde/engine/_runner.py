@@ -430,19 +430,23 @@ class LocalRunner:
 
     def send_message(self, msg_type: str, data: Any = None, client_id: str | None = None) -> None:
         """Deliver a custom message to the local handler at once."""
+        handler = self._handler(msg_type)
+        if handler is not None:
+            handler[0](environment=self.environment, msg=Message(msg_type, data, self.client_id))
+
+    def _handler(self, msg_type: str) -> tuple[Callable[..., Any], bool] | None:
+        """The listener registered for ``msg_type`` and whether it runs concurrently."""
         handler = self.custom_messages.get(msg_type)
         if handler is None:
             logger.warning("Unknown message type received: %s", msg_type)
-            return
-        handler[0](environment=self.environment, msg=Message(msg_type, data, self.client_id))
+        return handler
 
     def _deliver(self, message: Message) -> None:
         """Call the handler registered for a message from another node (soon, if it is
         concurrent). A failing handler is logged; it does not stop the messages that follow.
         """
-        handler = self.custom_messages.get(message.type)
+        handler = self._handler(message.type)
         if handler is None:
-            logger.warning("Unknown message type received: %s", message.type)
             return
         listener, concurrent = handler
 
