@@ -122,9 +122,11 @@ def test_processes_share_a_stepped_arrival_rate_and_account_for_every_iteration(
 
 @pytest.mark.slow
 @pytest.mark.timeout(60)
-def test_a_worker_started_on_its_own_serves_a_master_and_writes_nothing(
-    horde, locustfile, demo_shop, tmp_path
+@pytest.mark.parametrize("workers", [1, 2])
+def test_workers_started_on_their_own_serve_a_master_and_write_nothing(
+    horde, locustfile, demo_shop, tmp_path, workers
 ):
+    """One ``--worker``, or two behind one command (``--worker --processes 2``)."""
     locustfile(SHOPPER)
     port = free_port()
     worker_dir = tmp_path / "worker"
@@ -142,6 +144,7 @@ def test_a_worker_started_on_its_own_serves_a_master_and_writes_nothing(
             str(port),
             "--csv",
             "worker_out",
+            *(["--processes", str(workers)] if workers > 1 else []),
         ],
         cwd=worker_dir,
         env=env,
@@ -158,7 +161,7 @@ def test_a_worker_started_on_its_own_serves_a_master_and_writes_nothing(
             "--master-bind-port",
             str(port),
             "--expect-workers",
-            "1",
+            str(workers),
             "-u",
             "4",
             "-r",
@@ -174,10 +177,10 @@ def test_a_worker_started_on_its_own_serves_a_master_and_writes_nothing(
     finally:
         worker.kill()
     assert result.code == 0, result.stderr
-    assert "1 workers connected" in result.stderr
+    assert f"{workers} workers connected" in result.stderr
     assert _aggregated_requests(tmp_path / "out_stats.csv") > 50
     assert worker.returncode == 0, worker_log
-    assert "Got quit message from master" in worker_log
+    assert worker_log.count("Got quit message from master") == workers
     assert "Response time percentiles" not in worker_log
     assert list(worker_dir.iterdir()) == []
 
