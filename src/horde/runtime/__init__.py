@@ -1,8 +1,10 @@
-"""The runtime: event loop, greenlet bridge, cooperative sleep, blocking calls, monitors."""
+"""The runtime: event loop, greenlet bridge, cooperative sleep, blocking calls, monitors,
+and the process settings a load needs (collector, descriptor table)."""
 
 from horde.runtime._blocking import run_blocking
 from horde.runtime._bridge import SyncCaller, await_, call_sync, in_bridge
 from horde.runtime._cpu import CPU_WARNING_THRESHOLD, CpuMonitor, resident_memory
+from horde.runtime._descriptors import reserve_descriptors
 from horde.runtime._gc import settle, unsettle
 from horde.runtime._lag import LOOP_OVERLOADED, LoopLagMonitor, describe_frame
 from horde.runtime._loop import new_event_loop, run
@@ -21,6 +23,7 @@ __all__ = [
     "in_bridge",
     "loop_sleep",
     "new_event_loop",
+    "reserve_descriptors",
     "resident_memory",
     "run",
     "run_blocking",
