@@ -3,9 +3,12 @@
 One uvloop process with a bare HTTP/1.1 protocol (keep-alive, no parsing beyond the
 request line), pinned to its own core, so it answers tens of thousands of delayed
 requests a second and adds microseconds, not milliseconds, to the delay. Run it as a
-script: it prints its port and serves until terminated; on SIGTERM it prints how late
-its answers left (``{"answers", "late_p99_ms", "late_max_ms"}``), the part of any
-error that is the target's own.
+script: it prints its port and serves until terminated. On SIGTERM it prints, as one
+JSON line, what it actually did: how late its answers left after their delay
+(``late_p99_ms``, ``late_max_ms``: the part of any error that is the target's own) and
+the time each request actually took, from its arrival to its answer (``served_ms``:
+p50, p95, p99 and max, with Locust's rank rule), the truth a generator's figures are
+held against.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ import uvloop
 _RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 # How late each answer left after its delay, in seconds: the target's own error.
 _LATENESS: list[float] = []
+# How long each request took, from its arrival to its answer, in seconds.
+_SERVED: list[float] = []
 
 
 class _Delayed(asyncio.Protocol):
@@ -41,31 +46,46 @@ class _Delayed(asyncio.Protocol):
             head, self._buffer = self._buffer.split(b"\r\n\r\n", 1)
             path = head.split(b" ", 2)[1]
             delay = float(path.rsplit(b"/", 1)[1] or 0) / 1000
-            loop.call_later(delay, self._answer, time.perf_counter() + delay)
+            arrived = time.perf_counter()
+            loop.call_later(delay, self._answer, arrived, arrived + delay)
 
-    def _answer(self, due: float) -> None:
+    def _answer(self, arrived: float, due: float) -> None:
         if self._transport is not None and not self._transport.is_closing():
             self._transport.write(_RESPONSE)
-            _LATENESS.append(time.perf_counter() - due)
+            answered = time.perf_counter()
+            _LATENESS.append(answered - due)
+            _SERVED.append(answered - arrived)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._transport = None
 
 
-def _report_lateness() -> None:
-    """On SIGTERM: how late the answers left, as one JSON line, then stop."""
-    late = sorted(_LATENESS)
-    figures = {"answers": len(late), "late_p99_ms": 0.0, "late_max_ms": 0.0}
-    if late:
-        figures["late_p99_ms"] = round(late[int(len(late) * 0.99)] * 1000, 2)
-        figures["late_max_ms"] = round(late[-1] * 1000, 2)
+def _percentile_ms(ordered: list[float], fraction: float) -> float:
+    """Locust's rank rule on seconds sorted ascending, in milliseconds (0 when empty)."""
+    if not ordered:
+        return 0.0
+    return round(ordered[min(int(len(ordered) * fraction), len(ordered) - 1)] * 1000, 2)
+
+
+def _report() -> None:
+    """On SIGTERM: how late the answers left and how long requests took, then stop."""
+    late, served = sorted(_LATENESS), sorted(_SERVED)
+    figures = {
+        "answers": len(late),
+        "late_p99_ms": _percentile_ms(late, 0.99),
+        "late_max_ms": _percentile_ms(late, 1.0),
+        "served_ms": {
+            point: _percentile_ms(served, fraction)
+            for point, fraction in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99), ("max", 1.0))
+        },
+    }
     print(json.dumps(figures), flush=True)
     sys.exit(0)
 
 
 async def _serve() -> None:
     loop = asyncio.get_running_loop()
-    loop.add_signal_handler(signal.SIGTERM, _report_lateness)
+    loop.add_signal_handler(signal.SIGTERM, _report)
     server = await loop.create_server(_Delayed, "127.0.0.1", 0, backlog=4096)
     print(server.sockets[0].getsockname()[1], flush=True)
     await server.serve_forever()
