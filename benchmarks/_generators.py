@@ -9,17 +9,26 @@ outside the generator, by nginx's counter (see ``_measure.py``).
 from __future__ import annotations
 
 import csv
+import json
 import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
 
-from _setup import Tools
+from _setup import Tools, python_of
 
-__all__ = ["Generator", "LocustfileGenerator", "RunPlan", "ToolReport", "WrkGenerator"]
+__all__ = [
+    "CeilingGenerator",
+    "Generator",
+    "LocustfileGenerator",
+    "RunPlan",
+    "ToolReport",
+    "WrkGenerator",
+]
 
 LOCUSTFILES_DIR = Path(__file__).resolve().parent / "locustfiles"
+CEILING_SCRIPT = Path(__file__).resolve().parent / "_python_ceiling.py"
 # The generator runs this much longer than warm-up + measured window, so the
 # window always closes before the generator starts to stop.
 _TAIL_SECONDS = 2.0
@@ -54,8 +63,15 @@ class ToolReport:
 class Generator(Protocol):
     """One row of the benchmark table."""
 
-    name: str
-    slug: str
+    @property
+    def name(self) -> str:
+        """The row's name in the table."""
+        ...
+
+    @property
+    def slug(self) -> str:
+        """The row's name in files and ``--only``."""
+        ...
 
     def command(self, tools: Tools, plan: RunPlan) -> list[str]:
         """The command line, without the CPU pinning."""
@@ -136,3 +152,29 @@ class WrkGenerator:
         if socket_errors:
             failures += sum(int(count) for count in socket_errors.groups())
         return ToolReport(int(completed.group(1)), failures)
+
+
+@dataclass(frozen=True)
+class CeilingGenerator:
+    """A bare uvloop protocol with httptools (``_python_ceiling.py``): Python's floor."""
+
+    name: str = "Python ceiling (bare uvloop)"
+    slug: str = "python-ceiling"
+
+    def command(self, tools: Tools, plan: RunPlan) -> list[str]:
+        """``python _python_ceiling.py URL USERS SECONDS``, in horde's interpreter."""
+        return [
+            python_of(tools.horde),
+            str(CEILING_SCRIPT),
+            plan.url,
+            str(plan.users),
+            str(plan.run_seconds),
+        ]
+
+    def tool_report(self, plan: RunPlan, output: str) -> ToolReport:
+        """The ``{"requests", "failures"}`` line it prints last."""
+        lines = output.strip().splitlines()
+        if not lines:
+            raise ValueError("the ceiling client printed nothing")
+        counts = json.loads(lines[-1])
+        return ToolReport(int(counts["requests"]), int(counts["failures"]))

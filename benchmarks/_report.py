@@ -129,7 +129,7 @@ def _format_ratio(ratio: float | None) -> str:
 
 
 def _notes(results: Results) -> list[str]:
-    notes = []
+    notes: list[str] = []
     for row in results.rows:
         row_notes = (row.reason,) if isinstance(row, Unmeasured) else row.notes
         notes.extend(f"{row.name}: {note}" for note in row_notes)

@@ -30,7 +30,13 @@ from pathlib import Path
 
 from _environment import describe_environment
 from _figures import Measurement
-from _generators import Generator, LocustfileGenerator, RunPlan, WrkGenerator
+from _generators import (
+    CeilingGenerator,
+    Generator,
+    LocustfileGenerator,
+    RunPlan,
+    WrkGenerator,
+)
 from _measure import MeasurementError, Unmeasured, measure, wait_for_quiet_machine
 from _nginx import Nginx, NginxError, running_nginx
 from _report import Results, render_table, write_outputs
@@ -40,9 +46,11 @@ OUT_DIR = Path(__file__).resolve().parent / "out"
 BASELINE = "Locust FastHttpUser"
 HORDE_SYNC = "horde HttpUser (sync)"
 HORDE_ASYNC = "horde async def"
+CEILING = CeilingGenerator()
 
 GENERATORS: tuple[Generator, ...] = (
     WrkGenerator(),
+    CEILING,
     LocustfileGenerator(HORDE_SYNC, "horde-sync", "horde", "http_user.py"),
     LocustfileGenerator(HORDE_ASYNC, "horde-async", "horde", "async_user.py"),
     LocustfileGenerator(BASELINE, "locust-fast", "locust", "fast_http_user.py"),
@@ -204,7 +212,24 @@ def _verdict(results: Results, target_ratio: float, async_target_ratio: float) -
             f"({'meets' if met else 'is BELOW'} the {target:g}x target)"
         )
         verdict = verdict if met else 3
+    _print_ceiling(results)
     return verdict
+
+
+def _print_ceiling(results: Results) -> None:
+    """How far each horde row is from the bare loop, and the bare loop from the baseline."""
+    ceiling = results.find(CEILING.name)
+    if ceiling is None:
+        return
+    shares = []
+    for name in (HORDE_SYNC, HORDE_ASYNC):
+        row = results.find(name)
+        if row is not None:
+            shares.append(f"{name} {row.requests_per_second / ceiling.requests_per_second:.0%}")
+    ratio = results.ratio(CEILING.name)
+    against = f", itself {ratio:.1f}x {BASELINE}" if ratio is not None else ""
+    reached = ", ".join(shares) or "no horde row measured"
+    print(f"\nof the {CEILING.name} ({ceiling.requests_per_second:,.0f} req/s{against}): {reached}")
 
 
 if __name__ == "__main__":

@@ -12,8 +12,9 @@ ramp and a settling pause, a fixed window is measured:
 - **RSS** and **KB/user**: the generator's resident memory at the end of the window
   (``/proc/PID/status``), over the users;
 - **p50/p99/max**: the generator's own figures (the Aggregated row of its
-  ``_stats.csv``, same format for horde and Locust; the whole run). nginx answers in
-  microseconds, so they are the client-side overhead;
+  ``_stats.csv``, same format for horde and Locust), from the end of the ramp
+  (``--reset-stats``): the steady load, not the spawning of thousands of users a
+  second. nginx answers in microseconds, so they are the client-side overhead;
 - **gen CPU**: the generator's CPU time in the window, as a share of one core.
 
 Usage::
@@ -133,7 +134,7 @@ def _measure(
         executable,
         *("-f", str(LOCUSTFILES / locustfile), "--headless", "-u", str(users)),
         *("-r", str(options.spawn_rate), "-t", f"{run_seconds}s"),
-        *("--csv", str(prefix), "--only-summary"),
+        *("--csv", str(prefix), "--only-summary", "--reset-stats"),
     ]
     connections = users + _SPARE_DESCRIPTORS
     with running_nginx(tools.nginx, tools.taskset, options.nginx_core, connections) as nginx:

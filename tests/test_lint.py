@@ -26,6 +26,10 @@ def tool(name: str) -> str:
         pytest.param(["ruff", "check", "src", "tests", "benchmarks"], id="ruff-check"),
         pytest.param(["ruff", "format", "--check", "src", "tests", "benchmarks"], id="ruff-format"),
         pytest.param(["mypy"], id="mypy"),
+        # The benchmark scripts (not their locustfiles, plain Locust-style code).
+        pytest.param(
+            ["mypy", "benchmarks", "--exclude", "benchmarks/locustfiles/"], id="mypy-benchmarks"
+        ),
     ],
 )
 def test_clean(command):
