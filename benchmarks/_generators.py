@@ -158,7 +158,7 @@ class WrkGenerator:
 class CeilingGenerator:
     """A bare uvloop protocol with httptools (``_python_ceiling.py``): Python's floor."""
 
-    name: str = "Python ceiling (bare uvloop)"
+    name: str = "Python ceiling: bare uvloop"
     slug: str = "python-ceiling"
 
     def command(self, tools: Tools, plan: RunPlan) -> list[str]:

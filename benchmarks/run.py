@@ -229,7 +229,7 @@ def _print_ceiling(results: Results) -> None:
     ratio = results.ratio(CEILING.name)
     against = f", itself {ratio:.1f}x {BASELINE}" if ratio is not None else ""
     reached = ", ".join(shares) or "no horde row measured"
-    print(f"\nof the {CEILING.name} ({ceiling.requests_per_second:,.0f} req/s{against}): {reached}")
+    print(f"\nof {CEILING.name} ({ceiling.requests_per_second:,.0f} req/s{against}): {reached}")
 
 
 if __name__ == "__main__":
