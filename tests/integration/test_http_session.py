@@ -23,6 +23,7 @@ from horde.http import (
     ResponseTooLarge,
     TooManyRedirects,
 )
+from horde.runtime import LOOP_TURNS
 
 EVENT_KEYS = {
     "request_type",
@@ -605,6 +606,19 @@ def test_a_listener_may_stop_the_user(session):
 def test_thirty_redirects_are_followed_not_more(session, hops, ok):
     response = call(session, lambda: session.get(f"/redirect_chain?n={hops}"))
     assert (response.status_code == 200) is ok
+
+
+def test_a_response_advances_the_loop_turns_an_async_task_loop_relies_on(session):
+    # A task loop skips its bare yield after a task during which the count moved: every
+    # response must move it, since it arrives in a loop callback, never inside the task.
+    async def main():
+        before = LOOP_TURNS.count
+        response = await session.aget("/fast")
+        return response, LOOP_TURNS.count - before
+
+    response, advanced = run_async(main, session)
+    assert response.status_code == 200
+    assert advanced >= 1
 
 
 def test_concurrent_requests_of_one_async_user(session, recorder, target):

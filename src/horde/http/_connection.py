@@ -28,6 +28,7 @@ from horde.http._errors import (
 )
 from horde.http._stream import StreamReader
 from horde.http._timeouts import watcher_for
+from horde.runtime import LOOP_TURNS
 
 __all__ = ["MAX_HEAD_SIZE", "Connection", "NoResponse", "RawResponse"]
 
@@ -258,6 +259,7 @@ class Connection(asyncio.Protocol):
             self.abort()
             return
         self._received = self._got_data = True
+        LOOP_TURNS.count += 1  # the task waiting on this connection let the others run
         if not self._headers_done:
             self._head_size += len(data)
             if self._head_size > MAX_HEAD_SIZE:

@@ -9,12 +9,15 @@ from horde.runtime._gc import settle, unsettle
 from horde.runtime._lag import LOOP_OVERLOADED, LoopLagMonitor, describe_frame
 from horde.runtime._loop import new_event_loop, run
 from horde.runtime._sleep import cooperative_sleep, loop_sleep, sleep
+from horde.runtime._turns import LOOP_TURNS, LoopTurns
 
 __all__ = [
     "CPU_WARNING_THRESHOLD",
     "LOOP_OVERLOADED",
+    "LOOP_TURNS",
     "CpuMonitor",
     "LoopLagMonitor",
+    "LoopTurns",
     "SyncCaller",
     "await_",
     "call_sync",

@@ -24,7 +24,7 @@ from horde.exceptions import (
     StopUser,
     UsageError,
 )
-from horde.runtime import await_, loop_sleep
+from horde.runtime import LOOP_TURNS, await_, loop_sleep
 from horde.user._invoke import invoke, invoke_on_stop
 from horde.user._task import get_tasks_from_base_classes
 
@@ -201,14 +201,19 @@ class TaskSet(metaclass=TaskSetMeta):
         if self._user._state == LOCUST_STATE_STOPPING:
             raise StopUser
 
-    def _wait(self) -> Awaitable[None] | None:
-        """The wait after a task, or None when there is none (a coroutine frame saved)."""
+    def _wait(self, turns: int | None = None) -> Awaitable[None] | None:
+        """The wait after a task, or None when there is none (a coroutine frame saved).
+
+        Args:
+            turns: ``LOOP_TURNS.count`` when the task began, if known.
+        """
         self._check_stop_condition()
         # Wait-time functions are plain and quick: call them directly, no greenlet.
         seconds = self.wait_time()
-        if seconds > 0 or not self._user._caller.suspended:
-            # Even with no wait, a task that never gave the loop a turn (or was async,
-            # which we cannot tell) yields once, so no user can starve the rest.
+        gave_way = self._user._caller.suspended or (turns is not None and LOOP_TURNS.count != turns)
+        if seconds > 0 or not gave_way:
+            # Even with no wait, a task that may not have given the loop a turn yields
+            # once, so no user can starve the rest.
             return self._sleep(seconds)
         return None
 
@@ -240,6 +245,7 @@ class TaskSet(metaclass=TaskSetMeta):
                     self.schedule_task(self.get_next_task())
                 self._check_stop_condition()
                 user._caller.suspended = False
+                turns = LOOP_TURNS.count
                 try:
                     await self._execute(queue.popleft())
                 except RescheduleTaskImmediately:
@@ -249,7 +255,7 @@ class TaskSet(metaclass=TaskSetMeta):
                     continue
                 except RescheduleTask:
                     pass
-                waiting = self._wait()
+                waiting = self._wait(turns)
                 if waiting is not None:
                     await waiting
             except InterruptTaskSet as exc:

@@ -5,7 +5,7 @@ import pytest
 from horde import SequentialTaskSet, TaskSet, User, constant, tag, task
 from horde.engine import Environment
 from horde.exceptions import StopUser
-from horde.runtime import run
+from horde.runtime import LOOP_TURNS, await_, run
 from horde.user import filter_tasks_by_tags
 
 
@@ -147,6 +147,83 @@ def test_async_tasks_run_on_the_loop():
 
     run_user(Worker)
     assert calls == ["async", "async"]
+
+
+def _count_yields(monkeypatch) -> list[float]:
+    """Record every wait a task loop takes after a task (a bare yield is a 0)."""
+    waits: list[float] = []
+    original = TaskSet._sleep
+
+    def counting(self, seconds):
+        waits.append(seconds)
+        return original(self, seconds)
+
+    monkeypatch.setattr(TaskSet, "_sleep", counting)
+    return waits
+
+
+def _delivered_by_the_loop(bump: bool) -> asyncio.Future[None]:
+    """A future the loop resolves from a callback, as a connection resolves a response."""
+    loop = asyncio.get_running_loop()
+    future = loop.create_future()
+
+    def deliver() -> None:
+        if bump:
+            LOOP_TURNS.count += 1
+        future.set_result(None)
+
+    loop.call_soon(deliver)
+    return future
+
+
+@pytest.mark.parametrize(
+    ("how", "yields"),
+    [
+        pytest.param("loop-callback", 0, id="a-counted-loop-callback-woke-it"),
+        pytest.param("uncounted", 3, id="an-uncounted-wake-up"),
+        pytest.param("never", 3, id="never-suspended"),
+    ],
+)
+def test_an_async_task_without_a_wait_yields_once_unless_the_loop_ran_meanwhile(
+    monkeypatch, how, yields
+):
+    # A bare yield after each task keeps a user that never waits from starving the
+    # others; a task woken by a counted loop callback already let them run.
+    waits = _count_yields(monkeypatch)
+    runs = []
+
+    class Fetcher(User):
+        wait_time = constant(0)
+
+        @task
+        async def fetch(self):
+            if how != "never":
+                await _delivered_by_the_loop(bump=how == "loop-callback")
+            runs.append(how)
+            if len(runs) == 4:
+                raise StopUser
+
+    run_user(Fetcher)
+    assert len(runs) == 4
+    assert waits == [0] * yields
+
+
+def test_a_sync_task_that_waited_on_the_loop_does_not_yield_again(monkeypatch):
+    waits = _count_yields(monkeypatch)
+    runs = []
+
+    class Sleeper(User):
+        wait_time = constant(0)
+
+        @task
+        def nap(self):
+            await_(asyncio.sleep(0))
+            runs.append(1)
+            if len(runs) == 4:
+                raise StopUser
+
+    run_user(Sleeper)
+    assert waits == []
 
 
 def test_task_exception_fires_user_error_with_the_taskset_and_goes_on(caplog):
