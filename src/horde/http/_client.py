@@ -157,7 +157,7 @@ class BaseSession:
         if (
             timeout is None
             and verify is None
-            and stream is None
+            and (stream is None or stream == self.stream)  # FastHttp passes False
             and cert is None
             and proxies is None
             and allow_redirects
