@@ -8,23 +8,24 @@ from horde.runtime._descriptors import reserve_descriptors
 from horde.runtime._gc import settle, unsettle
 from horde.runtime._lag import LOOP_OVERLOADED, LoopLagMonitor, describe_frame
 from horde.runtime._loop import new_event_loop, run
-from horde.runtime._sleep import cooperative_sleep, loop_sleep, sleep
+from horde.runtime._sleep import Alarm, alarm_for, cooperative_sleep, sleep
 from horde.runtime._turns import LOOP_TURNS, LoopTurns
 
 __all__ = [
     "CPU_WARNING_THRESHOLD",
     "LOOP_OVERLOADED",
     "LOOP_TURNS",
+    "Alarm",
     "CpuMonitor",
     "LoopLagMonitor",
     "LoopTurns",
     "SyncCaller",
+    "alarm_for",
     "await_",
     "call_sync",
     "cooperative_sleep",
     "describe_frame",
     "in_bridge",
-    "loop_sleep",
     "new_event_loop",
     "reserve_descriptors",
     "resident_memory",

@@ -24,7 +24,7 @@ from horde.exceptions import (
     StopUser,
     UsageError,
 )
-from horde.runtime import LOOP_TURNS, await_, loop_sleep
+from horde.runtime import LOOP_TURNS, alarm_for, await_
 from horde.user._invoke import invoke, invoke_on_stop
 from horde.user._task import get_tasks_from_base_classes
 
@@ -221,10 +221,10 @@ class TaskSet(metaclass=TaskSetMeta):
         user = self._user
         user._state = LOCUST_STATE_WAITING
         if seconds > 0:
-            loop = user._loop
-            if loop is None:
-                loop = user._loop = asyncio.get_running_loop()
-            await loop_sleep(loop, seconds)
+            alarm = user._alarm
+            if alarm is None:
+                alarm = user._alarm = alarm_for(asyncio.get_running_loop())
+            await alarm.after(seconds)
         else:
             await asyncio.sleep(0)  # a bare yield (the hot loop): no frame more than needed
         self._check_stop_condition()

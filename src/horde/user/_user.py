@@ -9,7 +9,7 @@ import traceback
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from horde.exceptions import StopTest, StopUser
-from horde.runtime import SyncCaller, await_
+from horde.runtime import Alarm, SyncCaller, await_
 from horde.user._invoke import invoke, invoke_on_stop
 from horde.user._task import get_tasks_from_base_classes
 from horde.user._taskset import (
@@ -82,7 +82,7 @@ class User(metaclass=UserMeta):
         self._taskset_instance: TaskSet | None = None
         self._task: asyncio.Task[None] | None = None
         self._caller = SyncCaller()  # one reusable greenlet for this user's synchronous code
-        self._loop: asyncio.AbstractEventLoop | None = None  # the loop it runs on, once known
+        self._alarm: Alarm | None = None  # its loop's alarm, once it first waits
         self._cp_last_run = time.perf_counter()  # constant_pacing counts from creation
         self._cp_last_wait_time: float | None = None
 
