@@ -46,8 +46,10 @@ class Alarm:
         loop = self._loop()
         if loop is None:
             raise RuntimeError("the alarm's event loop is gone")
-        tick = math.ceil((loop.time() + seconds) * 1000)
         future = loop.create_future()
+        if seconds == math.inf:
+            return future  # a user parked for good: only cancelling it ends the wait
+        tick = math.ceil((loop.time() + seconds) * 1000)
         sleepers = self._due.get(tick)
         if sleepers is None:
             self._due[tick] = [future]

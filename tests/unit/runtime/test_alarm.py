@@ -68,6 +68,16 @@ def test_a_cancelled_sleeper_is_skipped_and_the_others_still_wake():
     assert run(main())
 
 
+def test_an_endless_wait_lasts_until_cancelled():
+    async def main():
+        endless = alarm_for(asyncio.get_running_loop()).after(float("inf"))
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(endless, 0.01)
+        return endless.cancelled()
+
+    assert run(main())
+
+
 def test_one_alarm_per_loop_freed_with_its_loop():
     async def main():
         loop = asyncio.get_running_loop()
