@@ -36,10 +36,11 @@ class Watched(Protocol):
 class TimeoutWatcher:
     """Expires overdue requests of one event loop."""
 
-    __slots__ = ("_handle", "_interval", "_loop", "_watched")
+    __slots__ = ("__weakref__", "_handle", "_interval", "_loop", "_watched")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop = loop
+        # Weakly: the watcher is cached per loop, and must not keep a closed loop alive.
+        self._loop = weakref.ref(loop)
         self._watched: set[Watched] = set()
         self._handle: asyncio.TimerHandle | None = None
         self._interval = _MAX_INTERVAL
@@ -52,21 +53,27 @@ class TimeoutWatcher:
             # (the interval only shrinks here, and is clamped, so no need to compute it).
             return
         interval = min(max(item.timeout / 4, _MIN_INTERVAL), _MAX_INTERVAL)
+        loop = self._loop()
+        if loop is None:
+            return  # the loop is gone: nothing will be read on it any more
         if self._handle is None:
             self._interval = interval
-            self._handle = self._loop.call_later(interval, self._tick)
+            self._handle = loop.call_later(interval, self._tick)
         elif interval < self._interval:
             # A shorter timeout than any in use: look sooner from now on.
             self._handle.cancel()
             self._interval = interval
-            self._handle = self._loop.call_later(interval, self._tick)
+            self._handle = loop.call_later(interval, self._tick)
 
     def unwatch(self, item: Watched) -> None:
         """Stop watching ``item`` (its response is complete, or it failed)."""
         self._watched.discard(item)
 
     def _tick(self) -> None:
-        now = self._loop.time()
+        loop = self._loop()
+        if loop is None:
+            return
+        now = loop.time()
         shortest = _MAX_INTERVAL * 4
         # A copy: expiring a connection unwatches it.
         for item in list(self._watched):
@@ -77,7 +84,7 @@ class TimeoutWatcher:
             self._handle = None
             return
         self._interval = min(max(shortest / 4, _MIN_INTERVAL), _MAX_INTERVAL)
-        self._handle = self._loop.call_later(self._interval, self._tick)
+        self._handle = loop.call_later(self._interval, self._tick)
 
     def __len__(self) -> int:
         return len(self._watched)

@@ -1,4 +1,6 @@
 import asyncio
+import gc
+import weakref
 
 from horde.http._timeouts import TimeoutWatcher, watcher_for
 from horde.runtime import run
@@ -47,9 +49,13 @@ def test_the_watcher_stops_ticking_when_nothing_is_watched():
     run(scenario())
 
 
-def test_one_watcher_per_loop():
+def test_one_watcher_per_loop_freed_with_its_loop():
     async def scenario():
         loop = asyncio.get_running_loop()
         assert watcher_for(loop) is watcher_for(loop)
+        return weakref.ref(loop), weakref.ref(watcher_for(loop))
 
-    run(scenario())
+    loop_ref, watcher_ref = run(scenario())
+    gc.collect()
+    assert loop_ref() is None
+    assert watcher_ref() is None
