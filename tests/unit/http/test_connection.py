@@ -84,6 +84,28 @@ def test_content_length_response_in_any_pieces(step):
     in_loop(scenario)
 
 
+@pytest.mark.parametrize("stream", [False, True], ids=["read", "streamed"])
+def test_a_response_keeps_its_headers_and_body_after_the_next_request(stream):
+    # The connection hands its lists over to each response and starts new ones: the
+    # next request on the same connection must not empty the previous response's.
+    async def scenario():
+        connection, _ = connect()
+        first = send(connection, stream=stream)
+        feed(connection, b"HTTP/1.1 200 OK\r\nX-N: 1\r\nContent-Length: 3\r\n\r\none")
+        raw = await first
+        if stream:
+            assert await raw.stream.read_all() == b"one"
+        second = send(connection, stream=stream)
+        feed(connection, b"HTTP/1.1 200 OK\r\nX-N: 2\r\nContent-Length: 3\r\n\r\ntwo")
+        other = await second
+        assert raw.headers == [(b"X-N", b"1"), (b"Content-Length", b"3")]
+        assert other.headers == [(b"X-N", b"2"), (b"Content-Length", b"3")]
+        if not stream:
+            assert (raw.body, other.body) == (b"one", b"two")
+
+    in_loop(scenario)
+
+
 def test_chunked_response():
     async def scenario():
         connection, _ = connect()
