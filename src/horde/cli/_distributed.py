@@ -15,7 +15,6 @@ from typing import Any, NoReturn
 from horde.cli._settings import Settings
 from horde.distributed import MasterRunner
 from horde.exceptions import ConfigError
-from horde.runtime import reserve_descriptors
 
 __all__ = [
     "LocalWorkers",
@@ -177,9 +176,6 @@ def fork_workers(count: int, *, announce_port: bool) -> LocalWorkers | WorkerPro
             if write_end is not None:
                 os.close(write_end)
             signal.signal(signal.SIGINT, signal.default_int_handler)
-            # A forked table only fits the descriptors open: grow it again, while the
-            # child has one thread (see reserve_descriptors).
-            reserve_descriptors()
             return WorkerProcess(read_end)
         pids.append(pid)
     if read_end is not None:

@@ -23,7 +23,6 @@ from horde.cli._task_ratio import show_task_ratio
 from horde.engine import Environment, LoadTestShape, StepLoadShape
 from horde.event import events
 from horde.exceptions import ConfigError, LocustfileError, UsageError
-from horde.runtime import reserve_descriptors
 from horde.user import User
 
 __all__ = ["Startup", "prepare"]
@@ -123,8 +122,7 @@ def _configure_user_classes(environment: Environment, values: list[str]) -> None
                 raise ConfigError(f"--config-users: {exc}", -1) from None
 
 
-def _prepare_open_files() -> None:
-    """Raise the open-file limit as Locust does, then grow the descriptor table up front."""
+def _raise_open_file_limit() -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     wanted = 65536 if hard == resource.RLIM_INFINITY else min(hard, 65536)
     if soft < wanted:
@@ -136,7 +134,6 @@ def _prepare_open_files() -> None:
                 "high enough for load testing; raise it with `ulimit -n`.",
                 soft,
             )
-    reserve_descriptors()
 
 
 def _step_shape(settings: Settings, loaded: LoadedLocustfiles) -> StepLoadShape:
@@ -252,7 +249,7 @@ def prepare(argv: Sequence[str]) -> Startup | None:
             total_fixed,
             settings.num_users,
         )
-    _prepare_open_files()
+    _raise_open_file_limit()
     try:
         environment = _environment(settings, options, loaded, user_classes)
     except ValueError as exc:  # e.g. every class has weight 0

@@ -23,7 +23,7 @@ from horde.engine._arrival import ArrivalExecutor, ArrivalRate, SharedArrivals
 from horde.engine._dispatch import UserSequence, ramp_batches
 from horde.engine._message import Message
 from horde.exceptions import StopTest, UsageError
-from horde.runtime import settle, unsettle
+from horde.runtime import reserve_descriptors, settle, unsettle
 from horde.stats import ExceptionLog
 from horde.user import User
 
@@ -69,6 +69,9 @@ class LocalRunner:
     worker_count = 1
 
     def __init__(self, environment: Environment) -> None:
+        # Before the users open their connections, and in the command before any thread
+        # starts (a forked worker makes its runner after the fork): see reserve_descriptors.
+        reserve_descriptors()
         self.environment = environment
         self.state = STATE_INIT
         self.exceptions = ExceptionLog()

@@ -6,7 +6,9 @@ growth waits for an RCU grace period: the call that opened the descriptor (a use
 ``connect``) blocks the whole event loop for 5 to 15 ms. A ramp of thousands of users,
 each opening its connection, paid that at every doubling, and those stalls became the
 run's maximum response times. Growing the table once, before any thread starts, costs
-microseconds and no wait.
+microseconds and no wait. Every runner does it when it is made: in the command that is
+before any thread starts, and in a forked worker after the fork (a forked table only
+fits the descriptors open).
 """
 
 from __future__ import annotations

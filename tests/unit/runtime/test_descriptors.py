@@ -65,3 +65,23 @@ def test_the_reservation_stays_within_the_open_file_limit():
     assert result["reserved"] == 3000
     assert 3000 <= result["after"] < 10_000
     assert result["same_open"]
+
+
+def test_making_a_runner_grows_the_table():
+    # So a program driving Environment itself gets it too, not only the command.
+    script = (
+        "import re\n"
+        "from horde import User\n"
+        "from horde.engine import Environment\n"
+        "def size():\n"
+        "    status = open('/proc/self/status').read()\n"
+        "    return int(re.search(r'FDSize:\\s+(\\d+)', status).group(1))\n"
+        "before = size()\n"
+        "Environment(user_classes=[User]).create_local_runner()\n"
+        "print(before, size())\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    before, after = (int(value) for value in completed.stdout.split())
+    assert before < 1024 <= after
