@@ -390,7 +390,7 @@ class Connection(asyncio.Protocol):
         reader = self.reader
         if reader is None:
             self._resolve(b"".join(self._body))
-            self._body = []  # its chunks go now, while in the cache (see _resolve)
+            self._body.clear()  # its chunks go now, while in the cache (see _resolve)
             return
         self._resolve(None)  # a streamed HEAD or bodiless response completes at once
         self.reader = None
