@@ -1,4 +1,5 @@
-"""Cooperative ``time.sleep`` for synchronous user code, installed for a run only."""
+"""Waiting on the loop: the alarm that wakes users after their wait time, and the
+cooperative ``time.sleep`` for synchronous user code, installed for a run only."""
 
 from __future__ import annotations
 

@@ -210,8 +210,9 @@ class TaskSet(metaclass=TaskSetMeta):
         self._check_stop_condition()
         # Wait-time functions are plain and quick: call them directly, no greenlet.
         seconds = self.wait_time()
-        gave_way = self._user._caller.suspended or (turns is not None and LOOP_TURNS.count != turns)
-        if seconds > 0 or not gave_way:
+        if seconds > 0 or not (
+            self._user._caller.suspended or (turns is not None and LOOP_TURNS.count != turns)
+        ):
             # Even with no wait, a task that may not have given the loop a turn yields
             # once, so no user can starve the rest.
             return self._sleep(seconds)
