@@ -11,6 +11,11 @@ pytestmark = pytest.mark.slow
 PERCENTILES = (0.5, 0.75, 0.9, 0.95, 0.99, 1.0)
 
 
+# The target tells how long it took to serve each request (``X-Served-Ms``, from the
+# handler's start to its answer): that is the truth horde is held to. A sleeping thread
+# wakes late now and then on a busy machine, and the delay it was asked for would count
+# the target's own lateness as horde's error.
+#
 # The target runs in its own interpreter: inside pytest's process, garbage collections
 # over the whole test session's objects would delay its answers. A thread waking from its
 # sleep waits for the GIL up to the switch interval (5 ms by default), which made a
@@ -26,9 +31,13 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def do_GET(self):
+        arrived = time.perf_counter()
         time.sleep(float(self.path.rsplit("/", 1)[1]) / 1000)
+        served = (time.perf_counter() - arrived) * 1000
         # One write: headers and body in separate segments would meet Nagle's algorithm.
-        self.wfile.write(b"HTTP/1.1 200 OK\\r\\nContent-Length: 2\\r\\n\\r\\nok")
+        self.wfile.write(
+            b"HTTP/1.1 200 OK\\r\\nX-Served-Ms: %.3f\\r\\nContent-Length: 2\\r\\n\\r\\nok" % served
+        )
 
     def log_message(self, *args):
         pass
@@ -73,13 +82,14 @@ def test_percentiles_are_within_one_percent_of_the_truth(horde, locustfile, tmp_
         observed = []
 
         @events.request.add_listener
-        def on_request(response_time, url, **kwargs):
-            observed.append((response_time, float(url.rsplit("/", 1)[1])))
+        def on_request(name, response_time, response, **kwargs):
+            if name == "/delay":
+                observed.append((response_time, float(response.headers["X-Served-Ms"])))
 
         @events.test_stop.add_listener
         def dump(environment, **kwargs):
-            total = environment.runner.stats.total
-            reported = {{str(p): total.get_response_time_percentile(p) for p in {PERCENTILES!r}}}
+            delayed = environment.runner.stats.get("/delay", "GET")
+            reported = {{str(p): delayed.get_response_time_percentile(p) for p in {PERCENTILES!r}}}
             with open("percentiles.json", "w") as handle:
                 json.dump({{"reported": reported, "observed": observed}}, handle)
 
@@ -87,6 +97,9 @@ def test_percentiles_are_within_one_percent_of_the_truth(horde, locustfile, tmp_
             wait_time = constant(0)
 
             def on_start(self):
+                # Connect first: the target's time to accept a connection is not in the
+                # time it says it served a request, and it is long while the machine is busy.
+                self.client.get("/delay/0", name="/connect")
                 delays = DELAYS[:]
                 random.Random(id(self)).shuffle(delays)
                 self.delays = itertools.cycle(delays)
@@ -100,15 +113,13 @@ def test_percentiles_are_within_one_percent_of_the_truth(horde, locustfile, tmp_
     assert result.code == 0, result.stderr
     data = json.loads((tmp_path / "percentiles.json").read_text())
     observed = [response_time for response_time, _ in data["observed"]]
-    known_delays = [delay for _, delay in data["observed"]]
+    served = [served_ms for _, served_ms in data["observed"]]
     assert len(observed) > 300
     for p in PERCENTILES:
         reported = data["reported"][str(p)]
         # The histogram against the response times horde itself measured: within 1%.
         assert reported == pytest.approx(exact(observed, p), rel=0.01), p
-        # Against the delays the server applied to those requests: within 1% + 1 ms. (The
-        # maximum is left out: one scheduling hiccup anywhere on the machine moves it.)
-        if p < 1:
-            truth = exact(known_delays, p)
-            assert abs(reported - truth) <= 0.01 * truth + 1, (p, reported, truth)
+        # Against the time the target took to serve those requests: within 1% + 1 ms.
+        truth = exact(served, p)
+        assert abs(reported - truth) <= 0.01 * truth + 1, (p, reported, truth)
     assert data["reported"]["0.99"] <= max(observed)
