@@ -4,8 +4,11 @@ Each generator runs ``locustfiles/paced_user.py`` (horde's async row:
 ``paced_async.py``) (``constant_throughput(1)``, one
 ``GET /`` per second per user, every user on its own keep-alive connection) pinned to
 one core, against a fresh nginx pinned to the other (a new port per row, so the
-previous row's closed connections never hold the ports this one needs). After the
-ramp and a settling pause, a fixed window is measured:
+previous row's closed connections never hold the ports this one needs). The script
+runs itself again in a network namespace of its own, with local ports 1024-65535
+(``_netns.py``: past about 14,000 connections to one port, the machine's default range
+makes every connect scan it). After the ramp and a settling pause, a fixed window is
+measured:
 
 - **req/s** and **sent**: requests nginx served in the window, against the users'
   schedule (one per user per second);
@@ -35,6 +38,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from _netns import (
+    in_private_namespace,
+    local_port_range,
+    rerun_in_private_namespace,
+    set_up_private_namespace,
+)
 from _nginx import Nginx, running_nginx
 from _proc import cpu_seconds
 from _setup import SetupError, Tools, ensure_tools
@@ -72,7 +81,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SetupError as exc:
         print(f"scale: {exc}", file=sys.stderr)
         return 1
+    if in_private_namespace():
+        set_up_private_namespace()
+    elif not options.machine_network:
+        arguments = sys.argv[1:] if argv is None else list(argv)
+        code = rerun_in_private_namespace([__file__, *arguments])
+        if code is not None:
+            return code
     users, limit_note = _users_that_fit(options.users)
+    notes = [note for note in (limit_note, _network_note(users)) if note]
     run_dir = OUT_DIR / time.strftime("scale-%Y%m%d-%H%M%S")
     run_dir.mkdir(parents=True)
     generators = {
@@ -85,7 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for slug in chosen:
         print(f"{slug}: {users} users ...", flush=True)
         rows.append(_measure(slug, generators[slug], tools, users, options, run_dir))
-    table = _table(rows, limit_note)
+    table = _table(rows, notes)
     print(table)
     (run_dir / "scale.md").write_text(table + "\n")
     return 0
@@ -100,6 +117,11 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--horde", help="horde executable (default: .venv/bin/horde)")
     parser.add_argument("--generator-core", type=int, default=0)
     parser.add_argument("--nginx-core", type=int, default=1)
+    parser.add_argument(
+        "--machine-network",
+        action="store_true",
+        help="run in the machine's network namespace, with its local port range",
+    )
     return parser.parse_args(argv)
 
 
@@ -112,6 +134,21 @@ def _users_that_fit(wanted: int) -> tuple[int, str]:
     return users, (
         f"{wanted} users do not fit: this machine allows a process {hard} open files "
         f"(hard limit), so {users} users ran"
+    )
+
+
+def _network_note(users: int) -> str:
+    """Where the run's connections got their local ports, when that matters (_netns.py)."""
+    low, high = local_port_range()
+    where = "a private network namespace" if in_private_namespace() else "this machine's network"
+    easy = (high - low + 1) // 2
+    if users <= easy:
+        return f"Ran in {where}, local ports {low}-{high}."
+    return (
+        f"Ran in {where}, local ports {low}-{high}: past {easy:,} connections to nginx "
+        "each new one scanned the range for a free port, which slowed the ramp and cost "
+        "every generator CPU (run as root, or where user namespaces are allowed, for a "
+        "private namespace with a wide range)."
     )
 
 
@@ -195,7 +232,7 @@ def _percentiles(stats_path: Path) -> tuple[str, str, str, int]:
     return "-", "-", "-", 0
 
 
-def _table(rows: list[Row], limit_note: str) -> str:
+def _table(rows: list[Row], notes: list[str]) -> str:
     header = (
         "| generator | users | req/s | sent | RSS | KB/user | p50 ms | p99 ms | max ms "
         "| gen CPU | failures | |"
@@ -207,8 +244,8 @@ def _table(rows: list[Row], limit_note: str) -> str:
         f"{row.max_ms} | {row.cpu:.0%} | {row.failures:,} | {row.note} |"
         for row in rows
     ]
-    if limit_note:
-        lines += ["", limit_note]
+    for note in notes:
+        lines += ["", note]
     return "\n".join(lines)
 
 
