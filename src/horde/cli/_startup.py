@@ -23,6 +23,7 @@ from horde.cli._task_ratio import show_task_ratio
 from horde.engine import Environment, LoadTestShape, StepLoadShape
 from horde.event import events
 from horde.exceptions import ConfigError, LocustfileError, UsageError
+from horde.runtime import local_ports
 from horde.user import User
 
 __all__ = ["Startup", "prepare"]
@@ -134,6 +135,26 @@ def _raise_open_file_limit() -> None:
                 "high enough for load testing; raise it with `ulimit -n`.",
                 soft,
             )
+
+
+def _warn_about_local_ports(settings: Settings) -> None:
+    """Warn when the users' connections to one host would outgrow the quick local ports."""
+    if settings.options.master and not settings.options.processes:
+        return  # the users run on the workers' machines
+    users = max(settings.num_users or 0, settings.max_concurrency or 0)
+    ports = local_ports()
+    if ports is None or users <= ports.without_search:
+        return
+    logger.warning(
+        "%d users may keep as many connections to one host, and their local ports come "
+        "from net.ipv4.ip_local_port_range (%s here): past %d connections to one address "
+        "and port, every new one scans that range for a free port, which slows the ramp "
+        "and takes the generator's CPU. Widen the range, e.g. "
+        '`sysctl -w net.ipv4.ip_local_port_range="1024 65535"`.',
+        users,
+        ports,
+        ports.without_search,
+    )
 
 
 def _step_shape(settings: Settings, loaded: LoadedLocustfiles) -> StepLoadShape:
@@ -250,6 +271,7 @@ def prepare(argv: Sequence[str]) -> Startup | None:
             settings.num_users,
         )
     _raise_open_file_limit()
+    _warn_about_local_ports(settings)
     try:
         environment = _environment(settings, options, loaded, user_classes)
     except ValueError as exc:  # e.g. every class has weight 0

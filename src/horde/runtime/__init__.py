@@ -1,5 +1,5 @@
 """The runtime: event loop, greenlet bridge, cooperative sleep, blocking calls, monitors,
-and the process settings a load needs (collector, descriptor table)."""
+and the process settings a load needs (collector, descriptor table, local ports)."""
 
 from horde.runtime._blocking import run_blocking
 from horde.runtime._bridge import SyncCaller, await_, call_sync, in_bridge
@@ -8,6 +8,7 @@ from horde.runtime._descriptors import reserve_descriptors
 from horde.runtime._gc import settle, unsettle
 from horde.runtime._lag import LOOP_OVERLOADED, LoopLagMonitor, describe_frame
 from horde.runtime._loop import new_event_loop, run
+from horde.runtime._ports import LocalPorts, local_ports
 from horde.runtime._sleep import Alarm, alarm_for, cooperative_sleep, sleep
 from horde.runtime._turns import LOOP_TURNS, LoopTurns
 
@@ -17,6 +18,7 @@ __all__ = [
     "LOOP_TURNS",
     "Alarm",
     "CpuMonitor",
+    "LocalPorts",
     "LoopLagMonitor",
     "LoopTurns",
     "SyncCaller",
@@ -26,6 +28,7 @@ __all__ = [
     "cooperative_sleep",
     "describe_frame",
     "in_bridge",
+    "local_ports",
     "new_event_loop",
     "reserve_descriptors",
     "resident_memory",

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from horde.runtime import local_ports
 from horde.runtime._descriptors import RESERVED_DESCRIPTORS
 
 # Each process that runs users writes down its descriptor table's size and its limit.
@@ -45,3 +46,18 @@ def test_the_descriptor_table_is_grown_before_users_open_connections(
     assert len(tables) == (1 if not processes else 3)  # the master fires test_start too
     for table in tables:
         assert table["size"] >= min(table["limit"], RESERVED_DESCRIPTORS), table
+
+
+@pytest.mark.skipif(local_ports() is None, reason="reads /proc/sys/net/ipv4")
+def test_more_users_than_quick_local_ports_get_a_warning(horde, locustfile):
+    # Past half the range, each connect to one address scans the whole range for a port.
+    ports = local_ports()
+    assert ports is not None
+    locustfile(TABLE_PROBE)
+    below = horde("--headless", "-u", str(ports.without_search), "-r", "1", "-t", "1s")
+    above = horde("--headless", "-u", str(ports.without_search + 1), "-r", "1", "-t", "1s")
+    assert below.code == above.code == 0, above.stderr
+    assert "ip_local_port_range" not in below.stderr
+    assert f"net.ipv4.ip_local_port_range ({ports} here)" in above.stderr
+    assert f"past {ports.without_search} connections" in above.stderr
+    assert "sysctl -w" in above.stderr
