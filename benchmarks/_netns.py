@@ -45,19 +45,18 @@ def in_private_namespace() -> bool:
 def rerun_in_private_namespace(argv: Sequence[str]) -> int | None:
     """Run this script again in a private network namespace; return its exit code.
 
-    ``unshare --net`` needs root; ``--map-root-user`` adds a user namespace, which an
-    unprivileged user may make where the kernel allows it. Returns ``None`` when neither
-    works, and the caller runs where it is.
+    ``unshare --net`` needs root. (A user namespace would let anyone make one, but nginx
+    started as its root then fails to hand its files to ``nobody``, who is not mapped.)
+    Returns ``None`` when it cannot, and the caller runs where it is.
     """
     unshare = shutil.which("unshare")
     if unshare is None:
         return None
-    for flags in (["--net"], ["--map-root-user", "--net"]):
-        probe = subprocess.run([unshare, *flags, "true"], capture_output=True, check=False)
-        if probe.returncode == 0:
-            command = [unshare, *flags, "--", sys.executable, *argv]
-            return subprocess.run(command, env={**os.environ, _FLAG: "1"}, check=False).returncode
-    return None
+    probe = subprocess.run([unshare, "--net", "true"], capture_output=True, check=False)
+    if probe.returncode != 0:
+        return None
+    command = [unshare, "--net", "--", sys.executable, *argv]
+    return subprocess.run(command, env={**os.environ, _FLAG: "1"}, check=False).returncode
 
 
 def set_up_private_namespace() -> None:

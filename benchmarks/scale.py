@@ -147,8 +147,8 @@ def _network_note(users: int) -> str:
     return (
         f"Ran in {where}, local ports {low}-{high}: past {easy:,} connections to nginx "
         "each new one scanned the range for a free port, which slowed the ramp and cost "
-        "every generator CPU (run as root, or where user namespaces are allowed, for a "
-        "private namespace with a wide range)."
+        "every generator CPU (as root, the script runs in a private namespace with a wide "
+        "range)."
     )
 
 
