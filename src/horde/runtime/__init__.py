@@ -1,5 +1,6 @@
 """The runtime: event loop, greenlet bridge, cooperative sleep, blocking calls, monitors,
-and the process settings a load needs (collector, descriptor table, local ports)."""
+and the process settings a load needs (collector, descriptor table) or should have
+(local ports)."""
 
 from horde.runtime._blocking import run_blocking
 from horde.runtime._bridge import SyncCaller, await_, call_sync, in_bridge

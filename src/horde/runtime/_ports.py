@@ -10,6 +10,7 @@ the generator's CPU goes to the kernel. Widening the range moves that point.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = ["LOCAL_PORT_RANGE", "LocalPorts", "local_ports"]
@@ -17,14 +18,12 @@ __all__ = ["LOCAL_PORT_RANGE", "LocalPorts", "local_ports"]
 LOCAL_PORT_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
 
 
+@dataclass(frozen=True, slots=True)
 class LocalPorts:
     """A local port range, and how many connections to one address it serves quickly."""
 
-    __slots__ = ("high", "low")
-
-    def __init__(self, low: int, high: int) -> None:
-        self.low = low
-        self.high = high
+    low: int
+    high: int
 
     @property
     def without_search(self) -> int:
