@@ -445,6 +445,17 @@ def test_connection_close_is_honoured(session, target):
     assert target.connections - before == 3
 
 
+def test_the_pool_forgets_connections_once_they_are_gone(session, target):
+    def task():
+        for _ in range(20):
+            assert session.get("/close").text == "closing"
+        return len(session.pool._open)
+
+    # Each request connected afresh; those the server closed since are not kept around
+    # (thousands of sessions each holding every connection they ever made would leak).
+    assert call(session, task) <= 2
+
+
 def test_a_large_body_within_the_limit(session, recorder):
     response = call(session, lambda: session.get("/huge?size=3000000"))
     assert len(response.content) == 3_000_000

@@ -187,6 +187,11 @@ class Connection(asyncio.Protocol):
             and not transport.is_closing()
         )
 
+    @property
+    def gone(self) -> bool:
+        """Whether the socket has closed for good (its transport reported the loss)."""
+        return self.closed and self._transport is None
+
     def send(
         self,
         data: bytes,
@@ -286,6 +291,7 @@ class Connection(asyncio.Protocol):
         """The socket closed: fail the request in flight, or end a read-to-close body."""
         self.closed = True
         self.keep_alive = False
+        self._transport = None  # gone for good: nothing left to close
         if self._parser is None:
             return
         if not self._received:

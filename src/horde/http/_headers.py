@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from typing import Any
 
@@ -88,10 +89,13 @@ class CaseInsensitiveDict(MutableMapping[str, str]):
         return CaseInsensitiveDict(self._store.values())
 
     def snapshot(self) -> HeaderSnapshot:
-        """The headers as they go on the wire, rebuilt only after a change."""
+        """The headers as they go on the wire, rebuilt only after a change.
+
+        Sessions whose headers are equal share one snapshot (see :func:`_shared_snapshot`).
+        """
         snapshot = self._snapshot
         if snapshot is None:
-            snapshot = self._snapshot = HeaderSnapshot(self._store.values())
+            snapshot = self._snapshot = _shared_snapshot(self._store.values())
         return snapshot
 
 
@@ -102,7 +106,7 @@ class HeaderSnapshot:
     one snapshot and renders it again only when its ``headers`` change.
     """
 
-    __slots__ = ("block", "items", "lower", "wire_cache")
+    __slots__ = ("__weakref__", "block", "items", "lower", "wire_cache")
 
     def __init__(self, pairs: Iterable[tuple[str, Any]]) -> None:
         items = [(name, header_value(name, value)) for name, value in pairs if value is not None]
@@ -112,6 +116,25 @@ class HeaderSnapshot:
         self.wire_cache: dict[str, bytes] = {}
         """Requests without body or headers of their own, as bytes, by "method host path":
         a load test sends the same few again and again (see ``PreparedRequest.wire``)."""
+
+
+_SNAPSHOTS: weakref.WeakValueDictionary[tuple[tuple[str, str], ...], HeaderSnapshot] = (
+    weakref.WeakValueDictionary()
+)
+
+
+def _shared_snapshot(pairs: Iterable[tuple[str, Any]]) -> HeaderSnapshot:
+    """The snapshot of ``pairs``, shared with every session whose headers are the same.
+
+    Thousands of users usually send the same headers: one snapshot (and one cache of
+    rendered requests) serves them all, instead of a copy per user kept in memory and
+    rendered again by each.
+    """
+    items = tuple((name, header_value(name, value)) for name, value in pairs if value is not None)
+    snapshot = _SNAPSHOTS.get(items)
+    if snapshot is None:
+        snapshot = _SNAPSHOTS[items] = HeaderSnapshot(items)
+    return snapshot
 
 
 Overrides = dict[str, tuple[str, str | None]]

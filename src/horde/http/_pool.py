@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import os
 import ssl
-import weakref
 from http.client import RemoteDisconnected
 
 from horde.http._connection import Connection, NoResponse, RawResponse
@@ -65,9 +64,9 @@ class ConnectionPool:
 
     def __init__(self, max_idle_per_origin: int = 16) -> None:
         self._idle: dict[PoolKey, list[Connection]] = {}
-        # Every connection opened, idle or not, so close() can reach a streamed response
-        # left unread by a stopped user. Weak: a dropped connection needs no bookkeeping.
-        self._open: weakref.WeakSet[Connection] = weakref.WeakSet()
+        # Every connection opened and not yet gone, idle or not, so close() can reach a
+        # streamed response left unread by a stopped user (see _remember).
+        self._open: list[Connection] = []
         self.max_idle_per_origin = max_idle_per_origin
 
     def close(self) -> None:
@@ -78,10 +77,10 @@ class ConnectionPool:
         TLS close would still be in progress then, leaving sockets open.
         """
         self._idle = {}
-        for connection in list(self._open):
+        for connection in self._open:
             # Also those closed gracefully before: a TLS close may still be under way.
             connection.abort()
-        self._open.clear()
+        self._open = []
 
     def idle_count(self) -> int:
         """How many idle connections the pool holds."""
@@ -135,7 +134,7 @@ class ConnectionPool:
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
         )
-        self._open.add(connection)
+        self._remember(connection)
         waiter = self._start(key, connection, data, head_only, stream, read_timeout, max_body)
         try:
             raw = await waiter
@@ -150,6 +149,15 @@ class ConnectionPool:
         if not stream:
             self._release(key, connection)
         return raw
+
+    def _remember(self, connection: Connection) -> None:
+        """Track a new connection for close(), forgetting those gone since the last one.
+
+        A list pruned at each connect, not a WeakSet: that costs about 1 KB per session
+        in weak references, times thousands of users.
+        """
+        self._open = [known for known in self._open if not known.gone]
+        self._open.append(connection)
 
     def _idle_connection(self, key: PoolKey) -> Connection | None:
         """The most recently used idle connection that can take a request, if any."""

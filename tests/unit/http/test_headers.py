@@ -1,4 +1,5 @@
 import gc
+import weakref
 
 import pytest
 
@@ -45,6 +46,23 @@ def test_snapshot_is_cached_until_a_change():
     assert second.block == "A: 1\r\nB: 2\r\n"
     del headers["a"]
     assert headers.snapshot().block == "B: 2\r\n"
+
+
+def test_sessions_with_the_same_headers_share_one_snapshot():
+    first = CaseInsensitiveDict({"Accept": "*/*", "User-Agent": "horde-test-share"})
+    second = CaseInsensitiveDict({"Accept": "*/*", "User-Agent": "horde-test-share"})
+    shared = first.snapshot()
+    assert second.snapshot() is shared  # one snapshot, one render cache, for both
+    second["User-Agent"] = "other"
+    assert second.snapshot() is not shared
+    assert second.snapshot().block == "Accept: */*\r\nUser-Agent: other\r\n"
+    assert first.snapshot() is shared  # the other session's change does not leak
+    assert shared.block == "Accept: */*\r\nUser-Agent: horde-test-share\r\n"
+    # Held weakly: once no session uses a snapshot, the next one is built afresh.
+    probe = weakref.ref(shared)
+    del first, second, shared
+    gc.collect()
+    assert probe() is None
 
 
 def test_snapshot_skips_none_and_converts_values():

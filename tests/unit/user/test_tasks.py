@@ -332,6 +332,31 @@ def test_sequential_taskset_runs_in_declaration_order():
     assert calls == [1, 2, 2, 3, 1, 2, 2, 3]
 
 
+def test_scheduled_tasks_run_before_picked_ones_first_ones_at_the_front():
+    calls = []
+
+    class Planned(TaskSet):
+        def later(self):
+            calls.append("later")
+
+        def sooner(self):
+            calls.append("sooner")
+
+        @task
+        def plan(self):
+            calls.append("plan")
+            if len(calls) > 1:
+                raise StopUser
+            self.schedule_task(self.later)
+            self.schedule_task(self.sooner, first=True)
+
+    class Worker(User):
+        tasks = [Planned]
+
+    run_user(Worker)
+    assert calls == ["plan", "sooner", "later", "plan"]
+
+
 def test_missing_tasks_error_names_the_class(caplog):
     class Empty(User):
         pass
