@@ -320,15 +320,10 @@ def _shutdown(startup: Startup, outputs: _Outputs, monitors: GeneratorMonitors) 
     code = _exit_code(startup, results)
     logger.info("Shutting down (exit code %d)", code)
     runner = environment.runner
-    # The CSV files get the final state first: serializing for --json resets the entries.
+    # The files get the final state first: serializing for --json resets the entries
+    # (Locust's quirk, kept: its console summary after --json shows 0 for each entry).
     if outputs.csv_writer is not None:
         outputs.csv_writer.close(stats, runner.exceptions, runner.final_user_count)
-    if settings.json or outputs.json_path is not None:
-        serialized = json.dumps(stats.serialize_stats(include_histogram=False), indent=4)
-        if settings.json:
-            print(serialized)
-        if outputs.json_path is not None:
-            _write(outputs.json_path, serialized, "--json-file")
     if outputs.summary_path is not None or outputs.html_path is not None:
         document = _summary(startup, results, code, analysis)
         document["generator"] = monitors.to_dict()
@@ -337,6 +332,12 @@ def _shutdown(startup: Startup, outputs: _Outputs, monitors: GeneratorMonitors) 
         if outputs.html_path is not None:
             _write(outputs.html_path, render_html(document), "--html")
             logger.info("HTML report written to %s", outputs.html_path)
+    if settings.json or outputs.json_path is not None:
+        serialized = json.dumps(stats.serialize_stats(include_histogram=False), indent=4)
+        if settings.json:
+            print(serialized)
+        if outputs.json_path is not None:
+            _write(outputs.json_path, serialized, "--json-file")
     _print_final(startup, outputs.percentiles, analysis, results, monitors.caution())
     environment.events.quit.fire(exit_code=code)
     return code
