@@ -32,24 +32,45 @@ USAGE_SAMPLE_SECONDS = 1.0
 CPU_MONITOR_INTERVAL = 10.0
 
 
-async def _every(interval: float, job: Callable[[], None], *, on_the_clock: bool = False) -> None:
+async def _every(
+    interval: float,
+    job: Callable[[], None],
+    *,
+    on_the_clock: bool = False,
+    wait_first: bool = False,
+) -> None:
     """Call ``job`` now and then every ``interval`` seconds, without drifting.
 
     With ``on_the_clock`` the first call waits for the next whole interval of the wall clock
-    (a master's samples then line up with its workers' reports).
+    (a master's samples then line up with its workers' reports); with ``wait_first`` it
+    comes one interval from now (a job that measures what happened since the last call).
     """
     loop = asyncio.get_running_loop()
     next_run = loop.time()
     if on_the_clock:
         now = time.time()
         next_run += (math.floor(now / interval) + 1) * interval - now
-        await asyncio.sleep(next_run - loop.time())
+    elif wait_first:
+        next_run += interval
+    await asyncio.sleep(next_run - loop.time())
     while True:
         job()
-        # After a stall, skip the missed runs rather than catching up in a burst (which
-        # would write several rows for one second).
-        next_run = max(next_run + interval, loop.time())
+        next_run = _next_run(next_run, interval, loop.time())
         await asyncio.sleep(next_run - loop.time())
+
+
+def _next_run(previous: float, interval: float, now: float) -> float:
+    """The next run after ``previous`` on the same beat, at least half an interval ahead.
+
+    After a stall, the missed runs are skipped, and so is a beat that comes too soon after
+    the late run: catching up would write several rows for one second, and sample the CPU
+    or the request rate over a sliver of time.
+    """
+    following = previous + interval
+    earliest = now + interval / 2
+    if following >= earliest:
+        return following
+    return following + math.ceil((earliest - following) / interval) * interval
 
 
 def _periodic_jobs(
@@ -82,6 +103,17 @@ def _tick_job(startup: Startup) -> Callable[[], None]:
         stats.tick(stats.now(), runner.user_count)
 
     return tick
+
+
+def _final_tick(startup: Startup) -> None:
+    """Close the last, partial sample at the end of the run, if requests came in since.
+
+    Without it the series would miss the requests of the run's last moments: a master's
+    workers send their final reports after its last tick.
+    """
+    stats = startup.environment.stats
+    if stats.total.recorded_since_snapshot():
+        stats.tick(stats.now(), startup.environment.runner.user_count)
 
 
 def _check_abort_job(startup: Startup) -> Callable[[], None]:
@@ -225,6 +257,7 @@ def _usage_job(startup: Startup, cpu: CpuMonitor) -> Callable[[], None]:
     environment = startup.environment
     runner = environment.runner
     window: list[float] = []
+    cpu.start()  # what start-up used is not load
 
     def job() -> None:
         percent = cpu.sample()
@@ -262,15 +295,15 @@ async def run_headless(
     monitor = monitors.lag
     monitor.start()
     _install_signal_handlers(startup)
-    periodic = [
-        *_periodic_jobs(startup, csv_writer),
-        (USAGE_SAMPLE_SECONDS, _usage_job(startup, monitors.cpu)),
-    ]
     master = isinstance(runner, MasterRunner)
     # A master's samples close on whole seconds, between its workers' reports.
     tick = _every(STATS_TICK_SECONDS, _tick_job(startup), on_the_clock=master)
-    jobs = [asyncio.ensure_future(tick)]
-    jobs += [asyncio.ensure_future(_every(interval, job)) for interval, job in periodic]
+    usage = _every(USAGE_SAMPLE_SECONDS, _usage_job(startup, monitors.cpu), wait_first=True)
+    jobs = [asyncio.ensure_future(tick), asyncio.ensure_future(usage)]
+    jobs += [
+        asyncio.ensure_future(_every(interval, job))
+        for interval, job in _periodic_jobs(startup, csv_writer)
+    ]
     try:
         if isinstance(runner, MasterRunner):
             monitors.workers = runner.worker_cpu
@@ -288,6 +321,7 @@ async def run_headless(
         for job in jobs:
             job.cancel()
         await asyncio.gather(*jobs, return_exceptions=True)
+        _final_tick(startup)
         monitor.stop()
 
 
@@ -302,7 +336,9 @@ async def serve_as_worker(startup: Startup, monitors: GeneratorMonitors) -> bool
     if startup.settings.run_time:
         logger.debug("--run-time is ignored on a worker: the master ends the test")
     _install_signal_handlers(startup)
-    usage = asyncio.ensure_future(_every(USAGE_SAMPLE_SECONDS, _usage_job(startup, monitors.cpu)))
+    usage = asyncio.ensure_future(
+        _every(USAGE_SAMPLE_SECONDS, _usage_job(startup, monitors.cpu), wait_first=True)
+    )
     try:
         await runner.wait_until_quit()
     finally:

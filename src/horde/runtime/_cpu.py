@@ -84,6 +84,10 @@ class CpuMonitor:
         """Whether ``sustained`` samples in a row were over the threshold at some point."""
         self._streak = 0
 
+    def start(self) -> None:
+        """Measure the next sample from now (what the process did before is not counted)."""
+        self._last_wall, self._last_cpu = self._clock(), self._cpu_clock()
+
     def sample(self) -> float:
         """Measure the CPU percent since the previous sample; return it.
 

@@ -313,6 +313,11 @@ class StatsEntry:
         self._window.append(current)
         return previous, current
 
+    def recorded_since_snapshot(self) -> bool:
+        """Whether requests or failures came in after the last :meth:`snapshot`."""
+        last = self._window[-1]
+        return self.num_requests != last.num_requests or self.num_failures != last.num_failures
+
     def prune_per_second(self, oldest_second: int) -> None:
         """Forget per-second counts before ``oldest_second`` (bounds memory on long runs).
 

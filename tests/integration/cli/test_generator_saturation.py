@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import pytest
@@ -98,3 +99,42 @@ def test_an_idle_generator_stays_quiet(horde, locustfile, demo_shop, tmp_path):
     generator = json.loads((tmp_path / "summary.json").read_text())["generator"]
     assert generator["saturated"] is False
     assert generator["cpu_samples"] >= 2
+    # Start-up (imports, the locustfile) is not load: no sample measures it.
+    assert generator["cpu_seconds_over_threshold"] == 0
+    assert generator["cpu_peak_percent"] < 90
+
+
+BLOCKER = """
+import select
+
+from locust import User, constant, task
+
+
+class Blocker(User):
+    wait_time = constant(0.3)
+
+    @task
+    def block(self):
+        select.select([], [], [], 1.2)  # holds the whole loop, using no CPU
+"""
+
+
+@pytest.mark.slow
+def test_a_blocked_loop_neither_doubles_rows_nor_reads_as_busy(horde, locustfile, tmp_path):
+    locustfile(BLOCKER)
+    result = horde(
+        *("--headless", "-u", "1", "-r", "1", "-t", "5s", "--only-summary"),
+        *("--csv", "run", "--summary-json", "summary.json"),
+    )
+    assert result.code == 0, result.stderr
+    assert "The event loop was blocked" in result.stderr
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    # Each job runs once when the loop is back, not once more at once to catch up.
+    stamps = [sample["timestamp"] for sample in summary["series"]["aggregate"]]
+    assert len(stamps) >= 3
+    assert min(later - earlier for earlier, later in itertools.pairwise(stamps)) >= 0.5
+    generator = summary["generator"]
+    assert generator["loop_stalls"] >= 2
+    # A sample taken a moment after the previous one would read a blocked, idle process
+    # as a busy one.
+    assert generator["cpu_peak_percent"] < 90
