@@ -104,7 +104,12 @@ def _arrival_rate(value: str) -> ArrivalRate:
 
 
 def _concurrency(value: str) -> int:
-    number = int(value)
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a whole number of users, e.g. 500"
+        ) from None
     if number < 1:
         raise argparse.ArgumentTypeError("must be 1 or more")
     return number

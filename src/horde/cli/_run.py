@@ -224,27 +224,30 @@ def _write(path: Path, text: str, option: str) -> None:
 
 
 def _plateaus(environment: Environment) -> tuple[list[SimpleNamespace], str]:
-    """The load's plateaus (``users``, ``start``, ``end`` or None while it lasts) and what
-    ``users`` counts: users for a step load, iterations/s for a stepped arrival rate."""
+    """The run's plateaus (``users``, ``start``, ``end``) and what ``users`` counts: users
+    for a step load, iterations/s for a stepped arrival rate. The run is over: a plateau
+    still lasting (cut short by -t) ends now."""
+    now = environment.stats.now()
     arrivals = environment.runner.arrivals
     if arrivals is not None and arrivals.plateaus:
-        return [
-            SimpleNamespace(users=round(p.rate), start=p.start, end=p.end)
-            for p in arrivals.plateaus
-        ], "iterations/s"
-    shape = environment.shape_class
-    steps = shape.steps if isinstance(shape, StepLoadShape) else []
+        plateaus = [(round(p.rate), p.start, p.end) for p in arrivals.plateaus]
+        unit = "iterations/s"
+    else:
+        shape = environment.shape_class
+        steps = shape.steps if isinstance(shape, StepLoadShape) else []
+        plateaus = [(step.users, step.start, step.end) for step in steps]
+        unit = "users"
     return [
-        SimpleNamespace(users=step.users, start=step.start, end=step.end) for step in steps
-    ], "users"
+        SimpleNamespace(users=users, start=start, end=now if end is None else end)
+        for users, start, end in plateaus
+    ], unit
 
 
 def _analyze(startup: Startup) -> Analysis:
     """The degradation analysis of the run, over its plateaus when it had some."""
     stats = startup.environment.stats
-    now = stats.now()
     plateaus, unit = _plateaus(startup.environment)
-    steps = [AnalysisStep(p.start, p.end if p.end is not None else now, p.users) for p in plateaus]
+    steps = [AnalysisStep(p.start, p.end, p.users) for p in plateaus]
     return analyze(stats.total_series, stats.all_series, steps or None, unit)
 
 

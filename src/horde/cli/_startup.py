@@ -199,9 +199,24 @@ def _check_open_model(settings: Settings, loaded: LoadedLocustfiles) -> None:
     if rate.ramps and not settings.run_time:
         raise ConfigError(
             f"a ramping arrival rate ({rate.start:g}/s to {rate.end:g}/s) needs -t, the time "
-            "it ramps over",
+            "it ramps over (more than 0)",
             2,
         )
+    if settings.step_time is not None:
+        if not rate.ramps:
+            logger.warning(
+                "--step-time is not used: the arrival rate %g/s does not ramp (give a ramp, "
+                "e.g. --arrival-rate 50/s..500/s)",
+                rate.start,
+            )
+        elif settings.run_time and settings.step_time >= settings.run_time:
+            logger.warning(
+                "--step-time %d s is not shorter than the run (-t %d s): the rate stays at "
+                "%g/s and never climbs",
+                settings.step_time,
+                settings.run_time,
+                rate.start,
+            )
     if settings.num_users is not None or settings.spawn_rate is not None:
         logger.warning("-u and -r are not used by the open model (--arrival-rate)")
     if loaded.shapes:

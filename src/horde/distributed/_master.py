@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import math
 import time
 from argparse import Namespace
 from collections.abc import Awaitable, Callable
@@ -436,12 +435,13 @@ class MasterRunner(LocalRunner):
         assert isinstance(arrivals, SharedArrivals)
         workers = self.active_workers
         share = arrivals.rate.share(1 / len(workers))
-        for node in workers:
+        caps = _split(arrivals.max_concurrency, len(workers))
+        for node, cap in zip(workers, caps, strict=True):
             data = {
                 "timestamp": time.time(),
                 "start": share.start,
                 "end": share.end,
-                "max_concurrency": math.ceil(arrivals.max_concurrency / len(workers)),
+                "max_concurrency": cap,
                 "duration": arrivals.duration,
                 "step_s": arrivals.step_s,
                 "elapsed": time.time() - arrivals.began,
@@ -548,3 +548,10 @@ class MasterRunner(LocalRunner):
             task.cancel()
         self._socket.close()
         self._quit().set()
+
+
+def _split(total: int, parts: int) -> list[int]:
+    """``total`` in ``parts`` shares that differ by one at most and add up to it (each gets
+    one at least, so a cap smaller than the workers is exceeded rather than idling some)."""
+    share, extra = divmod(total, parts)
+    return [max(share + (index < extra), 1) for index in range(parts)]

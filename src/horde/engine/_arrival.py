@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import re
 import time
-from collections.abc import Callable, Iterator, Sequence
+from bisect import bisect_right
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from horde.engine._dispatch import weighted_cycle
-from horde.event import RequestHook
+from horde.engine._states import STATE_RUNNING
 from horde.exceptions import (
     InterruptTaskSet,
     RescheduleTask,
@@ -57,13 +59,27 @@ DEFAULT_MAX_CONCURRENCY = 1000
 #: An iteration that starts this much after its scheduled time counts as late.
 LATE_AFTER_S = 0.005
 
+#: The highest rate accepted: more iterations a second than any set of generators starts.
+MAX_RATE_PER_S = 10_000_000.0
+#: Iterations released in one go before the scheduler lets the loop run (a generator that
+#: fell behind catches up without starving its users).
+_RELEASE_BURST = 1000
+
 _UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0}
 _RATE = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(?:/\s*([smh]))?\s*$")
 
 
-def _per_second(text: str) -> float:
-    match = _RATE.match(text)
+def _per_second(part: str, text: str) -> float:
+    """The rate ``part`` of ``text`` (the whole option value, which errors quote)."""
+    if not part.strip() and ".." in text:
+        raise ValueError(
+            f"invalid arrival rate {text!r}: a ramp needs a rate on each side of '..', "
+            "such as 50/s..500/s"
+        )
+    match = _RATE.match(part)
     if match is None:
+        if part.strip().startswith("-"):
+            raise ValueError(f"invalid arrival rate {text!r}: it must be more than 0")
         raise ValueError(
             f"invalid arrival rate {text!r}: write iterations per second, minute or hour, "
             "such as 200/s, 600/m or 50"
@@ -71,7 +87,17 @@ def _per_second(text: str) -> float:
     value = float(match.group(1)) / _UNITS[match.group(2) or "s"]
     if value <= 0:
         raise ValueError(f"invalid arrival rate {text!r}: it must be more than 0")
+    if value > MAX_RATE_PER_S:
+        raise ValueError(
+            f"invalid arrival rate {text!r}: at most {MAX_RATE_PER_S:,.0f}/s can be scheduled"
+        )
     return value
+
+
+def _plateau_count(duration: float, step_s: float) -> int:
+    """How many plateaus a stepped ramp has: one per ``step_s``, the last one taking the
+    rest of the run, and at least two when the run outlasts one step."""
+    return max(round(duration / step_s), 2 if duration > step_s else 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,9 +121,14 @@ class ArrivalRate:
         Raises:
             ValueError: the text is not a rate or a ramp of two, or a rate is not positive.
         """
-        first, dots, last = text.partition("..")
-        start = _per_second(first)
-        return cls(start, _per_second(last) if dots else start)
+        parts = text.split("..")
+        if len(parts) > 2:
+            raise ValueError(
+                f"invalid arrival rate {text!r}: give one rate, or a ramp of two such as "
+                "50/s..500/s"
+            )
+        start = _per_second(parts[0], text)
+        return cls(start, _per_second(parts[-1], text))
 
     def share(self, fraction: float) -> ArrivalRate:
         """This rate scaled by ``fraction`` (one worker's part of it)."""
@@ -135,13 +166,60 @@ class ArrivalRate:
         if not self.ramps or not duration:
             return self.start
         if step_s:
-            plateaus = max(1, round(duration / step_s))
+            plateaus = _plateau_count(duration, step_s)
             if plateaus == 1:
                 return self.start
             index = min(int(elapsed // step_s), plateaus - 1)
             return self.start + (self.end - self.start) * index / (plateaus - 1)
         share = min(max(elapsed / duration, 0.0), 1.0)
         return self.start + (self.end - self.start) * share
+
+
+class _Schedule:
+    """When each iteration of a rate is due: the integral of the rate, and its inverse.
+
+    The rate is piecewise linear in time (a constant, a linear ramp then its end rate, or
+    plateaus), so the iterations due by a moment, and the moment the n-th one is due, have
+    closed forms on each piece. Stepping by ``1 / rate`` instead would take the rate of
+    the moment for the whole gap: from a low start rate one gap can jump over a ramp.
+    """
+
+    __slots__ = ("_begins", "_counts", "_pieces")
+
+    def __init__(self, rate: ArrivalRate, duration: float | None, step_s: float | None) -> None:
+        # Each piece: (begin in seconds, iterations due before it, rate at begin, slope).
+        pieces: list[tuple[float, float, float, float]] = []
+        if not rate.ramps or not duration:
+            pieces.append((0.0, 0.0, rate.start, 0.0))
+        elif step_s:
+            due = 0.0
+            for index in range(_plateau_count(duration, step_s)):
+                level = rate.at(index * step_s, duration, step_s)
+                pieces.append((index * step_s, due, level, 0.0))
+                due += level * step_s
+        else:
+            slope = (rate.end - rate.start) / duration
+            pieces.append((0.0, 0.0, rate.start, slope))
+            pieces.append((duration, (rate.start + rate.end) / 2 * duration, rate.end, 0.0))
+        self._pieces = pieces
+        self._begins = [piece[0] for piece in pieces]
+        self._counts = [piece[1] for piece in pieces]
+
+    def due_by(self, elapsed: float) -> float:
+        """How many iterations are due in the first ``elapsed`` seconds (a fraction)."""
+        begin, due, level, slope = self._pieces[max(bisect_right(self._begins, elapsed) - 1, 0)]
+        t = elapsed - begin
+        return due + level * t + slope * t * t / 2
+
+    def time_of(self, count: float) -> float:
+        """The elapsed seconds by which ``count`` iterations are due."""
+        begin, due, level, slope = self._pieces[max(bisect_right(self._counts, count) - 1, 0)]
+        left = count - due
+        if slope == 0.0:
+            return begin + left / level
+        # level * t + slope * t**2 / 2 = left, solved in the form that stays exact when
+        # the slope is tiny.
+        return begin + 2 * left / (level + math.sqrt(max(level * level + 2 * slope * left, 0.0)))
 
 
 @dataclass(slots=True)
@@ -151,6 +229,8 @@ class ArrivalCounts:
     Attributes:
         scheduled: Iterations the schedule released.
         started: Iterations a user started.
+        finished: Started iterations that ran to their end (the others were cut short
+            when the run ended: their requests are not in the figures).
         late: Iterations started more than :data:`LATE_AFTER_S` after their schedule
             (every user was busy, or the generator itself lagged).
         max_late_s: The latest start, in seconds after the schedule.
@@ -161,6 +241,7 @@ class ArrivalCounts:
 
     scheduled: int = 0
     started: int = 0
+    finished: int = 0
     late: int = 0
     max_late_s: float = 0.0
     peak_concurrency: int = 0
@@ -172,12 +253,19 @@ class ArrivalCounts:
         """Iterations still waiting for a user when the run ended."""
         return self.scheduled - self.started
 
+    @property
+    def cut_short(self) -> int:
+        """Started iterations that had not finished when the run ended (or have not yet)."""
+        return self.started - self.finished
+
     def to_dict(self) -> dict[str, Any]:
         """The counts as JSON-ready numbers."""
         return {
             "scheduled": self.scheduled,
             "started": self.started,
             "not_started": self.not_started,
+            "finished": self.finished,
+            "cut_short": self.cut_short,
             "late": self.late,
             "max_late_s": round(self.max_late_s, 4),
             "peak_concurrency": self.peak_concurrency,
@@ -231,6 +319,7 @@ class SharedArrivals:
         for share in self.shares.values():
             total.scheduled += share.scheduled
             total.started += share.started
+            total.finished += share.finished
             total.late += share.late
             total.max_late_s = max(total.max_late_s, share.max_late_s)
             total.peak_concurrency += share.peak_concurrency
@@ -243,41 +332,6 @@ class SharedArrivals:
         return self.rate.plateaus(self.duration, self.step_s, self.began, time.time())
 
 
-class _LateRequestHook(RequestHook):
-    """A user's view of the ``request`` hook: also records its latency corrected for lateness.
-
-    It shares the environment hook's listeners, so listeners added later are seen too.
-
-    Attributes:
-        lateness_ms: How late the user's current iteration started.
-    """
-
-    __slots__ = ("_corrected", "_shared", "lateness_ms")
-
-    def __init__(self, shared: RequestHook, corrected: Callable[[str, str, float], None]) -> None:
-        super().__init__()
-        self._handlers = shared._handlers
-        self._on_error = shared._on_error
-        self._shared = shared
-        self._corrected = corrected
-        self.lateness_ms = 0.0
-        self.sink = self._record
-
-    def _record(
-        self,
-        request_type: str,
-        name: str,
-        response_time: float | None,
-        response_length: int,
-        exception: BaseException | str | None,
-    ) -> None:
-        record = self._shared.sink
-        if record is not None:
-            record(request_type, name, response_time, response_length, exception)
-        if response_time is not None:
-            self._corrected(request_type, name, response_time + self.lateness_ms)
-
-
 class ArrivalExecutor:
     """Releases iterations at the arrival rate and runs each on an idle user of its class.
 
@@ -285,7 +339,8 @@ class ArrivalExecutor:
         runner: The runner whose users, statistics and events it uses.
         rate: The arrival rate.
         max_concurrency: The most users (so iterations) running at once.
-        duration: The run's length in seconds, for a ramp; None runs at ``rate.start``.
+        duration: The run's length in seconds: no iteration is due after it, and a ramp
+            climbs over it. None runs at ``rate.start`` until stopped.
         step_s: Climb a ramp in plateaus of this many seconds instead of linearly.
         elapsed: Seconds of the schedule already past when it starts here (a worker joining
             a shared run): the ramp goes on from there, with no burst for the past.
@@ -311,33 +366,55 @@ class ArrivalExecutor:
         self.counts = ArrivalCounts(max_concurrency=max_concurrency)
         self.began: float | None = None
         """Epoch seconds when the schedule started (``elapsed`` before :meth:`run`)."""
+        self._schedule = _Schedule(rate, duration, step_s)
+        self._shift = 0.0
+        """Iterations the schedule is ahead of ``_schedule`` (after a reshare)."""
+        self._origin: float | None = None
+        """Loop time at the schedule's start."""
         self._mix = _iteration_mix(runner.user_classes)
         self._queues: dict[type[User], asyncio.Queue[float]] = {}
         self._idle: dict[type[User], int] = {}
+        self._live = 0
         self._running = 0
+        self._lateness: dict[asyncio.Task[Any] | None, float] = {}
+        """How late each pool user's current iteration started (ms), by its task."""
 
     async def run(self) -> None:
         """Release iterations until cancelled (the runner's stop does that)."""
         loop = asyncio.get_running_loop()
-        due = loop.time()
-        began = due - self.elapsed
+        origin = self._origin = loop.time() - self.elapsed
         self.began = time.time() - self.elapsed
         logger.info(
             "Open model: %s iterations/s, at most %d at once",
             _describe(self.rate),
             self.counts.max_concurrency,
         )
+        self._record_corrected()
+        index = math.ceil(self._schedule.due_by(self.elapsed) - 1e-9)  # none of the past
+        burst = 0
         while True:
-            now = loop.time()
-            while due <= now:
-                rate = self.rate.at(due - began, self.duration, self.step_s)
-                self._release(next(self._mix), due)
-                due += 1.0 / rate
-            await asyncio.sleep(due - loop.time())
+            due_s = self._schedule.time_of(index - self._shift)
+            if self.duration is not None and due_s >= self.duration:
+                break  # nothing more is due before the run ends
+            wait = origin + due_s - loop.time()
+            if wait > 0 or burst >= _RELEASE_BURST:
+                burst = 0
+                await asyncio.sleep(wait)
+                continue  # a reshare may have moved the next one meanwhile
+            self._release(next(self._mix), origin + due_s)
+            index += 1
+            burst += 1
+        await asyncio.Event().wait()  # the schedule is spent; the runner ends the run
 
     def reshare(self, rate: ArrivalRate, max_concurrency: int) -> None:
         """Run another share of a shared rate from now on (workers joined or left)."""
-        self.rate = rate
+        schedule = _Schedule(rate, self.duration, self.step_s)
+        if self._origin is not None:
+            # Go on from the same point of the schedule: no burst, no gap.
+            now_s = asyncio.get_running_loop().time() - self._origin
+            position = self._shift + self._schedule.due_by(now_s)
+            self._shift = position - schedule.due_by(now_s)
+        self.rate, self._schedule = rate, schedule
         self.counts.max_concurrency = max_concurrency
 
     @property
@@ -347,6 +424,35 @@ class ArrivalExecutor:
             return []
         return self.rate.plateaus(self.duration, self.step_s, self.began, time.time())
 
+    def _record_corrected(self) -> None:
+        """Also record every request of a pool user corrected for its iteration's lateness.
+
+        It wraps the ``request`` event's statistics sink, so requests reported any way
+        count (an HTTP client, ``events.request.fire`` from a custom client), and knows
+        the user by the task it runs in (sync user code runs inside its user's task).
+        """
+        hook = self.runner.environment.events.request
+        record = hook.sink
+        corrected = self.runner.environment.stats.record_corrected
+        lateness = self._lateness
+        current_task = asyncio.current_task
+
+        def sink(
+            request_type: str,
+            name: str,
+            response_time: float | None,
+            response_length: int,
+            exception: BaseException | str | None,
+        ) -> None:
+            if record is not None:
+                record(request_type, name, response_time, response_length, exception)
+            if response_time is not None:
+                late_ms = lateness.get(current_task())
+                if late_ms is not None:
+                    corrected(request_type, name, response_time + late_ms)
+
+        hook.sink = sink
+
     def _release(self, user_class: type[User], due: float) -> None:
         self.counts.scheduled += 1
         queue = self._queues.get(user_class)
@@ -354,31 +460,24 @@ class ArrivalExecutor:
             queue = self._queues[user_class] = asyncio.Queue()
             self._idle[user_class] = 0
         queue.put_nowait(due)
-        if (
-            self._idle[user_class] < queue.qsize()
-            and self.counts.users < self.counts.max_concurrency
-        ):
+        if self._idle[user_class] < queue.qsize() and self._live < self.counts.max_concurrency:
             self._add_user(user_class, queue)
 
     def _add_user(self, user_class: type[User], queue: asyncio.Queue[float]) -> None:
         user = self.runner._create_user(user_class)
         self.counts.users += 1
-        client = getattr(user, "client", None)
-        shared = getattr(client, "request_event", None)
-        hook = None
-        if isinstance(shared, RequestHook):
-            hook = _LateRequestHook(shared, self.runner.environment.stats.record_corrected)
-            client.request_event = hook  # type: ignore[union-attr]
-        self.runner._adopt(user, self._work(user, queue, hook))
+        self._live += 1
+        self.runner._adopt(user, self._work(user, queue))
         settle()  # a long-lived user: keep it out of the collector's way
 
-    async def _work(
-        self, user: User, queue: asyncio.Queue[float], hook: _LateRequestHook | None
-    ) -> None:
+    async def _work(self, user: User, queue: asyncio.Queue[float]) -> None:
         """The user's life: ``on_start``, iterations from its class's line, ``on_stop``."""
+        task = asyncio.current_task()
+        assert task is not None
+        self._lateness[task] = 0.0  # on_start's requests: no lateness to add
         try:
             try:
-                await self._serve(user, queue, hook)
+                await self._serve(user, queue, task)
             except (StopUser, StopTest):
                 pass
             except asyncio.CancelledError:
@@ -387,9 +486,22 @@ class ArrivalExecutor:
             await user._stop_hook()
         finally:
             user._release()
+            del self._lateness[task]
+            self._live -= 1  # it left the pool: another may take its place
+            self._replace(type(user), queue)
+
+    def _replace(self, user_class: type[User], queue: asyncio.Queue[float]) -> None:
+        """Start a user for iterations left waiting by one that left the pool."""
+        if (
+            self._origin is not None
+            and self._idle[user_class] < queue.qsize()
+            and self._live < self.counts.max_concurrency
+            and self.runner.state == STATE_RUNNING
+        ):
+            self._add_user(user_class, queue)
 
     async def _serve(
-        self, user: User, queue: asyncio.Queue[float], hook: _LateRequestHook | None
+        self, user: User, queue: asyncio.Queue[float], task: asyncio.Task[Any]
     ) -> None:
         """Run iterations as they come until the user is asked to stop."""
         user_class = type(user)
@@ -407,8 +519,7 @@ class ArrivalExecutor:
             user._state = LOCUST_STATE_RUNNING
             late_s = loop.time() - due
             self._begin(late_s)
-            if hook is not None:
-                hook.lateness_ms = max(late_s, 0.0) * 1000.0
+            self._lateness[task] = max(late_s, 0.0) * 1000.0
             try:
                 await self._iterate(taskset)
             finally:
@@ -430,10 +541,14 @@ class ArrivalExecutor:
             await taskset._execute(taskset.get_next_task())
         except (RescheduleTask, RescheduleTaskImmediately, InterruptTaskSet):
             pass
-        except (StopUser, StopTest, asyncio.CancelledError):
+        except (StopUser, StopTest):
+            self.counts.finished += 1  # the user ends here, and so does its iteration
             raise
+        except asyncio.CancelledError:
+            raise  # cut short: counted by what is left unfinished
         except Exception as exc:
             taskset._report_task_error(exc)
+        self.counts.finished += 1
 
 
 def _iteration_mix(user_classes: Sequence[type[User]]) -> Iterator[type[User]]:

@@ -22,6 +22,15 @@ from typing import TYPE_CHECKING, Any
 from horde.engine._arrival import ArrivalExecutor, ArrivalRate, SharedArrivals
 from horde.engine._dispatch import UserSequence, ramp_batches
 from horde.engine._message import Message
+from horde.engine._states import (
+    STATE_CLEANUP,
+    STATE_INIT,
+    STATE_MISSING,
+    STATE_RUNNING,
+    STATE_SPAWNING,
+    STATE_STOPPED,
+    STATE_STOPPING,
+)
 from horde.exceptions import StopTest, UsageError
 from horde.runtime import reserve_descriptors, settle, unsettle
 from horde.stats import ExceptionLog
@@ -42,14 +51,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger("horde.runners")
-
-STATE_INIT = "ready"
-STATE_SPAWNING = "spawning"
-STATE_RUNNING = "running"
-STATE_CLEANUP = "cleanup"
-STATE_STOPPING = "stopping"
-STATE_STOPPED = "stopped"
-STATE_MISSING = "missing"
 
 # After cancelling users, how long their on_stop handlers may take before we move on.
 _ON_STOP_GRACE_SECONDS = 30.0
@@ -266,10 +267,11 @@ class LocalRunner:
         self._users[key] = user
         task = user._task = asyncio.get_running_loop().create_task(self._drive(user, body))
         # Removed when its task ends, even if it is cancelled before it ever ran.
-        task.add_done_callback(functools.partial(self._forget, key))
+        task.add_done_callback(functools.partial(self._forget, key, body))
 
-    def _forget(self, key: int, task: asyncio.Task[None]) -> None:
+    def _forget(self, key: int, body: Coroutine[Any, Any, None], task: asyncio.Task[None]) -> None:
         self._users.pop(key, None)
+        body.close()  # a user cancelled before it ran never awaited its body: no warning
 
     async def _drive(self, user: User, body: Coroutine[Any, Any, None]) -> None:
         try:

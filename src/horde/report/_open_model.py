@@ -69,12 +69,20 @@ def open_model_report(counts: ArrivalCounts, stats: RequestStats) -> list[str]:
         f"Open model: {counts.scheduled} iterations scheduled, {counts.started} started, "
         f"{counts.not_started} could not start (still waiting at the end)",
     ]
-    if counts.late:
+    if counts.cut_short:
         lines.append(
-            f"{counts.late} started late, by up to {counts.max_late_s:.2f} s: all "
-            f"{counts.users} users were busy (at most {counts.max_concurrency}, "
-            "--max-concurrency) or the generator lagged"
+            f"{counts.cut_short} were cut short by the end of the run: their requests in "
+            "flight are not in the figures (-s/--stop-timeout lets them finish)"
         )
+    if counts.late:
+        if counts.peak_concurrency >= counts.max_concurrency:
+            why = (
+                f"all {counts.max_concurrency} users allowed were busy (--max-concurrency) "
+                "or the generator lagged"
+            )
+        else:
+            why = "new users were still starting, or the generator lagged"
+        lines.append(f"{counts.late} started late, by up to {counts.max_late_s:.2f} s: {why}")
     lines += [
         "",
         "Response times measured, and corrected for coordinated omission (from the "

@@ -57,9 +57,11 @@ def test_a_stalling_target_shows_in_the_corrected_latency_and_no_iteration_is_lo
     assert result.code == 0, result.stderr
     summary = json.loads((tmp_path / "summary.json").read_text())
     model = summary["open_model"]
-    # 100/s for 7 s, every one accounted for: started, or still waiting at the end.
-    assert 695 <= model["scheduled"] <= 702
+    # 100/s for 7 s, every one accounted for: started, or still waiting at the end; and
+    # the started ones finished, or were cut short by the end.
+    assert model["scheduled"] == 700
     assert model["started"] + model["not_started"] == model["scheduled"]
+    assert model["finished"] + model["cut_short"] == model["started"]
     assert model["users"] == 4
     assert model["late"] > 50
     latency = model["latency"]["Aggregated"]
@@ -82,6 +84,11 @@ def test_a_stalling_target_shows_in_the_corrected_latency_and_no_iteration_is_lo
         (["--max-concurrency", "5", "-u", "3"], "--max-concurrency goes with --arrival-rate"),
         (["--arrival-rate", "10/s", "--max-concurrency", "0"], "must be 1 or more"),
         (
+            ["--arrival-rate", "10/s", "--max-concurrency", "abc"],
+            "--max-concurrency: 'abc' is not a whole number of users",
+        ),
+        (["--arrival-rate", "10/s..50/s", "-t", "0"], "needs -t, the time it ramps over"),
+        (
             ["--arrival-rate", "10/s", "--step-users", "5", "--step-time", "5s"],
             "--step-users adds users",
         ),
@@ -92,4 +99,21 @@ def test_bad_open_model_options_are_clear_errors(horde, locustfile, args, messag
     result = horde("--headless", "-H", "http://127.0.0.1:1", *args)
     assert result.code == 2, result.stderr
     assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "warning"),
+    [
+        (["--arrival-rate", "10/s", "--step-time", "1s"], "--step-time is not used"),
+        (
+            ["--arrival-rate", "10/s..50/s", "--step-time", "5s"],
+            "--step-time 5 s is not shorter than the run (-t 2 s)",
+        ),
+    ],
+)
+def test_a_step_time_that_cannot_step_is_named(horde, locustfile, args, warning):
+    locustfile(READER)
+    result = horde("--headless", "-H", "http://127.0.0.1:1", "-t", "2s", "--only-summary", *args)
+    assert warning in result.stderr
     assert "Traceback" not in result.stderr

@@ -104,3 +104,23 @@ def test_html_report_with_placeholders(horde, locustfile, demo_shop, tmp_path):
     assert page.startswith("<!DOCTYPE html>") or page.lstrip().lower().startswith("<!doctype html")
     assert "/health" in page
     assert "HTML report written to reports/run_2_2_2.html" in result.stderr
+
+
+def test_a_step_load_cut_short_by_the_run_time_still_gets_its_report(
+    horde, locustfile, demo_shop, tmp_path
+):
+    import json
+
+    locustfile(READER)
+    result = horde(
+        *("--headless", "--step-users", "2", "--step-time", "2s", "-u", "10", "-t", "5s"),
+        *("-H", demo_shop, "--html", "report.html", "--summary-json", "summary.json"),
+    )
+    assert result.code == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert (tmp_path / "report.html").read_text().lstrip().lower().startswith("<!doctype html")
+    steps = json.loads((tmp_path / "summary.json").read_text())["steps"]
+    # The last step was still climbing when -t ended the run: it ends with the run.
+    assert [step["users"] for step in steps] == [2, 4, 6]
+    assert all(step["end"] is not None for step in steps)
+    assert steps[-1]["end"] - steps[-1]["start"] < 2

@@ -541,3 +541,11 @@ def test_the_arrival_rate_is_shared_anew_when_workers_join_or_leave():
     joined, pool = run(main())
     assert joined == (ArrivalRate(50.0, 50.0), True)
     assert pool == 10
+
+
+@pytest.mark.parametrize(
+    ("total", "parts", "shares"),
+    [(10, 2, [5, 5]), (3, 2, [2, 1]), (7, 3, [3, 2, 2]), (3, 4, [1, 1, 1, 1])],
+)
+def test_the_cap_on_users_is_split_without_growing(total, parts, shares):
+    assert _master._split(total, parts) == shares

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
+import math
+import re
 import time
 
 import pytest
 
 from horde import User, task
 from horde.engine import ArrivalCounts, ArrivalRate, Environment, SharedArrivals
+from horde.engine._arrival import _Schedule
+from horde.exceptions import StopUser
 from horde.runtime import run
 
 # -- the rate --------------------------------------------------------------------------
@@ -40,6 +45,22 @@ def test_bad_rates_say_how_to_write_one(text):
         ArrivalRate.parse(text)
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("-5/s", "'-5/s': it must be more than 0"),
+        ("50/s..", "'50/s..': a ramp needs a rate on each side"),
+        ("..50/s", "'..50/s': a ramp needs a rate on each side"),
+        ("50/s..500/s..600/s", "'50/s..500/s..600/s': give one rate, or a ramp of two"),
+        ("50/s..fast", "'50/s..fast': write iterations per second"),
+        ("100000000000000000000/s", "at most 10,000,000/s"),
+    ],
+)
+def test_rate_errors_quote_the_whole_value_and_say_what_is_wrong(text, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        ArrivalRate.parse(text)
+
+
 def test_a_ramp_climbs_linearly_over_the_run():
     rate = ArrivalRate(10.0, 110.0)
     assert [rate.at(t, 100.0) for t in (0, 50, 100, 150)] == [10.0, 60.0, 110.0, 110.0]
@@ -60,6 +81,42 @@ def test_a_stepped_ramp_holds_each_plateau():
 
 def test_a_constant_rate_ignores_the_duration():
     assert ArrivalRate(5.0, 5.0).at(1000.0, 10.0) == 5.0
+
+
+def test_a_step_longer_than_two_thirds_of_the_run_still_reaches_the_end_rate():
+    rate = ArrivalRate(10.0, 100.0)
+    assert [rate.at(t, 8.0, step_s=6.0) for t in (0, 5.9, 6.0, 7.9)] == [10.0, 10.0, 100.0, 100.0]
+    assert rate.at(5.0, 5.0, step_s=6.0) == 10.0  # a single step: the run never climbs
+
+
+@pytest.mark.parametrize(
+    ("rate", "duration", "step_s", "due_by_end"),
+    [
+        (ArrivalRate(50.0, 50.0), 10.0, None, 500.0),
+        (ArrivalRate(0.1, 100.0), 10.0, None, 500.5),  # from 6/m: the ramp's whole area
+        (ArrivalRate(100.0, 10.0), 10.0, None, 550.0),  # a descending ramp
+        (ArrivalRate(10.0, 40.0), 100.0, 25.0, 2500.0),  # plateaus 10, 20, 30, 40
+    ],
+)
+def test_the_schedule_is_the_integral_of_the_rate_and_its_inverse(
+    rate, duration, step_s, due_by_end
+):
+    schedule = _Schedule(rate, duration, step_s)
+    assert schedule.due_by(duration) == pytest.approx(due_by_end)
+    times = [schedule.time_of(count) for count in range(math.ceil(due_by_end))]
+    assert times[0] == 0.0
+    assert all(later > earlier for earlier, later in itertools.pairwise(times))
+    for count, at in zip(range(0, len(times), 37), times[::37], strict=True):
+        assert schedule.due_by(at) == pytest.approx(count)
+    # Each second gets what the rate says, even from a start rate of one every 10 s.
+    for second in range(int(duration)):
+        expected = schedule.due_by(second + 1) - schedule.due_by(second)
+        released = sum(second <= at < second + 1 for at in times)
+        assert abs(released - expected) <= 1
+    # After the run, the end rate goes on.
+    assert schedule.due_by(duration + 2) - schedule.due_by(duration) == pytest.approx(
+        2 * rate.at(duration, duration, step_s)
+    )
 
 
 # -- the executor ----------------------------------------------------------------------
@@ -104,12 +161,14 @@ def _worker(seconds: float, started: list[str] | None = None) -> type[User]:
     return Worker
 
 
-def _run_open(user_class, rate: str, max_concurrency: int, seconds: float):
+def _run_open(
+    user_class, rate: str, max_concurrency: int, seconds: float, duration: float | None = None
+):
     environment = Environment(user_classes=[user_class])
     runner = environment.create_local_runner()
 
     async def main():
-        runner.start_arrivals(ArrivalRate.parse(rate), max_concurrency)
+        runner.start_arrivals(ArrivalRate.parse(rate), max_concurrency, duration=duration)
         await asyncio.sleep(seconds)
         await runner.quit_async()
 
@@ -259,3 +318,65 @@ def test_a_schedule_joined_late_goes_on_from_there_without_a_burst():
         return scheduled
 
     assert 35 <= run(main()) <= 65
+
+
+@pytest.mark.slow
+def test_a_run_of_known_length_schedules_exactly_its_share_of_the_rate():
+    counts, _ = _run_open(_worker(0.001), "200/s", 50, 1.2, duration=1.0)
+    # 200/s over 1 s: 200 iterations, none due at the very end that could never start.
+    assert counts.scheduled == 200
+    assert counts.not_started == 0
+    assert counts.finished == counts.started == 200
+
+
+@pytest.mark.slow
+def test_users_that_leave_the_pool_are_replaced():
+    class Leaving(User):
+        done = 0
+
+        @task
+        async def work(self):
+            type(self).done += 1
+            if self.done % 3 == 0:
+                raise StopUser
+
+    counts, _ = _run_open(Leaving, "100/s", 2, 1.0)
+    # Every third iteration ends its user: the pool takes new ones, up to the cap.
+    assert counts.started >= 90
+    assert counts.not_started <= 2
+    assert counts.users >= counts.started // 3
+    assert counts.finished == counts.started
+
+
+@pytest.mark.slow
+def test_requests_fired_by_any_client_are_corrected_for_lateness():
+    class Custom(User):
+        @task
+        async def call(self):
+            started = time.perf_counter()
+            await asyncio.sleep(0.05)
+            # A custom protocol reports on the environment's hook, Locust's documented way.
+            self.environment.events.request.fire(
+                request_type="grpc",
+                name="op",
+                response_time=(time.perf_counter() - started) * 1000,
+                response_length=0,
+                exception=None,
+                context={},
+            )
+
+    counts, stats = _run_open(Custom, "100/s", 2, 1.0)
+    assert counts.late > 20
+    corrected = stats.corrected[("op", "grpc")]
+    assert corrected.count == stats.total.num_requests
+    assert corrected.percentile(0.95) > 4 * stats.total.histogram.percentile(0.95)
+
+
+@pytest.mark.slow
+def test_iterations_still_running_at_the_end_are_counted_as_cut_short():
+    counts, stats = _run_open(_worker(5.0), "20/s", 100, 0.5)
+    assert counts.started >= 8
+    assert counts.finished == 0
+    assert counts.cut_short == counts.started
+    assert counts.to_dict()["cut_short"] == counts.started
+    assert stats.total.num_requests == 0  # they never reported: the count says so
