@@ -214,20 +214,30 @@ class GeneratorMonitors:
     )
     workers: dict[str, CpuMonitor] = field(default_factory=dict)
     """A master's workers, by id: their CPU from their heartbeats."""
+    worker_lag: dict[str, tuple[int, float]] = field(default_factory=dict)
+    """A master's workers, by id: their loop stalls and longest lag (ms), likewise."""
 
     def to_dict(self) -> dict[str, Any]:
-        """The ``"generator"`` object of ``--summary-json``."""
+        """The ``"generator"`` object of ``--summary-json`` (loop figures over every process)."""
+        lags = self.worker_lag.values()
         document = {
             **self.cpu.to_dict(),
-            "loop_stalls": self.lag.stalls,
-            "loop_lag_max_ms": round(self.lag.max_lag * 1000, 1),
+            "loop_stalls": self.lag.stalls + sum(stalls for stalls, _ in lags),
+            "loop_lag_max_ms": max([round(self.lag.max_lag * 1000, 1), *(ms for _, ms in lags)]),
             "caution": self.caution(),
         }
         if self.workers:
             document["workers"] = [
-                {"id": worker_id, **cpu.to_dict()} for worker_id, cpu in self.workers.items()
+                {"id": worker_id, **cpu.to_dict(), **self._lag_of(worker_id)}
+                for worker_id, cpu in self.workers.items()
             ]
         return document
+
+    def _lag_of(self, worker_id: str) -> dict[str, Any]:
+        if worker_id not in self.worker_lag:
+            return {}  # a Locust worker: it does not send them
+        stalls, max_ms = self.worker_lag[worker_id]
+        return {"loop_stalls": stalls, "loop_lag_max_ms": max_ms}
 
     def caution(self) -> str | None:
         """A sentence when the generator was saturated and the numbers are suspect."""
@@ -306,7 +316,7 @@ async def run_headless(
     ]
     try:
         if isinstance(runner, MasterRunner):
-            monitors.workers = runner.worker_cpu
+            monitors.workers, monitors.worker_lag = runner.worker_cpu, runner.worker_lag
             options = startup.settings.options
             expected, max_wait = options.expect_workers, options.expect_workers_max_wait
             if not await wait_for_workers(runner, expected, max_wait):
@@ -336,6 +346,9 @@ async def serve_as_worker(startup: Startup, monitors: GeneratorMonitors) -> bool
     if startup.settings.run_time:
         logger.debug("--run-time is ignored on a worker: the master ends the test")
     _install_signal_handlers(startup)
+    # Blocking user code is named where it runs; the master reports the figures.
+    monitors.lag.start()
+    runner.loop_lag = monitors.lag
     usage = asyncio.ensure_future(
         _every(USAGE_SAMPLE_SECONDS, _usage_job(startup, monitors.cpu), wait_first=True)
     )
@@ -344,4 +357,5 @@ async def serve_as_worker(startup: Startup, monitors: GeneratorMonitors) -> bool
     finally:
         usage.cancel()
         await asyncio.gather(usage, return_exceptions=True)
+        monitors.lag.stop()
     return True

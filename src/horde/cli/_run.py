@@ -137,6 +137,8 @@ def _run_worker(startup: Startup) -> int:
 
 def _check_outputs(settings: Settings) -> _Outputs:
     """What the run will write, checked (folders created) before it starts."""
+    # The CSV files themselves are created once the run is sure to start.
+    _json_path(settings.csv_prefix, "--csv", "")
     return _Outputs(
         _report_percentiles(),
         _json_path(settings.json_file, "--json-file", ".json"),
@@ -244,11 +246,25 @@ def _plateaus(environment: Environment) -> tuple[list[SimpleNamespace], str]:
 
 
 def _analyze(startup: Startup) -> Analysis:
-    """The degradation analysis of the run, over its plateaus when it had some."""
+    """The degradation analysis of the run, over its plateaus when it had some.
+
+    In the open model it reads the corrected latency: the measured one leaves out the
+    waiting that a stalled target imposed on the iterations queued behind it.
+    """
     stats = startup.environment.stats
     plateaus, unit = _plateaus(startup.environment)
     steps = [AnalysisStep(p.start, p.end, p.users) for p in plateaus]
-    return analyze(stats.total_series, stats.all_series, steps or None, unit)
+    corrected = stats.corrected_series
+    if startup.environment.runner.arrivals is None or None not in corrected:
+        return analyze(stats.total_series, stats.all_series, steps or None, unit)
+    endpoints = {key: series for key, series in corrected.items() if key is not None}
+    analysis = analyze(corrected[None], endpoints, steps or None, unit)
+    return dataclasses.replace(
+        analysis,
+        story=f"{analysis.story} (Response times corrected for coordinated omission: from "
+        "each iteration's scheduled start.)",
+        evidence={**analysis.evidence, "latency": "corrected"},
+    )
 
 
 def _html_file(settings: Settings) -> str | None:
@@ -323,8 +339,10 @@ def _shutdown(startup: Startup, outputs: _Outputs, monitors: GeneratorMonitors) 
     code = _exit_code(startup, results)
     logger.info("Shutting down (exit code %d)", code)
     runner = environment.runner
-    # The files get the final state first: serializing for --json resets the entries
-    # (Locust's quirk, kept: its console summary after --json shows 0 for each entry).
+    # The files and horde's own tables get the final state first: serializing for --json
+    # resets the entries (Locust's quirk, kept: its tables after --json show 0 per entry).
+    arrivals = environment.runner.arrivals
+    open_model = open_model_report(arrivals.counts, stats) if arrivals is not None else []
     if outputs.csv_writer is not None:
         outputs.csv_writer.close(stats, runner.exceptions, runner.final_user_count)
     if outputs.summary_path is not None or outputs.html_path is not None:
@@ -341,26 +359,24 @@ def _shutdown(startup: Startup, outputs: _Outputs, monitors: GeneratorMonitors) 
             print(serialized)
         if outputs.json_path is not None:
             _write(outputs.json_path, serialized, "--json-file")
-    _print_final(startup, outputs.percentiles, analysis, results, monitors.caution())
+    _print_final(startup, outputs.percentiles, open_model, analysis, results, monitors.caution())
     environment.events.quit.fire(exit_code=code)
     return code
 
 
-def _print_final(
+def _print_final(  # noqa: PLR0917 - the parts of the output, in order
     startup: Startup,
     percentiles: list[float],
+    open_model: list[str],
     analysis: Analysis,
     results: list[CheckResult],
     caution: str | None,
 ) -> None:
     """The end-of-run console output: tables, the open model's figures, story, checks."""
-    stats = startup.environment.stats
-    arrivals = startup.environment.runner.arrivals
     lines: list[str] = []
     if not startup.settings.json_file:
-        lines += final_report(stats, percentiles=percentiles)
-    if arrivals is not None:
-        lines += open_model_report(arrivals.counts, stats)
+        lines += final_report(startup.environment.stats, percentiles=percentiles)
+    lines += open_model
     lines += ["How the system held up", analysis.story, f"What to do: {analysis.fix}", ""]
     if caution is not None:
         lines += [caution, ""]

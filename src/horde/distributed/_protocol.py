@@ -9,6 +9,8 @@ __all__ = [
     "CONNECT_TIMEOUT",
     "HEARTBEAT_INTERVAL",
     "HEARTBEAT_LIVENESS",
+    "LOOP_LAG_KEY",
+    "LOOP_STALLS_KEY",
     "MASTER_HEARTBEAT_TIMEOUT",
     "QUIT_REPORT_TIMEOUT",
     "SPAWN_REPORT_TIMEOUT",
@@ -37,3 +39,6 @@ QUIT_REPORT_TIMEOUT = 5.0
 ARRIVALS_MESSAGE = "horde_arrivals"
 #: The key of a worker report's open-model counts.
 ARRIVALS_KEY = "horde_arrivals"
+#: The keys of a heartbeat's event-loop figures: stalls so far, and the longest lag (ms).
+LOOP_STALLS_KEY = "horde_loop_stalls"
+LOOP_LAG_KEY = "horde_loop_lag_max_ms"

@@ -19,6 +19,8 @@ from horde.distributed._protocol import (
     CONNECT_RETRY_COUNT,
     CONNECT_TIMEOUT,
     HEARTBEAT_INTERVAL,
+    LOOP_LAG_KEY,
+    LOOP_STALLS_KEY,
     MASTER_HEARTBEAT_TIMEOUT,
     WORKER_REPORT_INTERVAL,
 )
@@ -37,6 +39,7 @@ from horde.engine import (
 
 if TYPE_CHECKING:
     from horde.engine import Environment
+    from horde.runtime import LoopLagMonitor
 
 __all__ = ["WorkerRunner"]
 
@@ -87,6 +90,8 @@ class WorkerRunner(LocalRunner):
         self._serving: list[asyncio.Task[None]] = []
         self._quitting = False
         self._wanted: tuple[dict[str, int], float] | None = None
+        self.loop_lag: LoopLagMonitor | None = None
+        """The monitor of this worker's event loop, whose figures its heartbeats carry."""
         self._handlers = {
             "spawn": self._on_spawn,
             "stop": self._on_stop,
@@ -288,14 +293,15 @@ class WorkerRunner(LocalRunner):
     async def _heartbeat_loop(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            await self._send(
-                "heartbeat",
-                {
-                    "state": self.state,
-                    "current_cpu_usage": self.current_cpu_usage,
-                    "current_memory_usage": self.current_memory_usage,
-                },
-            )
+            data: dict[str, Any] = {
+                "state": self.state,
+                "current_cpu_usage": self.current_cpu_usage,
+                "current_memory_usage": self.current_memory_usage,
+            }
+            if self.loop_lag is not None:  # keys a Locust master does not read
+                data[LOOP_STALLS_KEY] = self.loop_lag.stalls
+                data[LOOP_LAG_KEY] = round(self.loop_lag.max_lag * 1000, 1)
+            await self._send("heartbeat", data)
             if loop.time() - self._last_master_heartbeat > MASTER_HEARTBEAT_TIMEOUT:
                 logger.error(
                     "Didn't get heartbeat from master in over %ds, quitting",

@@ -18,7 +18,7 @@ from horde.stats._histogram import (
     Histogram,
     bucket_index,
 )
-from horde.stats._series import Sample, TimeSeries, build_sample
+from horde.stats._series import Sample, TimeSeries, build_sample, with_latency_of
 from horde.stats._wire import StatsEntryDict
 
 __all__ = ["CORRECTED_KEY", "RequestStats"]
@@ -250,6 +250,8 @@ class RequestStats:
         self.history = []
         self.total_series = TimeSeries("Aggregated", "")
         self._series: dict[Key, TimeSeries] = {}
+        self.corrected_series: dict[Key | None, TimeSeries] = {}
+        """The open model's series with corrected latency, by key (None: the aggregate)."""
         self._last_tick = self.total.start_time
         self._clear_corrected()
 
@@ -259,6 +261,7 @@ class RequestStats:
         open model records them (empty otherwise)."""
         self.corrected_total = Histogram()
         """The aggregate of :attr:`corrected`."""
+        self._corrected_marks: dict[Key | None, Histogram] = {}
 
     # The per-second series -------------------------------------------------------------
 
@@ -281,14 +284,29 @@ class RequestStats:
             series = self._series.get(key)
             if series is None:
                 series = self._series[key] = TimeSeries(entry.name, entry.method)
-            series.append(build_sample(*entry.snapshot(timestamp), user_count, elapsed))
+            sample = build_sample(*entry.snapshot(timestamp), user_count, elapsed)
+            series.append(sample)
+            if key in self.corrected:
+                self._tick_corrected(key, self.corrected[key], sample)
         sample = build_sample(*self.total.snapshot(timestamp), user_count, elapsed)
         self.total_series.append(sample)
+        if self.corrected:
+            self._tick_corrected(None, self.corrected_total, sample)
         if self.per_second_retention is not None:
             oldest = int(timestamp) - self.per_second_retention
             for entry in (self.total, *self.entries.values()):
                 entry.prune_per_second(oldest)
         return sample
+
+    def _tick_corrected(self, key: Key | None, histogram: Histogram, sample: Sample) -> None:
+        """Append the corrected twin of ``sample`` (``key`` None for the aggregate)."""
+        series = self.corrected_series.get(key)
+        if series is None:
+            name, method = key if key is not None else ("Aggregated", "")
+            series = self.corrected_series[key] = TimeSeries(name, method)
+        previous = self._corrected_marks.get(key) or Histogram()
+        current = self._corrected_marks[key] = histogram.copy()
+        series.append(with_latency_of(sample, previous, current))
 
     def series(self, name: str, method: str) -> TimeSeries:
         """Return the per-second series of ``(name, method)`` (empty before its first tick)."""

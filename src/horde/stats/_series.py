@@ -9,12 +9,12 @@ from __future__ import annotations
 import math
 from array import array
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, overload
 
 from horde.stats._histogram import Histogram
 
-__all__ = ["Sample", "Snapshot", "TimeSeries", "build_sample"]
+__all__ = ["Sample", "Snapshot", "TimeSeries", "build_sample", "with_latency_of"]
 
 _INTERVAL_PERCENTILES = (0.5, 0.95, 0.99)
 
@@ -132,6 +132,20 @@ _TYPECODES = {
     "total_avg": "d",
 }
 _OPTIONAL = frozenset({"p50", "p95", "p99", "max", "avg"})
+
+
+def with_latency_of(sample: Sample, previous: Histogram, current: Histogram) -> Sample:
+    """``sample`` with the percentiles of other response times over its interval.
+
+    The open model's corrected series: the same counts and rates, with the latency from
+    each request's scheduled start (``current`` minus ``previous``, cumulative histograms
+    at the two ticks). The average is left out: the histograms do not keep one.
+    """
+    interval = current.subtract(previous)
+    if not interval.count:
+        return replace(sample, p50=None, p95=None, p99=None, max=None, avg=None)
+    p50, p95, p99 = interval.percentiles(_INTERVAL_PERCENTILES)
+    return replace(sample, p50=p50, p95=p95, p99=p99, max=interval.max, avg=None)
 
 
 class TimeSeries(Sequence[Sample]):

@@ -248,12 +248,54 @@ def test_a_busy_master_port_is_named(horde, locustfile):
     assert "Traceback" not in result.stderr
 
 
-def test_a_bad_output_path_stops_processes_before_any_worker_starts(horde, locustfile):
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--html", "/proc/no/r.html", "--html /proc/no/r.html: cannot create /proc/no"),
+        ("--csv", "locustfile.py/run", "--csv locustfile.py/run: cannot create locustfile.py"),
+    ],
+)
+def test_a_bad_output_path_stops_processes_before_any_worker_starts(
+    horde, locustfile, option, value, message
+):
     locustfile(SHOPPER)
-    result = horde(
-        "--headless", "--processes", "2", "-H", "http://127.0.0.1:9", "--html", "/proc/no/r.html"
-    )
+    result = horde("--headless", "--processes", "2", "-H", "http://127.0.0.1:9", option, value)
     assert result.code == 1, result.stderr
-    assert "--html /proc/no/r.html: cannot create /proc/no" in result.stderr
+    assert message in result.stderr
     assert "master did not start" not in result.stderr
+    assert "Worker process" not in result.stderr
     assert "Traceback" not in result.stderr
+
+
+BLOCKER = """
+import select
+
+from locust import User, constant, task
+
+
+class Blocker(User):
+    wait_time = constant(0.3)
+
+    @task
+    def block(self):
+        select.select([], [], [], 0.5)  # holds the worker's whole loop
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(60)
+def test_a_worker_blocking_its_loop_is_named_and_counted(horde, locustfile, tmp_path):
+    locustfile(BLOCKER)
+    result = horde(
+        *("--headless", "--processes", "1", "-u", "1", "-r", "1", "-t", "4s"),
+        *("--only-summary", "--summary-json", "summary.json"),
+    )
+    assert result.code == 0, result.stderr
+    # The worker's monitor names the code, in the one console of --processes.
+    assert "The event loop was blocked" in result.stderr
+    assert "in block" in result.stderr
+    generator = json.loads((tmp_path / "summary.json").read_text())["generator"]
+    assert generator["loop_stalls"] >= 2
+    assert generator["loop_lag_max_ms"] >= 400
+    (worker,) = generator["workers"]
+    assert worker["loop_stalls"] == generator["loop_stalls"]

@@ -53,6 +53,7 @@ def test_a_stalling_target_shows_in_the_corrected_latency_and_no_iteration_is_lo
             "--only-summary",
             "--summary-json",
             "summary.json",
+            "--json",
         )
     assert result.code == 0, result.stderr
     summary = json.loads((tmp_path / "summary.json").read_text())
@@ -71,8 +72,14 @@ def test_a_stalling_target_shows_in_the_corrected_latency_and_no_iteration_is_lo
     assert latency["corrected"]["p99"] == pytest.approx(800, rel=0.3)
     assert latency["corrected"]["p95"] > 2 * latency["measured"]["p95"]
     assert latency["corrected"]["count"] == summary["totals"]["requests"]
+    # The story reads the corrected latency: the measured one hides the stall.
+    assert summary["analysis"]["evidence"]["latency"] == "corrected"
+    assert "corrected for coordinated omission" in summary["analysis"]["story"]
     assert "Open model: " in result.stderr
-    assert "corrected for coordinated omission" in result.stderr
+    table = result.stderr.split("corrected for coordinated omission")[1]
+    aggregated = next(line for line in table.splitlines() if line.startswith("Aggregated"))
+    # --json resets the entries after it is printed: the table was made before, in full.
+    assert " - " not in aggregated, aggregated
     assert f"listener saw {summary['totals']['requests']} requests" in result.stdout
 
 

@@ -63,3 +63,57 @@ def test_signal_ends_the_run_with_a_summary(tmp_path, demo_shop, signum, message
     assert message in stderr
     assert "Response time percentiles (approximated)" in stderr
     assert "GET,/health," in (tmp_path / "out_stats.csv").read_text()
+
+
+def _children(pid: int) -> list[int]:
+    path = f"/proc/{pid}/task/{pid}/children"
+    with open(path) as handle:
+        return [int(child) for child in handle.read().split()]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal")
+@pytest.mark.parametrize("mode", [["--headless", "-t", "30s"], ["--worker"]])
+def test_workers_forked_by_processes_end_when_their_parent_is_killed(tmp_path, mode):
+    (tmp_path / "locustfile.py").write_text(
+        "from locust import User, constant, task\n"
+        "class Idle(User):\n"
+        "    wait_time = constant(0.1)\n"
+        "    @task\n"
+        "    def nothing(self):\n"
+        "        pass\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LOCUST_", "HORDE_"))}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "horde", "--processes", "2", "-u", "2", *mode],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    workers: list[int] = []
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and len(workers) < 2:
+            time.sleep(0.2)
+            workers = _children(process.pid)
+        assert len(workers) == 2
+        time.sleep(1.0)  # running (or, with --worker, trying to reach a master)
+        process.kill()  # no chance to stop its workers itself
+        process.wait(timeout=10)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and any(_alive(pid) for pid in workers):
+            time.sleep(0.2)
+        assert not any(_alive(pid) for pid in workers)
+    finally:
+        process.kill()
+        for pid in workers:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)

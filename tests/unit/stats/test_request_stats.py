@@ -287,6 +287,26 @@ def test_series_survive_reset_all_and_intervals_restart(clock):
     assert (sample.requests, sample.total_requests) == (1, 1)
 
 
+def test_the_open_model_keeps_series_of_corrected_latency_beside_the_measured(clock):
+    stats = RequestStats(now=clock)
+    stats.tick(clock.now + 1, 1)
+    assert stats.corrected_series == {}  # a closed-model run has none
+    stats.record("GET", "/", 5.0, 0, None)
+    stats.record_corrected("GET", "/", 805.0)  # it started 800 ms late
+    stats.tick(clock.now + 2, 1)
+    stats.record("GET", "/", 6.0, 0, None)
+    stats.record_corrected("GET", "/", 6.0)
+    measured = stats.tick(clock.now + 3, 1)
+    aggregate = stats.corrected_series[None]
+    endpoint = stats.corrected_series[("/", "GET")]
+    assert [round(p95) for p95 in aggregate.column("p95")] == [805, 6]
+    assert [round(p95) for p95 in endpoint.column("p95")] == [805, 6]
+    # The same seconds, counts and rates; only the latency differs.
+    assert aggregate.column("requests") == stats.total_series.column("requests")[1:] == [1, 1]
+    assert aggregate[-1].rps == measured.rps
+    assert measured.p95 == pytest.approx(6.0, rel=0.01)
+
+
 def test_series_of_an_unknown_endpoint_is_empty(clock):
     assert len(RequestStats(now=clock).series("/nope", "GET")) == 0
 
