@@ -14,7 +14,9 @@ from horde.engine._dispatch import UserSequence, interleave, ramp_batches
 from horde.engine._environment import Environment
 from horde.engine._message import Message
 from horde.engine._ratio import task_ratios
-from horde.engine._runner import (
+from horde.engine._runner import LocalRunner
+from horde.engine._shape import LoadTestShape, ShapeTick
+from horde.engine._states import (
     STATE_CLEANUP,
     STATE_INIT,
     STATE_MISSING,
@@ -22,9 +24,7 @@ from horde.engine._runner import (
     STATE_SPAWNING,
     STATE_STOPPED,
     STATE_STOPPING,
-    LocalRunner,
 )
-from horde.engine._shape import LoadTestShape, ShapeTick
 from horde.engine._step import Step, StepLoadShape
 
 __all__ = [

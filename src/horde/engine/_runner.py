@@ -23,9 +23,7 @@ from horde.engine._arrival import ArrivalExecutor, ArrivalRate, SharedArrivals
 from horde.engine._dispatch import UserSequence, ramp_batches
 from horde.engine._message import Message
 from horde.engine._states import (
-    STATE_CLEANUP,
     STATE_INIT,
-    STATE_MISSING,
     STATE_RUNNING,
     STATE_SPAWNING,
     STATE_STOPPED,
@@ -40,13 +38,6 @@ if TYPE_CHECKING:
     from horde.engine._environment import Environment
 
 __all__ = [
-    "STATE_CLEANUP",
-    "STATE_INIT",
-    "STATE_MISSING",
-    "STATE_RUNNING",
-    "STATE_SPAWNING",
-    "STATE_STOPPED",
-    "STATE_STOPPING",
     "LocalRunner",
 ]
 
