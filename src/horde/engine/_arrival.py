@@ -431,9 +431,8 @@ class ArrivalExecutor:
         count (an HTTP client, ``events.request.fire`` from a custom client), and knows
         the user by the task it runs in (sync user code runs inside its user's task).
         """
-        hook = self.runner.environment.events.request
-        record = hook.sink
-        corrected = self.runner.environment.stats.record_corrected
+        stats = self.runner.environment.stats
+        record, corrected = stats.record, stats.record_corrected
         lateness = self._lateness
         current_task = asyncio.current_task
 
@@ -444,14 +443,13 @@ class ArrivalExecutor:
             response_length: int,
             exception: BaseException | str | None,
         ) -> None:
-            if record is not None:
-                record(request_type, name, response_time, response_length, exception)
+            record(request_type, name, response_time, response_length, exception)
             if response_time is not None:
                 late_ms = lateness.get(current_task())
                 if late_ms is not None:
                     corrected(request_type, name, response_time + late_ms)
 
-        hook.sink = sink
+        self.runner.environment.events.request.sink = sink  # the runner's start resets it
 
     def _release(self, user_class: type[User], due: float) -> None:
         self.counts.scheduled += 1
@@ -493,8 +491,7 @@ class ArrivalExecutor:
     def _replace(self, user_class: type[User], queue: asyncio.Queue[float]) -> None:
         """Start a user for iterations left waiting by one that left the pool."""
         if (
-            self._origin is not None
-            and self._idle[user_class] < queue.qsize()
+            self._idle[user_class] < queue.qsize()
             and self._live < self.counts.max_concurrency
             and self.runner.state == STATE_RUNNING
         ):

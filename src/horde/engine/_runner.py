@@ -191,6 +191,8 @@ class LocalRunner:
     def _begin_test(self) -> None:
         self._stop_task = None
         self.environment.stats.clear_all()
+        # Requests go straight to the statistics (an open model wraps this once it starts).
+        self.environment.events.request.sink = self.environment.stats.record
         self.exceptions = ExceptionLog()
         self.cpu_warning_emitted = False
         if self.environment.host:

@@ -380,3 +380,24 @@ def test_iterations_still_running_at_the_end_are_counted_as_cut_short():
     assert counts.cut_short == counts.started
     assert counts.to_dict()["cut_short"] == counts.started
     assert stats.total.num_requests == 0  # they never reported: the count says so
+
+
+def test_a_closed_model_run_after_an_open_one_records_straight_to_the_statistics():
+    environment = Environment(user_classes=[_worker(0.001)])
+    runner = environment.create_local_runner()
+    plain = environment.events.request.sink
+
+    async def main():
+        runner.start_arrivals(ArrivalRate(100.0, 100.0), 5)
+        await asyncio.sleep(0.1)
+        wrapped = environment.events.request.sink
+        await runner.stop_async()
+        runner.start(1, 10)
+        await asyncio.sleep(0.1)
+        restored = environment.events.request.sink
+        await runner.quit_async()
+        return wrapped, restored
+
+    wrapped, restored = run(main())
+    assert wrapped != plain  # the open model adds the corrected latency ...
+    assert restored == plain  # ... and only while it runs
