@@ -322,7 +322,7 @@ def test_a_schedule_joined_late_goes_on_from_there_without_a_burst():
 
 @pytest.mark.slow
 def test_a_run_of_known_length_schedules_exactly_its_share_of_the_rate():
-    counts, _ = _run_open(_worker(0.001), "200/s", 50, 1.2, duration=1.0)
+    counts, _ = _run_open(_worker(0.001), "200/s", 50, 1.5, duration=1.0)
     # 200/s over 1 s: 200 iterations, none due at the very end that could never start.
     assert counts.scheduled == 200
     assert counts.not_started == 0
