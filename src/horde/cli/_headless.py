@@ -14,7 +14,7 @@ from typing import Any
 from horde.cli._distributed import wait_for_workers
 from horde.cli._logging import STATS_LOGGER
 from horde.cli._startup import Startup
-from horde.distributed import MasterRunner
+from horde.distributed import WORKER_REPORT_INTERVAL, MasterRunner
 from horde.engine import DEFAULT_MAX_CONCURRENCY, describe_blocking_frame
 from horde.report import CsvWriter, evaluate_checks, periodic_report
 from horde.runtime import CpuMonitor, LoopLagMonitor
@@ -109,11 +109,18 @@ def _final_tick(startup: Startup) -> None:
     """Close the last, partial sample at the end of the run, if requests came in since.
 
     Without it the series would miss the requests of the run's last moments: a master's
-    workers send their final reports after its last tick.
+    workers send their final reports after its last tick. Those cover up to a report
+    interval each, however soon after that tick they came, and the rate says so.
     """
     stats = startup.environment.stats
-    if stats.total.recorded_since_snapshot():
-        stats.tick(stats.now(), startup.environment.runner.user_count)
+    runner = startup.environment.runner
+    if not stats.total.recorded_since_snapshot():
+        return
+    now = stats.now()
+    covers = None
+    if isinstance(runner, MasterRunner):
+        covers = max(now - stats.last_tick, WORKER_REPORT_INTERVAL)
+    stats.tick(now, runner.final_user_count, covers=covers)
 
 
 def _check_abort_job(startup: Startup) -> Callable[[], None]:

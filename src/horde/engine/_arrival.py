@@ -18,12 +18,13 @@ import math
 import re
 import time
 from bisect import bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from horde.engine._dispatch import weighted_cycle
 from horde.engine._states import STATE_RUNNING
+from horde.event import RequestHook, RequestSink
 from horde.exceptions import (
     InterruptTaskSet,
     RescheduleTask,
@@ -97,7 +98,8 @@ def _per_second(part: str, text: str) -> float:
 def _plateau_count(duration: float, step_s: float) -> int:
     """How many plateaus a stepped ramp has: one per ``step_s``, the last one taking the
     rest of the run, and at least two when the run outlasts one step."""
-    return max(round(duration / step_s), 2 if duration > step_s else 1)
+    nearest = math.floor(duration / step_s + 0.5)  # halves up, not to even
+    return max(nearest, 2 if duration > step_s else 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +124,7 @@ class ArrivalRate:
             ValueError: the text is not a rate or a ramp of two, or a rate is not positive.
         """
         parts = text.split("..")
-        if len(parts) > 2:
+        if len(parts) > 2 or "..." in text:
             raise ValueError(
                 f"invalid arrival rate {text!r}: give one rate, or a ramp of two such as "
                 "50/s..500/s"
@@ -167,12 +169,15 @@ class ArrivalRate:
             return self.start
         if step_s:
             plateaus = _plateau_count(duration, step_s)
-            if plateaus == 1:
-                return self.start
-            index = min(int(elapsed // step_s), plateaus - 1)
-            return self.start + (self.end - self.start) * index / (plateaus - 1)
+            return self.level(min(int(elapsed // step_s), plateaus - 1), plateaus)
         share = min(max(elapsed / duration, 0.0), 1.0)
         return self.start + (self.end - self.start) * share
+
+    def level(self, index: int, plateaus: int) -> float:
+        """The rate of plateau ``index`` (from 0) of a ramp climbed in ``plateaus`` steps."""
+        if plateaus <= 1:
+            return self.start
+        return self.start + (self.end - self.start) * index / (plateaus - 1)
 
 
 class _Schedule:
@@ -193,8 +198,9 @@ class _Schedule:
             pieces.append((0.0, 0.0, rate.start, 0.0))
         elif step_s:
             due = 0.0
-            for index in range(_plateau_count(duration, step_s)):
-                level = rate.at(index * step_s, duration, step_s)
+            plateaus = _plateau_count(duration, step_s)
+            for index in range(plateaus):
+                level = rate.level(index, plateaus)
                 pieces.append((index * step_s, due, level, 0.0))
                 due += level * step_s
         else:
@@ -332,6 +338,48 @@ class SharedArrivals:
         return self.rate.plateaus(self.duration, self.step_s, self.began, time.time())
 
 
+class _LateRequestHook(RequestHook):
+    """A pool user's client's ``request`` hook: records its requests as measured and as
+    corrected for the lateness of the user's iteration.
+
+    It shares the environment hook's listeners (so listeners added later are seen too)
+    but records straight to the statistics, not through the environment's sink, which
+    would count the corrected latency a second time. Every request of the client counts,
+    including those made from tasks or greenlets the user spawned.
+
+    Attributes:
+        lateness_ms: How late the user's current iteration started.
+    """
+
+    __slots__ = ("_corrected", "_record", "lateness_ms")
+
+    def __init__(
+        self,
+        shared: RequestHook,
+        record: RequestSink,
+        corrected: Callable[[str, str, float], None],
+    ) -> None:
+        super().__init__()
+        self._handlers = shared._handlers
+        self._on_error = shared._on_error
+        self._record = record
+        self._corrected = corrected
+        self.lateness_ms = 0.0
+        self.sink = self._sink
+
+    def _sink(
+        self,
+        request_type: str,
+        name: str,
+        response_time: float | None,
+        response_length: int,
+        exception: BaseException | str | None,
+    ) -> None:
+        self._record(request_type, name, response_time, response_length, exception)
+        if response_time is not None:
+            self._corrected(request_type, name, response_time + self.lateness_ms)
+
+
 class ArrivalExecutor:
     """Releases iterations at the arrival rate and runs each on an idle user of its class.
 
@@ -425,11 +473,12 @@ class ArrivalExecutor:
         return self.rate.plateaus(self.duration, self.step_s, self.began, time.time())
 
     def _record_corrected(self) -> None:
-        """Also record every request of a pool user corrected for its iteration's lateness.
+        """Also record the requests a pool user reports on the environment's ``request``
+        event (a custom client's ``events.request.fire``) corrected for lateness.
 
-        It wraps the ``request`` event's statistics sink, so requests reported any way
-        count (an HTTP client, ``events.request.fire`` from a custom client), and knows
-        the user by the task it runs in (sync user code runs inside its user's task).
+        The user is known by the task it runs in (its sync code runs inside that task).
+        Requests of the user's own client go through its :class:`_LateRequestHook`
+        instead, which also sees those made from tasks the user spawned.
         """
         stats = self.runner.environment.stats
         record, corrected = stats.record, stats.record_corrected
@@ -444,10 +493,15 @@ class ArrivalExecutor:
             exception: BaseException | str | None,
         ) -> None:
             record(request_type, name, response_time, response_length, exception)
-            if response_time is not None:
-                late_ms = lateness.get(current_task())
-                if late_ms is not None:
-                    corrected(request_type, name, response_time + late_ms)
+            if response_time is None:
+                return
+            try:
+                task = current_task()
+            except RuntimeError:  # fired from a thread: no user's task to tell
+                return
+            late_ms = lateness.get(task)
+            if late_ms is not None:
+                corrected(request_type, name, response_time + late_ms)
 
         self.runner.environment.events.request.sink = sink  # the runner's start resets it
 
@@ -465,17 +519,32 @@ class ArrivalExecutor:
         user = self.runner._create_user(user_class)
         self.counts.users += 1
         self._live += 1
-        self.runner._adopt(user, self._work(user, queue))
+        hook = None
+        client = getattr(user, "client", None)
+        if isinstance(getattr(client, "request_event", None), RequestHook):
+            stats = self.runner.environment.stats
+            hook = _LateRequestHook(
+                self.runner.environment.events.request, stats.record, stats.record_corrected
+            )
+            client.request_event = hook  # type: ignore[union-attr]
+        self.runner._adopt(user, self._work(user, queue, hook))
         settle()  # a long-lived user: keep it out of the collector's way
 
-    async def _work(self, user: User, queue: asyncio.Queue[float]) -> None:
+    async def _work(
+        self, user: User, queue: asyncio.Queue[float], hook: _LateRequestHook | None
+    ) -> None:
         """The user's life: ``on_start``, iterations from its class's line, ``on_stop``."""
         task = asyncio.current_task()
         assert task is not None
         self._lateness[task] = 0.0  # on_start's requests: no lateness to add
+        taskset = user._taskset_instance = DefaultTaskSet(user)
+        user._state = LOCUST_STATE_RUNNING
+        started = False
         try:
             try:
-                await self._serve(user, queue, task)
+                await user._start()
+                started = True
+                await self._serve(taskset, queue, task, hook)
             except (StopUser, StopTest):
                 pass
             except asyncio.CancelledError:
@@ -485,8 +554,12 @@ class ArrivalExecutor:
         finally:
             user._release()
             del self._lateness[task]
-            self._live -= 1  # it left the pool: another may take its place
-            self._replace(type(user), queue)
+            self._live -= 1
+            if started:
+                # It left the pool after serving: another takes its place now. One whose
+                # on_start failed is not replaced at once (that would spin): the next
+                # iteration released tries a new one.
+                self._replace(type(user), queue)
 
     def _replace(self, user_class: type[User], queue: asyncio.Queue[float]) -> None:
         """Start a user for iterations left waiting by one that left the pool."""
@@ -498,14 +571,16 @@ class ArrivalExecutor:
             self._add_user(user_class, queue)
 
     async def _serve(
-        self, user: User, queue: asyncio.Queue[float], task: asyncio.Task[Any]
+        self,
+        taskset: DefaultTaskSet,
+        queue: asyncio.Queue[float],
+        task: asyncio.Task[Any],
+        hook: _LateRequestHook | None,
     ) -> None:
         """Run iterations as they come until the user is asked to stop."""
+        user = taskset.user
         user_class = type(user)
-        taskset = user._taskset_instance = DefaultTaskSet(user)
         loop = asyncio.get_running_loop()
-        user._state = LOCUST_STATE_RUNNING
-        await user._start()
         while user._state != LOCUST_STATE_STOPPING:
             user._state = LOCUST_STATE_WAITING
             self._idle[user_class] += 1
@@ -516,7 +591,9 @@ class ArrivalExecutor:
             user._state = LOCUST_STATE_RUNNING
             late_s = loop.time() - due
             self._begin(late_s)
-            self._lateness[task] = max(late_s, 0.0) * 1000.0
+            late_ms = self._lateness[task] = max(late_s, 0.0) * 1000.0
+            if hook is not None:
+                hook.lateness_ms = late_ms
             try:
                 await self._iterate(taskset)
             finally:

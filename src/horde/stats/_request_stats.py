@@ -265,7 +265,7 @@ class RequestStats:
 
     # The per-second series -------------------------------------------------------------
 
-    def tick(self, timestamp: float, user_count: int) -> Sample:
+    def tick(self, timestamp: float, user_count: int, *, covers: float | None = None) -> Sample:
         """Close the interval since the previous tick; call it once a second.
 
         It appends one :class:`Sample` per entry and one for the aggregate, and keeps the
@@ -274,11 +274,14 @@ class RequestStats:
         Args:
             timestamp: Epoch seconds, from the same clock as ``now``.
             user_count: Users running at this moment.
+            covers: The seconds the interval's requests were made over, when that is not
+                the time since the last tick (a master's last sample holds its workers'
+                final reports, each about a report interval long).
 
         Returns:
             The aggregate's sample.
         """
-        elapsed = timestamp - self._last_tick
+        elapsed = timestamp - self._last_tick if covers is None else covers
         self._last_tick = timestamp
         for key, entry in self.entries.items():
             series = self._series.get(key)
@@ -307,6 +310,11 @@ class RequestStats:
         previous = self._corrected_marks.get(key) or Histogram()
         current = self._corrected_marks[key] = histogram.copy()
         series.append(with_latency_of(sample, previous, current))
+
+    @property
+    def last_tick(self) -> float:
+        """When the last :meth:`tick` closed a sample (the start, before the first)."""
+        return self._last_tick
 
     def series(self, name: str, method: str) -> TimeSeries:
         """Return the per-second series of ``(name, method)`` (empty before its first tick)."""

@@ -12,7 +12,7 @@ import pytest
 
 from horde import User, task
 from horde.engine import ArrivalCounts, ArrivalRate, Environment, SharedArrivals
-from horde.engine._arrival import _Schedule
+from horde.engine._arrival import _plateau_count, _Schedule
 from horde.exceptions import StopUser
 from horde.runtime import run
 
@@ -52,6 +52,7 @@ def test_bad_rates_say_how_to_write_one(text):
         ("50/s..", "'50/s..': a ramp needs a rate on each side"),
         ("..50/s", "'..50/s': a ramp needs a rate on each side"),
         ("50/s..500/s..600/s", "'50/s..500/s..600/s': give one rate, or a ramp of two"),
+        ("1...2", "'1...2': give one rate, or a ramp of two"),
         ("50/s..fast", "'50/s..fast': write iterations per second"),
         ("100000000000000000000/s", "at most 10,000,000/s"),
     ],
@@ -87,6 +88,9 @@ def test_a_step_longer_than_two_thirds_of_the_run_still_reaches_the_end_rate():
     rate = ArrivalRate(10.0, 100.0)
     assert [rate.at(t, 8.0, step_s=6.0) for t in (0, 5.9, 6.0, 7.9)] == [10.0, 10.0, 100.0, 100.0]
     assert rate.at(5.0, 5.0, step_s=6.0) == 10.0  # a single step: the run never climbs
+    # A run of two and a half steps has three plateaus, as one of three and a half has four.
+    assert _plateau_count(50.0, 20.0) == 3
+    assert _plateau_count(70.0, 20.0) == 4
 
 
 @pytest.mark.parametrize(
@@ -401,3 +405,73 @@ def test_a_closed_model_run_after_an_open_one_records_straight_to_the_statistics
     wrapped, restored = run(main())
     assert wrapped != plain  # the open model adds the corrected latency ...
     assert restored == plain  # ... and only while it runs
+
+
+@pytest.mark.slow
+def test_a_user_whose_on_start_fails_is_not_restarted_in_a_loop():
+    class Broken(User):
+        def on_start(self):
+            raise ValueError("cannot log in")
+
+        @task
+        async def work(self):
+            pass
+
+    counts, _ = _run_open(Broken, "10/s", 5, 1.0)
+    # Each released iteration may try one new user, no more: no spinning.
+    assert counts.users <= counts.scheduled + 1
+    assert counts.started == 0
+
+
+@pytest.mark.slow
+def test_requests_from_tasks_a_user_spawns_are_corrected_too():
+    class Parallel(User):
+        def __init__(self, environment):
+            super().__init__(environment)
+            self.client = _Client(environment.events.request)
+
+        @task
+        async def work(self):
+            # Two requests at once, in tasks of their own (Locust's gevent.spawn pattern).
+            await asyncio.gather(self.client.call("/a", 0.05), self.client.call("/b", 0.05))
+
+    counts, stats = _run_open(Parallel, "100/s", 2, 1.0)
+    assert counts.late > 20
+    assert stats.corrected_total.count == stats.total.num_requests > 20
+    assert {key[0] for key in stats.corrected} == {"/a", "/b"}
+
+
+def test_a_request_event_fired_from_a_thread_is_recorded_without_error():
+    class Threaded(User):
+        @task
+        async def work(self):
+            fire = self.environment.events.request.fire
+            await asyncio.to_thread(
+                fire,
+                request_type="CALL",
+                name="/threaded",
+                response_time=1.0,
+                response_length=0,
+                exception=None,
+                context={},
+            )
+
+    environment = Environment(user_classes=[Threaded])
+    errors = []
+    environment.events.user_error.add_listener(lambda exception, **kw: errors.append(exception))
+    runner = environment.create_local_runner()
+
+    async def main():
+        runner.start_arrivals(ArrivalRate(50.0, 50.0), 5)
+        await asyncio.sleep(0.3)
+        await runner.quit_async()
+
+    run(main())
+    assert errors == []
+    assert environment.stats.get("/threaded", "CALL").num_requests >= 10
+
+
+def test_plateaus_of_a_fractional_step_keep_their_levels():
+    schedule = _Schedule(ArrivalRate(10.0, 100.0), 1.0, 0.1)
+    levels = [schedule.due_by(0.1 * (i + 1)) - schedule.due_by(0.1 * i) for i in range(10)]
+    assert levels == pytest.approx([1.0 * level for level in range(1, 11)])

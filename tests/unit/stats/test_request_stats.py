@@ -275,6 +275,17 @@ def test_tick_samples_cover_only_their_interval(clock):
     assert (idle.requests, idle.rps, idle.p95, idle.max) == (0, 0.0, None, None)
 
 
+def test_a_sample_can_cover_other_than_the_time_since_the_last_tick(clock):
+    stats = RequestStats(now=clock)
+    stats.tick(clock.now + 1, 1)
+    for _ in range(50):
+        stats.record("GET", "/", 5.0, 0, None)
+    # 50 requests reported 20 ms after the last tick, made over the second before it.
+    sample = stats.tick(clock.now + 1.02, 1, covers=1.0)
+    assert sample.rps == 50.0
+    assert stats.last_tick == clock.now + 1.02
+
+
 def test_series_survive_reset_all_and_intervals_restart(clock):
     stats = RequestStats(now=clock)
     stats.record("GET", "/", 5.0, 0, None)
