@@ -445,6 +445,14 @@ class MasterRunner(LocalRunner):
         workers = self.active_workers
         share = arrivals.rate.share(1 / len(workers))
         caps = _split(arrivals.max_concurrency, len(workers))
+        if arrivals.max_concurrency < len(workers):
+            logger.warning(
+                "--max-concurrency %d is below the %d workers: each runs one iteration at "
+                "a time, so up to %d run at once",
+                arrivals.max_concurrency,
+                len(workers),
+                len(workers),
+            )
         for node, cap in zip(workers, caps, strict=True):
             data = {
                 "timestamp": time.time(),

@@ -438,7 +438,9 @@ class ArrivalExecutor:
             self.counts.max_concurrency,
         )
         self._record_corrected()
-        index = math.ceil(self._schedule.due_by(self.elapsed) - 1e-9)  # none of the past
+        # From the one due last (a worker starts a moment after the schedule began, and
+        # the iteration due at its start is its own); none further in the past.
+        index = math.floor(self._schedule.due_by(self.elapsed) + 1e-9)
         burst = 0
         while True:
             due_s = self._schedule.time_of(index - self._shift)

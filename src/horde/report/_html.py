@@ -226,10 +226,19 @@ def _open_model(summary: Mapping[str, Any]) -> str:
     model = summary.get("open_model")
     if not isinstance(model, Mapping):
         return ""
+    late = ""
+    if model.get("late"):
+        by = _number(model.get("max_late_s"), 2)
+        late = f" ({_number(model.get('late'))} late, by up to {by} s)"
+    cut_short = ""
+    if model.get("cut_short"):
+        cut_short = (
+            f"{_number(model.get('cut_short'))} cut short by the end of the run (their "
+            "requests in flight are not in the figures), "
+        )
     counts = (
         f"{_number(model.get('scheduled'))} iterations scheduled, "
-        f"{_number(model.get('started'))} started "
-        f"({_number(model.get('late'))} late, by up to {_number(model.get('max_late_s'), 2)} s), "
+        f"{_number(model.get('started'))} started{late}, {cut_short}"
         f"{_number(model.get('not_started'))} could not start; at most "
         f"{_number(model.get('max_concurrency'))} at once, {_number(model.get('users'))} users."
     )

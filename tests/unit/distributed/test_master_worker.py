@@ -549,3 +549,16 @@ def test_the_arrival_rate_is_shared_anew_when_workers_join_or_leave():
 )
 def test_the_cap_on_users_is_split_without_growing(total, parts, shares):
     assert _master._split(total, parts) == shares
+
+
+def test_a_cap_below_the_number_of_workers_is_named(caplog):
+    master = _new_master()
+
+    async def main():
+        async with _cluster(master, 2) as workers:
+            master.start_arrivals(ArrivalRate(20.0, 20.0), max_concurrency=1)
+            await _until(lambda: all(w.arrivals is not None for w in workers))
+            return [w.arrivals.counts.max_concurrency for w in workers]
+
+    assert run(main()) == [1, 1]
+    assert "--max-concurrency 1 is below the 2 workers" in caplog.text

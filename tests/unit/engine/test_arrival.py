@@ -475,3 +475,18 @@ def test_plateaus_of_a_fractional_step_keep_their_levels():
     schedule = _Schedule(ArrivalRate(10.0, 100.0), 1.0, 0.1)
     levels = [schedule.due_by(0.1 * (i + 1)) - schedule.due_by(0.1 * i) for i in range(10)]
     assert levels == pytest.approx([1.0 * level for level in range(1, 11)])
+
+
+@pytest.mark.slow
+def test_a_worker_starting_a_moment_late_still_runs_the_first_iteration():
+    environment = Environment(user_classes=[_worker(0.001)])
+    runner = environment.create_local_runner()
+
+    async def main():
+        # As a worker told to start 4 ms into the shared schedule: nothing is lost.
+        runner.start_arrivals(ArrivalRate(100.0, 100.0), 50, duration=1.0, elapsed=0.004)
+        await asyncio.sleep(1.3)
+        await runner.quit_async()
+
+    run(main())
+    assert runner.arrivals.counts.scheduled == 100

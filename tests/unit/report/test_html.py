@@ -325,11 +325,20 @@ def test_the_open_model_shows_its_counts_and_both_latencies():
     stats.record("GET", "/api/products", 12.0, 100, None)
     stats.record_corrected("GET", "/api/products", 812.0)
     summary = make_summary(analysis=ANALYSIS)
-    counts = ArrivalCounts(scheduled=700, started=690, late=55, max_late_s=0.8, users=4)
+    counts = ArrivalCounts(
+        scheduled=700, started=690, finished=680, late=55, max_late_s=0.8, users=4
+    )
     summary["open_model"] = open_model_summary(counts, stats)
     page = render_html(summary)
     model = section(page, "open-model")
-    assert "700 iterations scheduled, 690 started (55 late, by up to 0.80 s), 10 could" in model
+    assert (
+        "700 iterations scheduled, 690 started (55 late, by up to 0.80 s), 10 cut short by "
+        "the end of the run (their requests in flight are not in the figures), 10 could"
+    ) in model
+    on_time = ArrivalCounts(scheduled=700, started=700, finished=700, users=4)
+    summary["open_model"] = open_model_summary(on_time, stats)
+    quiet = section(render_html(summary), "open-model")
+    assert "700 iterations scheduled, 700 started, 0 could not start" in quiet
     assert '<td class="">12</td>' in model  # measured p50 of /api/products
     assert '<td class="">812</td>' in model  # corrected
     assert page.index('id="charts"') < page.index('id="open-model"') < page.index('id="requests"')
