@@ -166,13 +166,21 @@ def _worker(seconds: float, started: list[str] | None = None) -> type[User]:
 
 
 def _run_open(
-    user_class, rate: str, max_concurrency: int, seconds: float, duration: float | None = None
+    users,
+    rate: str,
+    max_concurrency: int,
+    seconds: float,
+    duration: float | None = None,
+    *,
+    elapsed: float = 0.0,
 ):
-    environment = Environment(user_classes=[user_class])
+    """Run ``users`` (a user class, or an Environment) in the open model for ``seconds``."""
+    environment = users if isinstance(users, Environment) else Environment(user_classes=[users])
     runner = environment.create_local_runner()
 
     async def main():
-        runner.start_arrivals(ArrivalRate.parse(rate), max_concurrency, duration=duration)
+        parsed = ArrivalRate.parse(rate)
+        runner.start_arrivals(parsed, max_concurrency, duration=duration, elapsed=elapsed)
         await asyncio.sleep(seconds)
         await runner.quit_async()
 
@@ -243,14 +251,7 @@ def test_iterations_go_to_the_classes_by_weight_and_a_fixed_count_counts_as_one(
     environment = Environment(
         user_classes=[counted("Heavy", weight=3), counted("Light"), counted("Admin", fixed_count=2)]
     )
-    runner = environment.create_local_runner()
-
-    async def main():
-        runner.start_arrivals(ArrivalRate(600.0, 600.0), 20)
-        await asyncio.sleep(0.5)
-        await runner.quit_async()
-
-    run(main())
+    _run_open(environment, "600/s", 20, 0.5)
     total = len(runs)
     assert total >= 250
     # Weights 3 : 1 : 2 (the fixed count as a weight), within a few iterations.
@@ -270,20 +271,13 @@ def test_a_failing_task_is_reported_like_in_the_task_loop_and_the_iterations_go_
     environment.events.user_error.add_listener(
         lambda user_instance, exception, **kw: errors.append((user_instance, exception))
     )
-    runner = environment.create_local_runner()
-
-    async def main():
-        runner.start_arrivals(ArrivalRate(100.0, 100.0), 5)
-        await asyncio.sleep(0.2)
-        await runner.quit_async()
-
-    run(main())
+    _run_open(environment, "100/s", 5, 0.2)
     assert len(errors) >= 10
     instance, exception = errors[0]
     assert isinstance(exception, ValueError)
     # As in Locust's task loop: the user's DefaultTaskSet, not the user itself.
     assert type(instance).__name__ == "DefaultTaskSet"
-    assert len(runner.exceptions) == 1  # grouped by traceback
+    assert len(environment.runner.exceptions) == 1  # grouped by traceback
 
 
 def test_a_rate_shared_among_workers_keeps_its_shape():
@@ -459,14 +453,7 @@ def test_a_request_event_fired_from_a_thread_is_recorded_without_error():
     environment = Environment(user_classes=[Threaded])
     errors = []
     environment.events.user_error.add_listener(lambda exception, **kw: errors.append(exception))
-    runner = environment.create_local_runner()
-
-    async def main():
-        runner.start_arrivals(ArrivalRate(50.0, 50.0), 5)
-        await asyncio.sleep(0.3)
-        await runner.quit_async()
-
-    run(main())
+    _run_open(environment, "50/s", 5, 0.3)
     assert errors == []
     assert environment.stats.get("/threaded", "CALL").num_requests >= 10
 
@@ -479,14 +466,6 @@ def test_plateaus_of_a_fractional_step_keep_their_levels():
 
 @pytest.mark.slow
 def test_a_worker_starting_a_moment_late_still_runs_the_first_iteration():
-    environment = Environment(user_classes=[_worker(0.001)])
-    runner = environment.create_local_runner()
-
-    async def main():
-        # As a worker told to start 4 ms into the shared schedule: nothing is lost.
-        runner.start_arrivals(ArrivalRate(100.0, 100.0), 50, duration=1.0, elapsed=0.004)
-        await asyncio.sleep(1.3)
-        await runner.quit_async()
-
-    run(main())
-    assert runner.arrivals.counts.scheduled == 100
+    # As a worker told to start 4 ms into the shared schedule: nothing is lost.
+    counts, _ = _run_open(_worker(0.001), "100/s", 50, 1.3, duration=1.0, elapsed=0.004)
+    assert counts.scheduled == 100
