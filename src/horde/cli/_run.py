@@ -138,12 +138,12 @@ def _run_worker(startup: Startup) -> int:
 def _check_outputs(settings: Settings) -> _Outputs:
     """What the run will write, checked (folders created) before it starts."""
     # The CSV files themselves are created once the run is sure to start.
-    _json_path(settings.csv_prefix, "--csv", "")
+    _output_path(settings.csv_prefix, "--csv", "")
     return _Outputs(
         _report_percentiles(),
-        _json_path(settings.json_file, "--json-file", ".json"),
-        _json_path(settings.summary_json, "--summary-json", ""),
-        _json_path(_html_file(settings), "--html", ""),
+        _output_path(settings.json_file, "--json-file", ".json"),
+        _output_path(settings.summary_json, "--summary-json", ""),
+        _output_path(_html_file(settings), "--html", ""),
     )
 
 
@@ -204,8 +204,8 @@ def _report_percentiles() -> list[float]:
     return percentiles
 
 
-def _json_path(value: str | None, option: str, suffix: str) -> Path | None:
-    """Where a JSON output goes, checked before the run (missing folders are created)."""
+def _output_path(value: str | None, option: str, suffix: str) -> Path | None:
+    """Where an output goes, checked before the run (missing folders are created)."""
     if not value:
         return None
     path = Path(value + suffix)
@@ -341,7 +341,7 @@ def _shutdown(startup: Startup, outputs: _Outputs, monitors: GeneratorMonitors) 
     runner = environment.runner
     # The files and horde's own tables get the final state first: serializing for --json
     # resets the entries (Locust's quirk, kept: its tables after --json show 0 per entry).
-    arrivals = environment.runner.arrivals
+    arrivals = runner.arrivals
     open_model = open_model_report(arrivals.counts, stats) if arrivals is not None else []
     if outputs.csv_writer is not None:
         outputs.csv_writer.close(stats, runner.exceptions, runner.final_user_count)

@@ -4,8 +4,6 @@ from horde.engine._arrival import (
     DEFAULT_MAX_CONCURRENCY,
     ArrivalCounts,
     ArrivalExecutor,
-    ArrivalRate,
-    RatePlateau,
     SharedArrivals,
 )
 from horde.engine._blame import describe_blocking_frame
@@ -13,6 +11,7 @@ from horde.engine._debug import run_single_user
 from horde.engine._dispatch import UserSequence, interleave, ramp_batches
 from horde.engine._environment import Environment
 from horde.engine._message import Message
+from horde.engine._rate import ArrivalRate, RatePlateau
 from horde.engine._ratio import task_ratios
 from horde.engine._runner import LocalRunner
 from horde.engine._shape import LoadTestShape, ShapeTick

@@ -19,9 +19,10 @@ from collections.abc import Callable, Coroutine, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from horde.engine._arrival import ArrivalExecutor, ArrivalRate, SharedArrivals
+from horde.engine._arrival import ArrivalExecutor, SharedArrivals
 from horde.engine._dispatch import UserSequence, ramp_batches
 from horde.engine._message import Message
+from horde.engine._rate import ArrivalRate
 from horde.engine._states import (
     STATE_INIT,
     STATE_RUNNING,

@@ -12,7 +12,7 @@ import pytest
 
 from horde import User, task
 from horde.engine import ArrivalCounts, ArrivalRate, Environment, SharedArrivals
-from horde.engine._arrival import _plateau_count, _Schedule
+from horde.engine._rate import Schedule, _plateau_count
 from horde.exceptions import StopUser
 from horde.runtime import run
 
@@ -105,7 +105,7 @@ def test_a_step_longer_than_two_thirds_of_the_run_still_reaches_the_end_rate():
 def test_the_schedule_is_the_integral_of_the_rate_and_its_inverse(
     rate, duration, step_s, due_by_end
 ):
-    schedule = _Schedule(rate, duration, step_s)
+    schedule = Schedule(rate, duration, step_s)
     assert schedule.due_by(duration) == pytest.approx(due_by_end)
     times = [schedule.time_of(count) for count in range(math.ceil(due_by_end))]
     assert times[0] == 0.0
@@ -459,7 +459,7 @@ def test_a_request_event_fired_from_a_thread_is_recorded_without_error():
 
 
 def test_plateaus_of_a_fractional_step_keep_their_levels():
-    schedule = _Schedule(ArrivalRate(10.0, 100.0), 1.0, 0.1)
+    schedule = Schedule(ArrivalRate(10.0, 100.0), 1.0, 0.1)
     levels = [schedule.due_by(0.1 * (i + 1)) - schedule.due_by(0.1 * i) for i in range(10)]
     assert levels == pytest.approx([1.0 * level for level in range(1, 11)])
 
