@@ -10,7 +10,7 @@ import numpy as np
 from horde.analysis import _thresholds as t
 from horde.analysis._bottleneck import Bottleneck, find_bottleneck
 from horde.analysis._model import Analysis, Pattern, Step, StepSummary
-from horde.analysis._periodic import Sawtooth, find_sawtooth
+from horde.analysis._periodic import Sawtooth, Spikes, find_sawtooth, find_spikes
 from horde.analysis._prepare import Columns, steps_from_series, summarize_step
 from horde.analysis._saturation import (
     Degradation,
@@ -22,11 +22,13 @@ from horde.analysis._saturation import (
 )
 from horde.analysis._story import (
     FIXES,
+    SPIKES_FIX,
     grace_sentence,
     tell_bottleneck,
     tell_healthy,
     tell_sawtooth,
     tell_shape,
+    tell_spikes,
 )
 from horde.stats import Sample
 
@@ -48,7 +50,8 @@ def analyze(
     inconclusive; one endpoint departing alone is flat-then-spike; a saturation point
     followed by proportional growth is linear, by a jump (or failures) a cliff; none
     of these is healthy. Latency and throughput are compared per plateau, with medians
-    over its seconds and its first :data:`RAMP_SKIP_SECONDS` left out.
+    over its seconds and its first :data:`RAMP_SKIP_SECONDS` left out, so spikes that
+    keep no period do not move a plateau: a healthy or inconclusive story names them.
 
     Args:
         total: The aggregate's samples (``RequestStats.total_series``).
@@ -64,7 +67,9 @@ def analyze(
         behind the pattern: ``"baseline_p95_ms"``, ``"baseline_spread"``,
         ``"saturation_reasons"``, ``"r_squared"``, ``"slope_ms_per_100_users"``,
         ``"jump_ms"``, ``"jump_ratio"``, ``"period_strength"``, ``"bottleneck_growth"``
-        and so on, and ``"reason"`` when inconclusive.
+        and so on, ``"reason"`` when inconclusive, and ``"spikes"``,
+        ``"spike_offsets_s"``, ``"spike_peak_p95_ms"`` and ``"between_spikes_p95_ms"``
+        when latency spiked at no regular period.
 
     Example:
         >>> from horde.analysis import samples_from_columns
@@ -92,13 +97,16 @@ def analyze(
             f"the run is too short to tell: {measured} seconds with requests, "
             f"at least {t.MIN_SERIES_SECONDS} are needed"
         )
-    sawtooth = find_sawtooth(columns, plateaus)
+    spikes = find_spikes(columns, plateaus)
+    sawtooth = find_sawtooth(spikes)
     if sawtooth is not None:
         return context.sawtooth(sawtooth, columns)
+    context.note_spikes(spikes, float(columns.timestamp[0]))
     if len(summaries) < t.MIN_STEPS:
+        held = f"{len(summaries)} plateau(s)" if summaries else "no plateau"
         return context.inconclusive(
-            f"the load had {len(summaries)} plateau(s) and at least {t.MIN_STEPS} are "
-            "needed to see how latency and throughput follow it"
+            f"the load had {held} and at least {t.MIN_STEPS} are needed to see how latency "
+            "and throughput follow it"
         )
     return _judge_steps(context, columns, plateaus, endpoints)
 
@@ -155,6 +163,19 @@ class _Context:
         self.graceful = graceful
         self.evidence = evidence
         self.unit = unit
+        self.spikes = ""
+
+    def note_spikes(self, spikes: Spikes, run_start_ts: float) -> None:
+        """Keep the spikes that make no sawtooth, for a healthy or inconclusive story."""
+        if not spikes.onsets:
+            return
+        self.evidence |= {
+            "spikes": len(spikes.onsets),
+            "spike_offsets_s": [round(onset - run_start_ts) for onset in spikes.onsets],
+            "spike_peak_p95_ms": round(spikes.peak_p95_ms, 2),
+            "between_spikes_p95_ms": round(spikes.baseline_p95_ms, 2),
+        }
+        self.spikes = tell_spikes(spikes, run_start_ts)
 
     def _grace(self) -> str:
         collapsed = self.evidence.get("rps_after_peak")
@@ -177,7 +198,7 @@ class _Context:
 
     def inconclusive(self, reason: str) -> Analysis:
         self.evidence["reason"] = reason
-        story = f"Inconclusive: {reason}."
+        story = " ".join(filter(None, (f"Inconclusive: {reason}.", self.spikes)))
         return self._verdict(Pattern.INCONCLUSIVE, story)
 
     def sawtooth(self, sawtooth: Sawtooth, columns: Columns) -> Analysis:
@@ -218,8 +239,10 @@ class _Context:
         )
 
     def healthy(self, baseline_p95: float) -> Analysis:
-        story = f"{tell_healthy(self.steps, baseline_p95, self.unit)} {self._grace()}"
-        return self._verdict(Pattern.HEALTHY, story)
+        held = tell_healthy(self.steps, baseline_p95, self.unit, spiked=bool(self.spikes))
+        story = " ".join(filter(None, (held, self.spikes, self._grace())))
+        fix = SPIKES_FIX if self.spikes else FIXES[Pattern.HEALTHY]
+        return self._verdict(Pattern.HEALTHY, story, fix=fix)
 
     def shape(self, degradation: Degradation) -> Analysis:
         pattern, shape = classify_shape(self.steps, degradation)

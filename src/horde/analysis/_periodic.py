@@ -12,7 +12,7 @@ from horde.analysis import _thresholds as t
 from horde.analysis._model import Step
 from horde.analysis._prepare import Columns, FloatArray
 
-__all__ = ["Sawtooth", "find_sawtooth"]
+__all__ = ["Sawtooth", "Spikes", "find_sawtooth", "find_spikes"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +25,41 @@ class Sawtooth:
     regular_gaps: float
     spike_p95_ms: float
     baseline_p95_ms: float
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Spikes:
+    """The seconds whose p95 jumped well above the local level, grouped into spikes.
+
+    Attributes:
+        timestamps: Epoch seconds of the seconds with a measured p95.
+        p95: Their p95, in milliseconds.
+        excess: Their log-excess over the local level; 0.0 where the second did not spike.
+        onsets: Epoch seconds of each spike's first second (spike seconds closer than
+            :data:`SPIKE_MERGE_SECONDS` belong to one spike).
+    """
+
+    timestamps: FloatArray
+    p95: FloatArray
+    excess: FloatArray
+    onsets: tuple[float, ...]
+
+    @property
+    def spike_p95_ms(self) -> float:
+        """Median p95 of the seconds that spiked (NaN without spikes)."""
+        spiking = self.excess > 0
+        return float(np.median(self.p95[spiking])) if spiking.any() else float("nan")
+
+    @property
+    def peak_p95_ms(self) -> float:
+        """Highest p95 of a second that spiked (NaN without spikes)."""
+        spiking = self.excess > 0
+        return float(self.p95[spiking].max()) if spiking.any() else float("nan")
+
+    @property
+    def baseline_p95_ms(self) -> float:
+        """Median p95 of the other seconds."""
+        return float(np.median(self.p95[self.excess <= 0]))
 
 
 def _rolling_median(values: FloatArray) -> FloatArray:
@@ -62,14 +97,14 @@ def _excess(columns: Columns, steps: Sequence[Step]) -> tuple[FloatArray, FloatA
     return timestamps, p95, excess
 
 
-def _onsets(timestamps: FloatArray, excess: FloatArray) -> list[float]:
+def _onsets(timestamps: FloatArray, excess: FloatArray) -> tuple[float, ...]:
     onsets: list[float] = []
     last = -np.inf
     for ts in timestamps[excess > 0]:
         if ts - last > t.SPIKE_MERGE_SECONDS:
             onsets.append(float(ts))
         last = ts
-    return onsets
+    return tuple(onsets)
 
 
 def _autocorrelation_period(timestamps: FloatArray, excess: FloatArray) -> tuple[int, float]:
@@ -87,6 +122,8 @@ def _autocorrelation_period(timestamps: FloatArray, excess: FloatArray) -> tuple
     if not peaks:
         return 0, 0.0
     best = max(acf[i] for i in peaks)
+    if best <= 0:  # no lag repeats the spikes
+        return 0, 0.0
     first = next(i for i in peaks if acf[i] >= 0.6 * best)
     return first + 1, float(acf[first])
 
@@ -133,37 +170,41 @@ def _fit_period(onsets: Sequence[float], lag: int) -> tuple[float, float] | None
 _DIVISORS = (3, 2, 1)
 
 
-def find_sawtooth(columns: Columns, steps: Sequence[Step]) -> Sawtooth | None:
-    """Find periodic spikes of the per-second p95 that recover, or None.
+def find_spikes(columns: Columns, steps: Sequence[Step]) -> Spikes:
+    """Find the seconds whose p95 spiked; ``columns`` must have a measured second.
 
     A second spikes when its p95 is :data:`SPIKE_RATIO` times the rolling median and
-    :data:`SPIKE_MIN_DELTA_MS` above it. The period is the first strong peak of the
-    autocorrelation of the spikes' log-excess (at least :data:`MIN_PERIOD_STRENGTH`),
-    refined with the gaps between spike onsets, most of which must be whole numbers of
-    periods (:data:`MIN_REGULAR_GAPS`) with a spike in most periods
-    (:data:`MIN_SPIKE_COVERAGE`); fractions of the lag are tried first. Weaker spikes in
-    the first :data:`STEP_START_SECONDS` of a plateau are the step load's own bursts and
-    are left out.
+    :data:`SPIKE_MIN_DELTA_MS` above it. Weaker spikes in the first
+    :data:`STEP_START_SECONDS` of a plateau are the step load's own bursts and are left
+    out.
     """
-    if np.count_nonzero(~np.isnan(columns.p95)) < t.MIN_SERIES_SECONDS:
-        return None
     timestamps, p95, excess = _excess(columns, steps)
-    onsets = _onsets(timestamps, excess)
-    if len(onsets) < t.MIN_SPIKES:
+    return Spikes(timestamps, p95, excess, _onsets(timestamps, excess))
+
+
+def find_sawtooth(spikes: Spikes) -> Sawtooth | None:
+    """Tell whether ``spikes`` come back at a regular period, and at which.
+
+    The period is the first strong peak of the autocorrelation of the spikes'
+    log-excess (at least :data:`MIN_PERIOD_STRENGTH`), refined with the gaps between
+    spike onsets, most of which must be whole numbers of periods
+    (:data:`MIN_REGULAR_GAPS`) with a spike in most periods (:data:`MIN_SPIKE_COVERAGE`);
+    fractions of the lag are tried first. It takes :data:`MIN_SPIKES` spikes.
+    """
+    if len(spikes.onsets) < t.MIN_SPIKES:
         return None
-    lag, strength = _autocorrelation_period(timestamps, excess)
+    lag, strength = _autocorrelation_period(spikes.timestamps, spikes.excess)
     if lag == 0 or strength < t.MIN_PERIOD_STRENGTH:
         return None
-    fitted = _fit_period(onsets, lag)
+    fitted = _fit_period(spikes.onsets, lag)
     if fitted is None:
         return None
     period, regular = fitted
-    spiking = excess > 0
     return Sawtooth(
         period_s=period,
         strength=strength,
-        spikes=len(onsets),
+        spikes=len(spikes.onsets),
         regular_gaps=regular,
-        spike_p95_ms=float(np.median(p95[spiking])),
-        baseline_p95_ms=float(np.median(p95[~spiking])),
+        spike_p95_ms=spikes.spike_p95_ms,
+        baseline_p95_ms=spikes.baseline_p95_ms,
     )

@@ -7,9 +7,17 @@ from collections.abc import Sequence
 from horde.analysis import _thresholds as t
 from horde.analysis._bottleneck import Bottleneck
 from horde.analysis._model import Pattern, Saturation, StepSummary
-from horde.analysis._periodic import Sawtooth
+from horde.analysis._periodic import Sawtooth, Spikes
 
-__all__ = ["FIXES", "grace_sentence", "tell_bottleneck", "tell_healthy", "tell_sawtooth"]
+__all__ = [
+    "FIXES",
+    "SPIKES_FIX",
+    "grace_sentence",
+    "tell_bottleneck",
+    "tell_healthy",
+    "tell_sawtooth",
+    "tell_spikes",
+]
 
 #: The class of fix each pattern points to.
 FIXES: dict[Pattern, str] = {
@@ -36,6 +44,13 @@ FIXES: dict[Pattern, str] = {
 }
 
 
+#: The fix of a run whose plateaus held but whose latency spiked now and then.
+SPIKES_FIX = (
+    "Find what paused the system at those moments (garbage collection, a background job, "
+    "a cache expiry, a failover), and run longer to see whether it comes back."
+)
+
+
 def _ms(value: float | None) -> str:
     if value is None:
         return "n/a"
@@ -57,11 +72,15 @@ def grace_sentence(graceful: bool, max_failure_ratio: float, collapsed_rps: floa
     return f"It stayed graceful: at most {max_failure_ratio:.1%} of a step's requests failed."
 
 
-def tell_healthy(steps: Sequence[StepSummary], baseline_p95: float, unit: str = "users") -> str:
-    """Return the story of a run that never left its baseline."""
+def tell_healthy(
+    steps: Sequence[StepSummary], baseline_p95: float, unit: str = "users", spiked: bool = False
+) -> str:
+    """Return the story of a run whose plateaus never left their baseline."""
     first, last = steps[0], steps[-1]
+    lasting = "lasting " if spiked else ""
     return (
-        f"No degradation within the tested range: p95 stayed near its {_ms(baseline_p95)} "
+        f"No {lasting}degradation within the tested range: p95 stayed near its "
+        f"{_ms(baseline_p95)} "
         f"baseline ({_ms(last.p95_ms)} at the top) from {first.users} to {last.users} {unit}, "
         f"while throughput grew from {first.rps:.0f} to {last.rps:.0f} req/s. "
         "Saturation was not reached."
@@ -84,6 +103,30 @@ def tell_sawtooth(sawtooth: Sawtooth, saturation: Saturation | None, unit: str =
             f"({saturation.rps:.0f} req/s)."
         )
     return story
+
+
+def tell_spikes(spikes: Spikes, run_start_ts: float) -> str:
+    """Return the story of spikes that keep no regular period (a sawtooth is told apart)."""
+    count = len(spikes.onsets)
+    offsets = [f"{onset - run_start_ts:.0f}" for onset in spikes.onsets[:_LISTED_SPIKES]]
+    if count > _LISTED_SPIKES:
+        offsets.append(f"{count - _LISTED_SPIKES} more")
+    when = offsets[0] if len(offsets) == 1 else f"{', '.join(offsets[:-1])} and {offsets[-1]}"
+    times = {1: "once", 2: "twice"}.get(count, f"{count} times")
+    them = "it" if count == 1 else "them"
+    story = (
+        f"But latency spiked {times}, to a p95 of up to {_ms(spikes.peak_p95_ms)} against "
+        f"{_ms(spikes.baseline_p95_ms)} around {them}, {when} s into the run"
+    )
+    if count < t.MIN_SPIKES:
+        return (
+            f"{story}: a run long enough for {t.MIN_SPIKES} such spikes would tell whether "
+            f"{'it comes' if count == 1 else 'they come'} back at a regular period."
+        )
+    return f"{story}, at no regular period: look for what ran at those moments."
+
+
+_LISTED_SPIKES = 5
 
 
 def tell_bottleneck(bottleneck: Bottleneck, unit: str = "users") -> str:

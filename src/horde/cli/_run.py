@@ -14,7 +14,7 @@ from types import SimpleNamespace
 from typing import Any, NoReturn, TypeVar
 
 from horde import __version__
-from horde.analysis import Analysis, analyze
+from horde.analysis import Analysis, Pattern, analyze
 from horde.analysis import Step as AnalysisStep
 from horde.cli._distributed import (
     LocalWorkers,
@@ -227,11 +227,11 @@ def _write(path: Path, text: str, option: str) -> None:
 
 def _plateaus(environment: Environment) -> tuple[list[SimpleNamespace], str]:
     """The run's plateaus (``users``, ``start``, ``end``) and what ``users`` counts: users
-    for a step load, iterations/s for a stepped arrival rate. The run is over: a plateau
-    still lasting (cut short by -t) ends now."""
+    for a step load, iterations/s for an arrival rate. The run is over: a plateau still
+    lasting (cut short by -t) ends now."""
     now = environment.stats.now()
     arrivals = environment.runner.arrivals
-    if arrivals is not None and arrivals.plateaus:
+    if arrivals is not None:
         plateaus = [(round(p.rate), p.start, p.end) for p in arrivals.plateaus]
         unit = "iterations/s"
     else:
@@ -245,6 +245,18 @@ def _plateaus(environment: Environment) -> tuple[list[SimpleNamespace], str]:
     ], unit
 
 
+_NO_ANALYSIS = Analysis(
+    pattern=Pattern.INCONCLUSIVE,
+    graceful=True,
+    saturation=None,
+    bottleneck_endpoint=None,
+    period_s=None,
+    evidence={"reason": "the analysis failed"},
+    story="Inconclusive: the analysis failed (its error is logged above).",
+    fix="Report the error above; the figures and files of the run are complete.",
+)
+
+
 def _analyze(startup: Startup) -> Analysis:
     """The degradation analysis of the run, over its plateaus when it had some.
 
@@ -254,11 +266,15 @@ def _analyze(startup: Startup) -> Analysis:
     stats = startup.environment.stats
     plateaus, unit = _plateaus(startup.environment)
     steps = [AnalysisStep(p.start, p.end, p.users) for p in plateaus]
-    corrected = stats.corrected_series
-    if startup.environment.runner.arrivals is None or None not in corrected:
+    if startup.environment.runner.arrivals is None:
+        # Without plateaus a closed model's are read off its user counts; an open model's
+        # pool size is no load level, so its plateaus are the schedule's alone.
         return analyze(stats.total_series, stats.all_series, steps or None, unit)
+    corrected = stats.corrected_series
+    if None not in corrected:
+        return analyze(stats.total_series, stats.all_series, steps, unit)
     endpoints = {key: series for key, series in corrected.items() if key is not None}
-    analysis = analyze(corrected[None], endpoints, steps or None, unit)
+    analysis = analyze(corrected[None], endpoints, steps, unit)
     return dataclasses.replace(
         analysis,
         story=f"{analysis.story} (Response times corrected for coordinated omission: from "
@@ -335,7 +351,11 @@ def _shutdown(startup: Startup, outputs: _Outputs, monitors: GeneratorMonitors) 
     stats = environment.stats
     environment.events.quitting.fire(reverse=True, environment=environment)
     results = evaluate_checks(settings.checks, stats)
-    analysis = _analyze(startup)
+    try:
+        analysis = _analyze(startup)
+    except Exception:  # a fault of the analysis must not cost the run's tables and files
+        logger.exception("The degradation analysis failed; the figures are reported without it")
+        analysis = _NO_ANALYSIS
     code = _exit_code(startup, results)
     logger.info("Shutting down (exit code %d)", code)
     runner = environment.runner

@@ -153,7 +153,8 @@ class SharedArrivals:
 
     @property
     def plateaus(self) -> list[RatePlateau]:
-        """The plateaus of a stepped ramp begun so far (none for another schedule)."""
+        """The schedule's plateaus begun so far: one for a constant rate, one per step of
+        a stepped ramp, none for a linear ramp."""
         return self.rate.plateaus(self.duration, self.step_s, self.began, time.time())
 
 
@@ -288,7 +289,8 @@ class ArrivalExecutor:
 
     @property
     def plateaus(self) -> list[RatePlateau]:
-        """The plateaus of a stepped ramp (``step_s`` with a ramping rate), else none."""
+        """The plateaus begun so far: one for a constant rate, one per step of a stepped
+        ramp (``step_s``), none for a linear ramp or before the start."""
         if self.began is None:
             return []
         return self.rate.plateaus(self.duration, self.step_s, self.began, time.time())

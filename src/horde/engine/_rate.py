@@ -94,9 +94,12 @@ class ArrivalRate:
     def plateaus(
         self, duration: float | None, step_s: float | None, began: float, now: float
     ) -> list[RatePlateau]:
-        """The plateaus a stepped ramp begun at ``began`` has reached by ``now`` (epoch
-        seconds); none unless the rate ramps in steps over a known duration."""
-        if not (step_s and self.ramps and duration):
+        """The plateaus a schedule begun at ``began`` has reached by ``now`` (epoch
+        seconds): a constant rate is one, a ramp in steps over a known duration one per
+        step, and a linear ramp none."""
+        if not self.ramps:
+            return [RatePlateau(self.start, began)]
+        if not (step_s and duration):
             return []
         plateaus: list[RatePlateau] = []
         elapsed = 0.0

@@ -289,3 +289,41 @@ def test_every_output_asked_for_holds_the_same_counts(horde, locustfile, demo_sh
     html = (tmp_path / "out" / "report.html").read_text()
     count = rows["/api/products"]  # under 1,000 in 3 s: no thousands separator
     assert f'name">/api/products</td><td class="">{count}</td>' in html
+
+
+BROKEN_ANALYSIS = """
+import horde.cli._run
+from locust import HttpUser, constant, task
+
+
+def broken(*args, **kwargs):
+    raise ZeroDivisionError("a fault of the analysis")
+
+
+horde.cli._run.analyze = broken
+
+
+class Shopper(HttpUser):
+    wait_time = constant(0.1)
+
+    @task
+    def products(self):
+        self.client.get("/api/products")
+"""
+
+
+def test_a_failing_analysis_costs_no_output(horde, locustfile, demo_shop, tmp_path):
+    locustfile(BROKEN_ANALYSIS)
+    result = horde(
+        *("--headless", "-u", "2", "-r", "2", "-t", "2s", "-H", demo_shop),
+        *("--csv", "run", "--summary-json", "summary.json", "--html", "report.html"),
+    )
+    assert result.code == 0, result.stderr
+    assert "The degradation analysis failed" in result.stderr
+    assert "ZeroDivisionError: a fault of the analysis" in result.stderr
+    assert "Inconclusive: the analysis failed" in result.stderr
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["analysis"]["evidence"] == {"reason": "the analysis failed"}
+    assert summary["totals"]["requests"] > 0
+    assert (tmp_path / "report.html").stat().st_size > 0
+    assert (tmp_path / "run_stats.csv").read_text().count("\n") >= 3

@@ -75,6 +75,9 @@ def test_a_stalling_target_shows_in_the_corrected_latency_and_no_iteration_is_lo
     # The story reads the corrected latency: the measured one hides the stall.
     assert summary["analysis"]["evidence"]["latency"] == "corrected"
     assert "corrected for coordinated omission" in summary["analysis"]["story"]
+    # A constant rate is one plateau of 100 iterations/s, whatever the pool's size did.
+    assert [step["users"] for step in summary["analysis"]["evidence"]["steps"]] == [100]
+    assert len(summary["steps"]) == 1
     assert "Open model: " in result.stderr
     table = result.stderr.split("corrected for coordinated omission")[1]
     aggregated = next(line for line in table.splitlines() if line.startswith("Aggregated"))

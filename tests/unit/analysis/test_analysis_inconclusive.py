@@ -60,11 +60,66 @@ def test_a_sawtooth_shows_even_on_a_constant_load():
     assert analysis.saturation is None
 
 
-def test_random_spikes_are_not_a_sawtooth():
+def test_random_spikes_are_not_a_sawtooth_but_are_told():
     rng = np.random.default_rng(3)
     users = [u for u in range(100, 700, 100) for _ in range(25)]
     p95 = [8.0] * len(users)
     for index in rng.choice(len(users), size=12, replace=False):
         p95[index] = 900.0
     analysis = analyze(samples_from_columns(users=users, p95=p95))
-    assert analysis.pattern is not Pattern.SAWTOOTH
+    assert analysis.pattern is Pattern.HEALTHY
+    assert analysis.story.startswith("No lasting degradation")
+    spikes = analysis.evidence["spikes"]
+    assert 3 <= spikes <= 12  # neighbouring spike seconds merge
+    assert len(analysis.evidence["spike_offsets_s"]) == spikes
+    assert analysis.evidence["spike_peak_p95_ms"] == 900.0
+    assert f"spiked {spikes} times, to a p95 of up to 900 ms against 8.0 ms" in analysis.story
+    assert "at no regular period" in analysis.story
+    assert "Find what paused" in analysis.fix
+
+
+def _two_stalls_in_a_short_run() -> list[float]:
+    p95 = [5.0] * 24
+    p95[5] = p95[13] = 880.0
+    return p95
+
+
+def test_two_spikes_are_too_few_for_a_period_and_the_story_says_so():
+    p95 = _two_stalls_in_a_short_run()
+    users = [20] * 8 + [40] * 8 + [60] * 8
+    analysis = analyze(samples_from_columns(users=users, p95=p95))
+    assert analysis.pattern is Pattern.HEALTHY
+    assert analysis.evidence["spike_offsets_s"] == [5, 13]
+    assert "spiked twice, to a p95 of up to 880 ms against 5.0 ms around them, 5 and 13 s" in (
+        analysis.story
+    )
+    assert "a run long enough for 3 such spikes would tell" in analysis.story
+
+
+def test_spikes_are_told_in_an_inconclusive_story_too():
+    analysis = analyze(samples_from_columns(users=[30] * 24, p95=_two_stalls_in_a_short_run()))
+    assert analysis.pattern is Pattern.INCONCLUSIVE
+    assert "1 plateau" in analysis.story
+    assert "spiked twice" in analysis.story
+    assert analysis.evidence["spikes"] == 2
+
+
+def test_a_run_without_spikes_names_none():
+    analysis = analyze(synthetic.healthy(0).total)
+    assert "spikes" not in analysis.evidence
+    assert "spiked" not in analysis.story
+
+
+def test_a_load_with_no_plateau_says_so():
+    analysis = analyze(samples_from_columns(users=[30] * 24, p95=[5.0] * 24), steps=[])
+    assert analysis.evidence["reason"].startswith("the load had no plateau and")
+
+
+def test_spikes_that_no_lag_repeats_are_no_period():
+    # Three spikes whose autocorrelation is negative at every peak: no period, no crash.
+    p95 = [5.0] * 20
+    for index in (1, 7, 16):
+        p95[index] = 900.0
+    analysis = analyze(samples_from_columns(users=[30] * 20, p95=p95), steps=[])
+    assert analysis.pattern is Pattern.INCONCLUSIVE
+    assert analysis.evidence["spikes"] == 3

@@ -300,7 +300,9 @@ def test_shared_arrivals_add_up_the_workers_counts_and_keep_the_whole_schedule(m
     monkeypatch.setattr("time.time", lambda: 2000.0)
     assert [p.rate for p in shared.plateaus] == [20.0, 40.0, 60.0]
     constant = SharedArrivals(ArrivalRate(20.0, 20.0), 100, None, None, began=1000.0)
-    assert constant.plateaus == []
+    assert [(p.rate, p.start, p.end) for p in constant.plateaus] == [(20.0, 1000.0, None)]
+    linear = SharedArrivals(ArrivalRate(20.0, 60.0), 100, 30.0, None, began=1000.0)
+    assert linear.plateaus == []
 
 
 def test_a_schedule_joined_late_goes_on_from_there_without_a_burst():
