@@ -203,6 +203,12 @@ def _check_open_model(settings: Settings, loaded: LoadedLocustfiles) -> None:
             2,
         )
     if settings.step_time is not None:
+        if settings.step_time <= 0:
+            raise ConfigError(
+                "--step-time must be more than 0: it is how long each plateau of the rate "
+                "lasts, e.g. --step-time 30s",
+                2,
+            )
         if not rate.ramps:
             logger.warning(
                 "--step-time is not used: the arrival rate %g/s does not ramp (give a ramp, "

@@ -17,7 +17,7 @@ __all__ = ["MAX_RATE_PER_S", "ArrivalRate", "RatePlateau", "Schedule"]
 #: The highest rate accepted: more iterations a second than any set of generators starts.
 MAX_RATE_PER_S = 10_000_000.0
 _UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0}
-_RATE = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(?:/\s*([smh]))?\s*$")
+_RATE = re.compile(r"^\s*((?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*(?:/\s*([smh]))?\s*$")
 
 
 def _per_second(part: str, text: str) -> float:

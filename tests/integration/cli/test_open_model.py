@@ -99,6 +99,10 @@ def test_a_stalling_target_shows_in_the_corrected_latency_and_no_iteration_is_lo
         ),
         (["--arrival-rate", "10/s..50/s", "-t", "0"], "needs -t, the time it ramps over"),
         (
+            ["--arrival-rate", "10/s..50/s", "-t", "20s", "--step-time", "0"],
+            "--step-time must be more than 0",
+        ),
+        (
             ["--arrival-rate", "10/s", "--step-users", "5", "--step-time", "5s"],
             "--step-users adds users",
         ),

@@ -29,6 +29,8 @@ from horde.runtime import run
         ("0.5/s", 0.5, 0.5),
         ("50/s..500/s", 50.0, 500.0),
         ("60/m..5", 1.0, 5.0),
+        ("2e2/s", 200.0, 200.0),
+        ("1.2E3/m..1e1", 20.0, 10.0),
     ],
 )
 def test_rates_parse_per_second_minute_or_hour(text, start, end):
@@ -38,7 +40,7 @@ def test_rates_parse_per_second_minute_or_hour(text, start, end):
 
 
 @pytest.mark.parametrize(
-    "text", ["", "fast", "200/d", "0/s", "-5/s", "10/s..", "..10/s", "1..2..3"]
+    "text", ["", "fast", "200/d", "0/s", "-5/s", "10/s..", "..10/s", "1..2..3", "e5/s", "1e/s"]
 )
 def test_bad_rates_say_how_to_write_one(text):
     with pytest.raises(ValueError, match="invalid arrival rate"):
@@ -55,6 +57,7 @@ def test_bad_rates_say_how_to_write_one(text):
         ("1...2", "'1...2': give one rate, or a ramp of two"),
         ("50/s..fast", "'50/s..fast': write iterations per second"),
         ("100000000000000000000/s", "at most 10,000,000/s"),
+        ("1e9/s", "'1e9/s': at most 10,000,000/s"),
     ],
 )
 def test_rate_errors_quote_the_whole_value_and_say_what_is_wrong(text, message):
