@@ -225,7 +225,11 @@ class ConnectionPool:
                     server_hostname=target.host if direct_tls is not None else None,
                 )
                 if proxy is not None and ssl_context is not None:
-                    await _tunnel(connection, target, ssl_context, proxy_headers, read_timeout)
+                    try:
+                        await _tunnel(connection, target, ssl_context, proxy_headers, read_timeout)
+                    except BaseException:  # refused, timed out, cancelled, TLS failed
+                        connection.abort()
+                        raise
         except TimeoutError as exc:
             if exc.errno is not None:  # the OS gave up (ETIMEDOUT), not our timer
                 error = connection_error(origin, exc)
@@ -272,7 +276,6 @@ async def _tunnel(
         error = connection_error(connection.origin, cause)
         raise error from error.__cause__
     if raw.status != 200:
-        connection.abort()
         reason = raw.reason.decode("latin-1")
         raise ProxyError(f"Unable to connect to proxy: tunnel failed with {raw.status} {reason}")
     await connection.start_tls(ssl_context, target.host)
