@@ -92,8 +92,9 @@ class LocalWorkers:
                 except ChildProcessError:  # reaped already (an interrupt came in between)
                     self.codes[pid] = 0
                     continue
-                if done:
-                    self.codes[pid] = os.waitstatus_to_exitcode(status)
+                if done:  # killed by signal N is -N: the shell's 128 + N, as an exit code
+                    code = os.waitstatus_to_exitcode(status)
+                    self.codes[pid] = code if code >= 0 else 128 - code
             time.sleep(0.05)
 
     def _signal(self, signum: int) -> None:
@@ -119,14 +120,15 @@ class LocalWorkers:
             self._signal(signal.SIGKILL)
             self._reap(time.monotonic() + _CHILD_INTERRUPT_SECONDS)
         for pid, code in self.codes.items():
-            if code > 1 or code < 0:
+            if code > 1:
                 logger.error("Worker process %d exited with code %d", pid, code)
         return max(self.codes.values(), default=0)
 
     def wait(self) -> int:
         """Wait for every worker (``--processes`` with ``--worker``): the highest exit code.
 
-        A first Ctrl-C is left to the workers, which quit by themselves; a second one
+        A first interrupt asks the workers to quit with SIGTERM: a Ctrl-C in a terminal
+        reached them too, a plain ``kill -INT`` of this process did not. A second one
         kills them.
         """
         interrupts = 0
@@ -135,8 +137,7 @@ class LocalWorkers:
                 self._reap(time.monotonic() + 1.0)
             except KeyboardInterrupt:
                 interrupts += 1
-                if interrupts >= 2:
-                    self._signal(signal.SIGKILL)
+                self._signal(signal.SIGTERM if interrupts == 1 else signal.SIGKILL)
         return max(self.codes.values(), default=0)
 
 

@@ -172,7 +172,8 @@ def _install_signal_handlers(startup: Startup) -> None:
             raise KeyboardInterrupt
 
     def on_terminate() -> None:
-        logger.info("Received SIGTERM, shutting down")
+        if not interrupts:  # after a Ctrl-C it is quitting already
+            logger.info("Received SIGTERM, shutting down")
         runner.quit()
 
     loop.add_signal_handler(signal.SIGINT, on_interrupt)

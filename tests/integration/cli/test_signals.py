@@ -117,3 +117,35 @@ def test_workers_forked_by_processes_end_when_their_parent_is_killed(tmp_path, m
         for pid in workers:
             if _alive(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc for the children")
+def test_an_interrupt_to_the_parent_alone_stops_workers_forked_with_worker(tmp_path):
+    """``kill -INT`` reaches only the parent, unlike a Ctrl-C in a terminal (the group)."""
+    (tmp_path / "locustfile.py").write_text(
+        "from locust import User, task\nclass Idle(User):\n    @task\n    def nothing(self):\n"
+        "        pass\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LOCUST_", "HORDE_"))}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "horde", "--processes", "2", "--worker", "--master-port", "9"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and len(_children(process.pid)) < 2:
+            time.sleep(0.2)
+        workers = _children(process.pid)
+        assert len(workers) == 2
+        time.sleep(1.0)  # trying to reach a master
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=15)
+    finally:
+        process.kill()
+    assert not any(_alive(pid) for pid in workers), stderr
+    # Waiting for a master, they had no handler yet: SIGTERM ended them, as the shell says.
+    assert process.returncode == 128 + signal.SIGTERM, stderr
