@@ -246,6 +246,8 @@ class ArrivalExecutor:
         self._running = 0
         self._lateness: dict[asyncio.Task[Any] | None, float] = {}
         """How late each pool user's current iteration started (ms), by its task."""
+        self._waker: asyncio.Future[None] | None = None
+        """What the scheduler sleeps on until the next iteration is due."""
 
     async def run(self) -> None:
         """Release iterations until cancelled (the runner's stop does that)."""
@@ -269,12 +271,23 @@ class ArrivalExecutor:
             wait = origin + due_s - loop.time()
             if wait > 0 or burst >= _RELEASE_BURST:
                 burst = 0
-                await asyncio.sleep(wait)
+                await self._nap(wait)
                 continue  # a reshare may have moved the next one meanwhile
             self._release(next(self._mix), origin + due_s)
             index += 1
             burst += 1
         await asyncio.Event().wait()  # the schedule is spent; the runner ends the run
+
+    async def _nap(self, seconds: float) -> None:
+        """Sleep until the next iteration is due, or until a reshare moves it."""
+        loop = asyncio.get_running_loop()
+        waker = self._waker = loop.create_future()
+        timer = loop.call_later(max(seconds, 0.0), _wake, waker)
+        try:
+            await waker
+        finally:
+            timer.cancel()
+            self._waker = None
 
     def reshare(self, rate: ArrivalRate, max_concurrency: int) -> None:
         """Run another share of a shared rate from now on (workers joined or left)."""
@@ -286,6 +299,8 @@ class ArrivalExecutor:
             self._shift = position - schedule.due_by(now_s)
         self.rate, self._schedule = rate, schedule
         self.counts.max_concurrency = max_concurrency
+        if self._waker is not None:
+            _wake(self._waker)  # the next one may now be due sooner
 
     @property
     def plateaus(self) -> list[RatePlateau]:
@@ -446,6 +461,11 @@ class ArrivalExecutor:
         except Exception as exc:
             taskset._report_task_error(exc)
         self.counts.finished += 1
+
+
+def _wake(waker: asyncio.Future[None]) -> None:
+    if not waker.done():
+        waker.set_result(None)
 
 
 def _iteration_mix(user_classes: Sequence[type[User]]) -> Iterator[type[User]]:

@@ -474,3 +474,21 @@ def test_a_worker_starting_a_moment_late_still_runs_the_first_iteration():
     # As a worker told to start 4 ms into the shared schedule: nothing is lost.
     counts, _ = _run_open(_worker(0.001), "100/s", 50, 1.3, duration=1.0, elapsed=0.004)
     assert counts.scheduled == 100
+
+
+def test_a_larger_share_takes_effect_at_once():
+    """A worker left: the others' shares grow, and their next iterations come sooner."""
+    environment = Environment(user_classes=[_worker(0.001)])
+    runner = environment.create_local_runner()
+
+    async def main():
+        runner.start_arrivals(ArrivalRate(1.0, 1.0), 50)  # the next one due in 1 s
+        await asyncio.sleep(0.1)
+        runner.arrivals.reshare(ArrivalRate(20.0, 20.0), 50)
+        await asyncio.sleep(0.3)
+        scheduled = runner.arrivals.counts.scheduled
+        await runner.quit_async()
+        return scheduled
+
+    # The first at once, then 20/s from 0.1 s on: about six more by 0.4 s, not a burst at 1 s.
+    assert 5 <= run(main()) <= 8
