@@ -1,4 +1,5 @@
-"""Shared fixtures: a clean event registry, the demo shop, and the real ``horde`` command."""
+"""Shared fixtures: a clean event registry, the demo shop, and the real ``horde`` command
+(run to its end, or started in the background)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -49,17 +51,20 @@ class Result:
     stderr: str
 
 
+def _clean_environment() -> dict[str, str]:
+    """This process's environment without the variables that would set horde's options."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("LOCUST_", "HORDE_"))}
+
+
 @pytest.fixture
 def horde(tmp_path: Path):
     """Run the real ``horde`` command in ``tmp_path``; returns its exit code and output."""
 
     def run(*args: str, timeout: float = 60, env: dict[str, str] | None = None) -> Result:
-        clean = {k: v for k, v in os.environ.items() if not k.startswith(("LOCUST_", "HORDE_"))}
-        env = {**clean, **(env or {})}
         completed = subprocess.run(
             [sys.executable, "-m", "horde", *args],
             cwd=tmp_path,
-            env=env,
+            env={**_clean_environment(), **(env or {})},
             capture_output=True,
             text=True,
             timeout=timeout,
@@ -68,6 +73,29 @@ def horde(tmp_path: Path):
         return Result(completed.returncode, completed.stdout, completed.stderr)
 
     return run
+
+
+@pytest.fixture
+def start_horde(tmp_path: Path):
+    """Start the real ``horde`` command in the background, as :func:`horde` runs it (in
+    ``cwd``, ``tmp_path`` by default; text streams); whatever is left is killed after."""
+    started: list[subprocess.Popen[str]] = []
+
+    def start(*args: str, cwd: Path | None = None, **popen: Any) -> subprocess.Popen[str]:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "horde", *args],
+            cwd=cwd or tmp_path,
+            env=_clean_environment(),
+            text=True,
+            **popen,
+        )
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.kill()
+        process.communicate()
 
 
 @pytest.fixture

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import socket
 import subprocess
-import sys
 
 import pytest
 from tests.servers.misbehaving import free_port
@@ -129,58 +127,26 @@ def test_processes_share_a_stepped_arrival_rate_and_account_for_every_iteration(
 @pytest.mark.timeout(60)
 @pytest.mark.parametrize("workers", [1, 2])
 def test_workers_started_on_their_own_serve_a_master_and_write_nothing(
-    horde, locustfile, demo_shop, tmp_path, workers
+    horde, start_horde, locustfile, demo_shop, tmp_path, workers
 ):
     """One ``--worker``, or two behind one command (``--worker --processes 2``)."""
     locustfile(SHOPPER)
     port = free_port()
     worker_dir = tmp_path / "worker"
     worker_dir.mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LOCUST_", "HORDE_"))}
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "horde",
-            "-f",
-            str(tmp_path / "locustfile.py"),
-            "--worker",
-            "--master-port",
-            str(port),
-            "--csv",
-            "worker_out",
-            *(["--processes", str(workers)] if workers > 1 else []),
-        ],
+    worker = start_horde(
+        *("-f", str(tmp_path / "locustfile.py"), "--worker", "--master-port", str(port)),
+        *("--csv", "worker_out", *(["--processes", str(workers)] if workers > 1 else [])),
         cwd=worker_dir,
-        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        text=True,
     )
-    try:
-        result = horde(
-            "--headless",
-            "--master",
-            "--master-bind-host",
-            "127.0.0.1",
-            "--master-bind-port",
-            str(port),
-            "--expect-workers",
-            str(workers),
-            "-u",
-            "4",
-            "-r",
-            "4",
-            "-t",
-            "3s",
-            "-H",
-            demo_shop,
-            "--csv",
-            "out",
-        )
-        _, worker_log = worker.communicate(timeout=20)
-    finally:
-        worker.kill()
+    result = horde(
+        *("--headless", "--master", "--master-bind-host", "127.0.0.1"),
+        *("--master-bind-port", str(port), "--expect-workers", str(workers)),
+        *("-u", "4", "-r", "4", "-t", "3s", "-H", demo_shop, "--csv", "out"),
+    )
+    _, worker_log = worker.communicate(timeout=20)
     assert result.code == 0, result.stderr
     assert f"{workers} workers connected" in result.stderr
     assert _aggregated_requests(tmp_path / "out_stats.csv") > 50

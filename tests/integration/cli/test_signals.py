@@ -18,36 +18,23 @@ pytestmark = pytest.mark.slow
         (signal.SIGTERM, "Received SIGTERM, shutting down"),
     ],
 )
-def test_signal_ends_the_run_with_a_summary(tmp_path, demo_shop, signum, message):
-    (tmp_path / "locustfile.py").write_text(
-        "from locust import HttpUser, constant, task\n"
-        "class Reader(HttpUser):\n"
-        "    wait_time = constant(0.1)\n"
-        "    @task\n"
-        "    def health(self):\n"
-        "        self.client.get('/health')\n"
+def test_signal_ends_the_run_with_a_summary(
+    tmp_path, start_horde, locustfile, demo_shop, signum, message
+):
+    locustfile(
+        """
+        from locust import HttpUser, constant, task
+        class Reader(HttpUser):
+            wait_time = constant(0.1)
+            @task
+            def health(self):
+                self.client.get('/health')
+        """
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LOCUST_", "HORDE_"))}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "horde",
-            "--headless",
-            "-u",
-            "3",
-            "-r",
-            "3",
-            "-H",
-            demo_shop,
-            "--csv",
-            "out",
-        ],
-        cwd=tmp_path,
-        env=env,
+    process = start_horde(
+        *("--headless", "-u", "3", "-r", "3", "-H", demo_shop, "--csv", "out"),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        text=True,
     )
     # Signal handlers are in place once requests are recorded in the CSV files.
     stats = tmp_path / "out_stats.csv"
@@ -63,6 +50,27 @@ def test_signal_ends_the_run_with_a_summary(tmp_path, demo_shop, signum, message
     assert message in stderr
     assert "Response time percentiles (approximated)" in stderr
     assert "GET,/health," in (tmp_path / "out_stats.csv").read_text()
+
+
+IDLE = """
+from locust import User, constant, task
+class Idle(User):
+    wait_time = constant(0.1)
+    @task
+    def nothing(self):
+        pass
+"""
+
+
+def _wait_for_children(process: subprocess.Popen[str], count: int) -> list[int]:
+    """The pids of ``process``'s children, once there are ``count`` (20 s at most)."""
+    children: list[int] = []
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and len(children) < count:
+        time.sleep(0.2)
+        children = _children(process.pid)
+    assert len(children) == count
+    return children
 
 
 def _children(pid: int) -> list[int]:
@@ -81,30 +89,15 @@ def _alive(pid: int) -> bool:
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal")
 @pytest.mark.parametrize("mode", [["--headless", "-t", "30s"], ["--worker"]])
-def test_workers_forked_by_processes_end_when_their_parent_is_killed(tmp_path, mode):
-    (tmp_path / "locustfile.py").write_text(
-        "from locust import User, constant, task\n"
-        "class Idle(User):\n"
-        "    wait_time = constant(0.1)\n"
-        "    @task\n"
-        "    def nothing(self):\n"
-        "        pass\n"
-    )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LOCUST_", "HORDE_"))}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "horde", "--processes", "2", "-u", "2", *mode],
-        cwd=tmp_path,
-        env=env,
+def test_workers_forked_by_processes_end_when_their_parent_is_killed(start_horde, locustfile, mode):
+    locustfile(IDLE)
+    process = start_horde(
+        *("--processes", "2", "-u", "2", *mode),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    workers: list[int] = []
+    workers = _wait_for_children(process, 2)
     try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and len(workers) < 2:
-            time.sleep(0.2)
-            workers = _children(process.pid)
-        assert len(workers) == 2
         time.sleep(1.0)  # running (or, with --worker, trying to reach a master)
         process.kill()  # no chance to stop its workers itself
         process.wait(timeout=10)
@@ -113,39 +106,24 @@ def test_workers_forked_by_processes_end_when_their_parent_is_killed(tmp_path, m
             time.sleep(0.2)
         assert not any(_alive(pid) for pid in workers)
     finally:
-        process.kill()
         for pid in workers:
             if _alive(pid):
                 os.kill(pid, signal.SIGKILL)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc for the children")
-def test_an_interrupt_to_the_parent_alone_stops_workers_forked_with_worker(tmp_path):
+def test_an_interrupt_to_the_parent_alone_stops_workers_forked_with_worker(start_horde, locustfile):
     """``kill -INT`` reaches only the parent, unlike a Ctrl-C in a terminal (the group)."""
-    (tmp_path / "locustfile.py").write_text(
-        "from locust import User, task\nclass Idle(User):\n    @task\n    def nothing(self):\n"
-        "        pass\n"
-    )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LOCUST_", "HORDE_"))}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "horde", "--processes", "2", "--worker", "--master-port", "9"],
-        cwd=tmp_path,
-        env=env,
+    locustfile(IDLE)
+    process = start_horde(
+        *("--processes", "2", "--worker", "--master-port", "9"),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-        text=True,
     )
-    try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and len(_children(process.pid)) < 2:
-            time.sleep(0.2)
-        workers = _children(process.pid)
-        assert len(workers) == 2
-        time.sleep(1.0)  # trying to reach a master
-        process.send_signal(signal.SIGINT)
-        _, stderr = process.communicate(timeout=15)
-    finally:
-        process.kill()
+    workers = _wait_for_children(process, 2)
+    time.sleep(1.0)  # trying to reach a master
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=15)
     assert not any(_alive(pid) for pid in workers), stderr
     # Waiting for a master, they had no handler yet: SIGTERM ended them, as the shell says.
     assert process.returncode == 128 + signal.SIGTERM, stderr
