@@ -3,7 +3,9 @@ user's task goes on (no exception reaches it)."""
 
 from __future__ import annotations
 
+import gc
 import socket
+import tracemalloc
 from collections.abc import Iterator
 
 import pytest
@@ -202,3 +204,29 @@ def test_closing_the_session_drops_a_stream_left_unread(target):
 def test_a_session_without_a_request_event(target):
     session = HttpSession(url_of(target), None)
     assert run_sync(lambda: session.get("/").status_code, session) == 200
+
+
+def test_an_oversized_body_is_freed_at_once_even_if_collections_are_rare():
+    """A run collects cycles rarely, and a failed request's traceback holds its connection
+    in one: the body read so far must not wait for that (tens of MB per failure)."""
+    limit = 4 << 20
+    with serve_raw(BEHAVIOURS["huge_content_length"]) as bad_url:
+        session = HttpSession(bad_url, Recorder(listener=False).hook, max_body_size=limit)
+
+        def task() -> list[int]:
+            held = []
+            for _ in range(6):
+                response = session.get("/")
+                assert response.status_code == 0
+                held.append(tracemalloc.get_traced_memory()[0])
+            return held
+
+        gc.disable()
+        tracemalloc.start()
+        try:
+            held = run_sync(task, session)
+        finally:
+            tracemalloc.stop()
+            gc.enable()
+    # Without the release, each failure would keep its 4 MB until the next collection.
+    assert max(held) < 2 * limit, held

@@ -430,6 +430,9 @@ class Connection(asyncio.Protocol):
     def _fail(self, error: BaseException) -> None:
         """Fail whatever waits on this connection, then drop it."""
         self._parser = self._spare_parser = None
+        # The body so far goes now: the connection itself may wait for a collection (a
+        # failed request's traceback holds it in a cycle), with up to max_body of chunks.
+        self._body.clear()
         self._unwatch()
         waiter, self._waiter = self._waiter, None
         if waiter is not None and not waiter.done():
