@@ -188,7 +188,7 @@ def _start_load(startup: Startup) -> None:
         runner.start_arrivals(
             settings.arrival_rate,
             settings.max_concurrency or DEFAULT_MAX_CONCURRENCY,
-            duration=settings.run_time,
+            duration=settings.run_time or None,  # -t 0 is no limit, as elsewhere
             step_s=settings.step_time,
         )
     elif environment.shape_class is not None:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
+import signal
+import subprocess
+import time
 
 import pytest
 
@@ -131,3 +135,18 @@ def test_a_step_time_that_cannot_step_is_named(horde, locustfile, args, warning)
     result = horde("--headless", "-H", "http://127.0.0.1:1", "-t", "2s", "--only-summary", *args)
     assert warning in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_run_time_0_is_no_limit_in_the_open_model_too(start_horde, locustfile, demo_shop):
+    locustfile(READER)
+    process = start_horde(
+        *("--headless", "-H", demo_shop, "--arrival-rate", "20/s", "-t", "0"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    time.sleep(3)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=20)
+    assert "No run time limit set" in stderr
+    scheduled = int(re.search(r"Open model: (\d+) iterations scheduled", stderr).group(1))
+    assert scheduled > 20, stderr
