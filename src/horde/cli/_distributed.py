@@ -39,6 +39,10 @@ _CHILD_INTERRUPT_SECONDS = 5.0
 _PR_SET_PDEATHSIG = 1
 
 
+#: More worker processes than this per core is refused: a typo, not a plan.
+_MAX_PROCESSES_PER_CORE = 8
+
+
 def check_distributed(settings: Settings) -> None:
     """Refuse combinations of the distributed options that cannot work (exit code as Locust)."""
     options = settings.options
@@ -59,6 +63,21 @@ def check_distributed(settings: Settings) -> None:
             )
         if not hasattr(os, "fork"):
             raise ConfigError("--processes needs fork(), which this platform lacks", 1)
+        cores = os.cpu_count() or 1
+        if options.processes > _MAX_PROCESSES_PER_CORE * cores:
+            raise ConfigError(
+                f"--processes {options.processes}: at most {_MAX_PROCESSES_PER_CORE * cores} "
+                f"here ({_MAX_PROCESSES_PER_CORE} per core, {cores} cores); a worker per core "
+                "(-1) is the most that helps",
+                1,
+            )
+        if options.processes > cores:
+            logger.warning(
+                "--processes %d runs more workers than this machine's %d cores: they compete "
+                "for CPU, and the generator saturates sooner (-1 runs one per core)",
+                options.processes,
+                cores,
+            )
 
 
 def process_count(value: int) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import socket
 import subprocess
 
@@ -163,6 +164,7 @@ def test_workers_started_on_their_own_serve_a_master_and_write_nothing(
         (["--processes", "0"], 1, "--processes 0: give a number of worker processes"),
         (["--processes", "many"], 2, "invalid value 'many': give a number of processes, or auto"),
         (["--processes", "2", "--master"], 1, "--processes starts its own master"),
+        (["--processes", "100000"], 1, "--processes 100000: at most"),
     ],
 )
 def test_distributed_options_that_cannot_work_are_refused(horde, locustfile, args, code, message):
@@ -171,6 +173,16 @@ def test_distributed_options_that_cannot_work_are_refused(horde, locustfile, arg
     assert result.code == code, result.stderr
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_more_processes_than_cores_are_warned_about(horde, locustfile):
+    locustfile(IDLE)
+    cores = os.cpu_count() or 1
+    result = horde("--headless", "--processes", str(cores + 1), "-u", "1", "-t", "1s")
+    assert result.code == 0, result.stderr
+    assert f"--processes {cores + 1} runs more workers than this machine's {cores} cores" in (
+        result.stderr
+    )
 
 
 @pytest.mark.slow
@@ -234,6 +246,15 @@ def test_a_bad_output_path_stops_processes_before_any_worker_starts(
     assert "Worker process" not in result.stderr
     assert "Traceback" not in result.stderr
 
+
+IDLE = """
+from locust import User, constant, task
+class Idle(User):
+    wait_time = constant(0.1)
+    @task
+    def nothing(self):
+        pass
+"""
 
 BLOCKER = """
 import select
