@@ -17,7 +17,7 @@ from horde.cli._startup import Startup
 from horde.distributed import WORKER_REPORT_INTERVAL, MasterRunner
 from horde.engine import DEFAULT_MAX_CONCURRENCY, describe_blocking_frame
 from horde.report import CsvWriter, evaluate_checks, periodic_report
-from horde.runtime import CpuMonitor, LoopLagMonitor
+from horde.runtime import CpuMonitor, LoopFigures, LoopLagMonitor
 from horde.stats import CONSOLE_STATS_INTERVAL_SEC, CSV_STATS_INTERVAL_SEC
 
 __all__ = ["GeneratorMonitors", "run_headless", "serve_as_worker"]
@@ -212,6 +212,10 @@ def _start_load(startup: Startup) -> None:
         logger.info("No run time limit set, use CTRL+C to interrupt")
 
 
+#: An event loop blocked this long in all (seconds) gets a caution at the end of the run.
+BLOCKED_CAUTION_S = 1.0
+
+
 @dataclass
 class GeneratorMonitors:
     """How hard the generator itself worked: its CPU and its event loop's lag."""
@@ -222,16 +226,17 @@ class GeneratorMonitors:
     )
     workers: dict[str, CpuMonitor] = field(default_factory=dict)
     """A master's workers, by id: their CPU from their heartbeats."""
-    worker_lag: dict[str, tuple[int, float]] = field(default_factory=dict)
-    """A master's workers, by id: their loop stalls and longest lag (ms), likewise."""
+    worker_lag: dict[str, LoopFigures] = field(default_factory=dict)
+    """A master's workers, by id: their event loops' figures, from their heartbeats."""
 
     def to_dict(self) -> dict[str, Any]:
         """The ``"generator"`` object of ``--summary-json`` (loop figures over every process)."""
-        lags = self.worker_lag.values()
+        loops = [self.lag.figures(), *self.worker_lag.values()]
         document = {
             **self.cpu.to_dict(),
-            "loop_stalls": self.lag.stalls + sum(stalls for stalls, _ in lags),
-            "loop_lag_max_ms": max([round(self.lag.max_lag * 1000, 1), *(ms for _, ms in lags)]),
+            "loop_stalls": sum(figures.stalls for figures in loops),
+            "loop_lag_max_ms": max(figures.max_lag_ms for figures in loops),
+            "loop_blocked_s": round(sum(figures.blocked_s for figures in loops), 3),
             "caution": self.caution(),
         }
         if self.workers:
@@ -242,13 +247,25 @@ class GeneratorMonitors:
         return document
 
     def _lag_of(self, worker_id: str) -> dict[str, Any]:
-        if worker_id not in self.worker_lag:
+        figures = self.worker_lag.get(worker_id)
+        if figures is None:
             return {}  # a Locust worker: it does not send them
-        stalls, max_ms = self.worker_lag[worker_id]
-        return {"loop_stalls": stalls, "loop_lag_max_ms": max_ms}
+        return {
+            "loop_stalls": figures.stalls,
+            "loop_lag_max_ms": figures.max_lag_ms,
+            "loop_blocked_s": figures.blocked_s,
+        }
 
     def caution(self) -> str | None:
-        """A sentence when the generator was saturated and the numbers are suspect."""
+        """A sentence when the generator was saturated or blocked and the numbers are suspect."""
+        cpu, loop = self._cpu_caution(), self._loop_caution()
+        if cpu is None and loop is None:
+            return None
+        if cpu is None:
+            return f"Caution: {loop}"
+        return cpu if loop is None else f"{cpu} Also, {loop}"
+
+    def _cpu_caution(self) -> str | None:
         saturated = [cpu for cpu in self.workers.values() if cpu.saturated]
         if saturated:
             worst = max(saturated, key=lambda cpu: cpu.seconds_over)
@@ -267,6 +284,26 @@ class GeneratorMonitors:
             f"{cpu.threshold:.0f}% of a core for {cpu.seconds_over} of {cpu.samples} s "
             f"(peak {cpu.peak:.0f}%), so response times include its own queueing: use "
             "async def tasks, fewer users per process, or more processes."
+        )
+
+    def _loop_caution(self) -> str | None:
+        """The event loop blocked long enough to matter (the CPU may have been idle)."""
+        loops = [self.lag.figures(), *self.worker_lag.values()]
+        blocked = [figures for figures in loops if figures.blocked_s >= BLOCKED_CAUTION_S]
+        if not blocked:
+            return None
+        worst = max(blocked, key=lambda figures: figures.blocked_s)
+        whose = (
+            f"the event loops of {len(blocked)} of {len(self.workers or self.worker_lag)} "
+            "workers were"
+            if self.worker_lag
+            else "the generator's event loop was"
+        )
+        return (
+            f"{whose} blocked by code that does not await, for {worst.blocked_s:.1f} s in all "
+            f"(the longest stall {worst.max_lag_ms:,.0f} ms): every user waited meanwhile, so "
+            "response times include that wait. The loop-lag warnings name the code: use "
+            "time.sleep() in sync tasks, await in async def ones, or horde.run_blocking()."
         )
 
 

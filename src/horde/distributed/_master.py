@@ -19,6 +19,7 @@ from horde.distributed._protocol import (
     ARRIVALS_MESSAGE,
     HEARTBEAT_INTERVAL,
     HEARTBEAT_LIVENESS,
+    LOOP_BLOCKED_KEY,
     LOOP_LAG_KEY,
     LOOP_STALLS_KEY,
     QUIT_REPORT_TIMEOUT,
@@ -38,7 +39,7 @@ from horde.engine import (
     SharedArrivals,
     ramp_batches,
 )
-from horde.runtime import CpuMonitor
+from horde.runtime import CpuMonitor, LoopFigures
 from horde.user import User
 
 if TYPE_CHECKING:
@@ -106,8 +107,8 @@ class MasterRunner(LocalRunner):
         self._indexes: dict[str, int] = {}
         self.worker_cpu: dict[str, CpuMonitor] = {}
         """Each worker's CPU and memory, from its heartbeats (kept after it quits)."""
-        self.worker_lag: dict[str, tuple[int, float]] = {}
-        """Each horde worker's loop stalls and longest lag (ms), from its heartbeats."""
+        self.worker_lag: dict[str, LoopFigures] = {}
+        """Each horde worker's event-loop figures, from its heartbeats."""
         self._placement: Placement | None = None
         self._sent: dict[str, dict[str, int]] = {}
         self._changed = asyncio.Event()
@@ -270,9 +271,10 @@ class MasterRunner(LocalRunner):
         monitor = self.worker_cpu.setdefault(node_id, CpuMonitor())
         monitor.record(node.cpu_usage, node.memory_usage)
         if LOOP_STALLS_KEY in data:
-            self.worker_lag[node_id] = (
+            self.worker_lag[node_id] = LoopFigures(
                 int(data[LOOP_STALLS_KEY]),
                 float(data.get(LOOP_LAG_KEY, 0.0)),
+                float(data.get(LOOP_BLOCKED_KEY, 0.0)),
             )
         if node.cpu_usage > monitor.threshold and not node.cpu_warning_emitted:
             node.cpu_warning_emitted = True

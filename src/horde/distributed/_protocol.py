@@ -9,6 +9,7 @@ __all__ = [
     "CONNECT_TIMEOUT",
     "HEARTBEAT_INTERVAL",
     "HEARTBEAT_LIVENESS",
+    "LOOP_BLOCKED_KEY",
     "LOOP_LAG_KEY",
     "LOOP_STALLS_KEY",
     "MASTER_HEARTBEAT_TIMEOUT",
@@ -39,6 +40,8 @@ QUIT_REPORT_TIMEOUT = 5.0
 ARRIVALS_MESSAGE = "horde_arrivals"
 #: The key of a worker report's open-model counts.
 ARRIVALS_KEY = "horde_arrivals"
-#: The keys of a heartbeat's event-loop figures: stalls so far, and the longest lag (ms).
+#: The keys of a heartbeat's event-loop figures: stalls so far, the longest lag (ms), and
+#: the time blocked (s).
 LOOP_STALLS_KEY = "horde_loop_stalls"
 LOOP_LAG_KEY = "horde_loop_lag_max_ms"
+LOOP_BLOCKED_KEY = "horde_loop_blocked_s"

@@ -19,6 +19,7 @@ from horde.distributed._protocol import (
     CONNECT_RETRY_COUNT,
     CONNECT_TIMEOUT,
     HEARTBEAT_INTERVAL,
+    LOOP_BLOCKED_KEY,
     LOOP_LAG_KEY,
     LOOP_STALLS_KEY,
     MASTER_HEARTBEAT_TIMEOUT,
@@ -299,8 +300,10 @@ class WorkerRunner(LocalRunner):
                 "current_memory_usage": self.current_memory_usage,
             }
             if self.loop_lag is not None:  # keys a Locust master does not read
-                data[LOOP_STALLS_KEY] = self.loop_lag.stalls
-                data[LOOP_LAG_KEY] = round(self.loop_lag.max_lag * 1000, 1)
+                loop_figures = self.loop_lag.figures()
+                data[LOOP_STALLS_KEY] = loop_figures.stalls
+                data[LOOP_LAG_KEY] = loop_figures.max_lag_ms
+                data[LOOP_BLOCKED_KEY] = loop_figures.blocked_s
             await self._send("heartbeat", data)
             if loop.time() - self._last_master_heartbeat > MASTER_HEARTBEAT_TIMEOUT:
                 logger.error(

@@ -7,7 +7,7 @@ from horde.runtime._bridge import SyncCaller, await_, call_sync, in_bridge
 from horde.runtime._cpu import CPU_WARNING_THRESHOLD, CpuMonitor, resident_memory
 from horde.runtime._descriptors import reserve_descriptors
 from horde.runtime._gc import settle, unsettle
-from horde.runtime._lag import LOOP_OVERLOADED, LoopLagMonitor, describe_frame
+from horde.runtime._lag import LOOP_OVERLOADED, LoopFigures, LoopLagMonitor, describe_frame
 from horde.runtime._loop import new_event_loop, run
 from horde.runtime._ports import LocalPorts, local_ports
 from horde.runtime._sleep import Alarm, alarm_for, cooperative_sleep, sleep
@@ -20,6 +20,7 @@ __all__ = [
     "Alarm",
     "CpuMonitor",
     "LocalPorts",
+    "LoopFigures",
     "LoopLagMonitor",
     "LoopTurns",
     "SyncCaller",

@@ -17,10 +17,11 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
-__all__ = ["LOOP_OVERLOADED", "LoopLagMonitor", "describe_frame"]
+__all__ = ["LOOP_OVERLOADED", "LoopFigures", "LoopLagMonitor", "describe_frame"]
 
 logger = logging.getLogger("horde.runtime")
 
@@ -56,6 +57,21 @@ def describe_frame(frame: FrameType) -> str:
     return LOOP_OVERLOADED
 
 
+@dataclass(frozen=True, slots=True)
+class LoopFigures:
+    """How much one process's event loop was blocked.
+
+    Attributes:
+        stalls: Times it was found blocked beyond the threshold.
+        max_lag_ms: The longest delay of its heartbeat.
+        blocked_s: The stalls' time added up.
+    """
+
+    stalls: int = 0
+    max_lag_ms: float = 0.0
+    blocked_s: float = 0.0
+
+
 class LoopLagMonitor:
     """Measures event-loop lag and warns when the loop is blocked.
 
@@ -81,6 +97,8 @@ class LoopLagMonitor:
         """Largest heartbeat delay seen since the last :meth:`take_max_lag`, in seconds."""
         self.stalls = 0
         """How many times the loop was found blocked beyond the threshold."""
+        self.blocked = 0.0
+        """The heartbeat's delays beyond the threshold added up, in seconds."""
         self.warning_interval = warning_interval
         self._beat = time.monotonic()
         self._loop_thread_id = 0
@@ -109,12 +127,19 @@ class LoopLagMonitor:
         lag, self.max_lag = self.max_lag, 0.0
         return lag
 
+    def figures(self) -> LoopFigures:
+        """The stalls, the longest lag and the time blocked, so far."""
+        return LoopFigures(self.stalls, round(self.max_lag * 1000, 1), round(self.blocked, 3))
+
     def _schedule(self, loop: asyncio.AbstractEventLoop, expected: float) -> None:
         self._handle = loop.call_later(self.interval, self._tick, loop, expected + self.interval)
 
     def _tick(self, loop: asyncio.AbstractEventLoop, expected: float) -> None:
         now = time.monotonic()
-        self.max_lag = max(self.max_lag, now - expected)
+        lag = now - expected
+        self.max_lag = max(self.max_lag, lag)
+        if lag >= self.threshold:
+            self.blocked += lag
         self._beat = now
         if not self._stop.is_set():
             self._schedule(loop, now)

@@ -288,3 +288,5 @@ def test_a_worker_blocking_its_loop_is_named_and_counted(horde, locustfile, tmp_
     assert generator["loop_lag_max_ms"] >= 400
     (worker,) = generator["workers"]
     assert worker["loop_stalls"] == generator["loop_stalls"]
+    assert worker["loop_blocked_s"] >= 1
+    assert generator["caution"].startswith("Caution: the event loops of 1 of 1 workers were")

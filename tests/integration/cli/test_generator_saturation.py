@@ -138,3 +138,7 @@ def test_a_blocked_loop_neither_doubles_rows_nor_reads_as_busy(horde, locustfile
     # A sample taken a moment after the previous one would read a blocked, idle process
     # as a busy one.
     assert generator["cpu_peak_percent"] < 90
+    # Idle CPU, yet the numbers are suspect: the blocked time says so.
+    assert generator["loop_blocked_s"] >= 2
+    assert generator["caution"].startswith("Caution: the generator's event loop was blocked")
+    assert "Caution: the generator's event loop was blocked" in result.stderr

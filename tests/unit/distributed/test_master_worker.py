@@ -19,7 +19,7 @@ from horde.cli._distributed import wait_for_workers
 from horde.cli._headless import GeneratorMonitors
 from horde.distributed import MasterRunner, WorkerRunner, _master, _worker
 from horde.engine import STATE_STOPPED, ArrivalRate, Environment
-from horde.runtime import CpuMonitor, run
+from horde.runtime import CpuMonitor, LoopFigures, run
 
 
 class Caller(User):
@@ -246,6 +246,12 @@ def test_a_saturated_worker_is_known_to_the_master_and_cautioned_about(caplog):
     assert workers[busy_id]["cpu_peak_percent"] == 97.0
     assert workers[busy_id]["saturated"]
     assert not GeneratorMonitors(workers={}).caution()
+    blocked = {busy_id: LoopFigures(stalls=3, max_lag_ms=900.0, blocked_s=2.0)}
+    both = GeneratorMonitors(workers=master.worker_cpu, worker_lag=blocked).caution()
+    assert both is not None
+    assert both.startswith(caution)
+    assert "Also, the event loops of 1 of 2 workers were blocked" in both
+    assert "for 2.0 s in all (the longest stall 900 ms)" in both
 
 
 def test_an_arrival_rate_is_shared_among_workers_and_their_counts_add_up():
