@@ -92,6 +92,11 @@ def analyze(
         **grace,
     }
     context = _Context(summaries, graceful, evidence, load_unit)
+    if measured == 0:
+        return context.inconclusive(
+            "no request completed with a response time, so there is no latency to read "
+            "(the failures, or iterations cut short, say what happened)"
+        )
     if measured < t.MIN_SERIES_SECONDS:
         return context.inconclusive(
             f"the run is too short to tell: {measured} seconds with requests, "

@@ -280,16 +280,15 @@ def _key_numbers(analysis: Mapping[str, Any]) -> str:
             f"{_number(saturation.get('users'))} {unit}, "
             f"{_number(saturation.get('rps'), 1)} requests/s"
         )
+    elif analysis.get("pattern") == "inconclusive":
+        reached = "unknown: the run cannot tell (see why above)"
     else:
         reached = "not reached in the tested range"
-    graceful = analysis.get("graceful")
-    facts = [
-        ("Saturation point", reached),
-        (
-            "Degradation",
-            "graceful (slower, not failing)" if graceful else "catastrophic (errors or collapse)",
-        ),
-    ]
+    facts = [("Saturation point", reached)]
+    if not analysis.get("graceful"):
+        facts.append(("Degradation", "catastrophic (errors or collapse)"))
+    elif analysis.get("pattern") != "inconclusive":  # no verdict, no claim of grace
+        facts.append(("Degradation", "graceful (slower, not failing)"))
     if analysis.get("bottleneck_endpoint"):
         facts.append(
             ("Bottleneck endpoint", f"<code>{_text(analysis['bottleneck_endpoint'])}</code>")

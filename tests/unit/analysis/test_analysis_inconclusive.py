@@ -12,9 +12,16 @@ from horde.analysis import Pattern, analyze, samples_from_columns
 def test_an_empty_run_is_inconclusive():
     analysis = analyze([])
     assert analysis.pattern is Pattern.INCONCLUSIVE
-    assert "too short" in analysis.story
+    assert "no request completed" in analysis.story
     assert analysis.saturation is None
     assert analysis.evidence["steps"] == []
+
+
+def test_a_run_whose_requests_never_completed_says_so_rather_than_too_short():
+    # A target that never answered: 30 seconds, none with a response time.
+    analysis = analyze(samples_from_columns(users=[10] * 30, p95=[float("nan")] * 30))
+    assert analysis.evidence["reason"].startswith("no request completed")
+    assert "too short" not in analysis.story
 
 
 def test_a_short_run_is_inconclusive_and_says_how_long_it_was():

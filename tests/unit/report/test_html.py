@@ -146,6 +146,17 @@ def test_saturation_not_reached_is_said_in_words():
     assert "Period" not in story
 
 
+def test_an_inconclusive_run_claims_no_saturation_nor_grace():
+    inconclusive = {**ANALYSIS, "pattern": "inconclusive", "saturation": None, "graceful": True}
+    story = section(render_html(make_summary(analysis=inconclusive)), "story")
+    assert "unknown: the run cannot tell" in story
+    assert "not reached" not in story
+    assert "graceful" not in story
+    failing = {**inconclusive, "graceful": False}
+    story = section(render_html(make_summary(analysis=failing)), "story")
+    assert "catastrophic (errors or collapse)" in story
+
+
 def test_a_run_with_no_requests_renders_a_page_without_charts():
     page = render_html(build_summary(RequestStats(), metadata={}))
     assert "recorded no requests" in page
