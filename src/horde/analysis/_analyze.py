@@ -220,7 +220,8 @@ class _Context:
             "spike_p95_ms": round(sawtooth.spike_p95_ms, 2),
             "between_spikes_p95_ms": round(sawtooth.baseline_p95_ms, 2),
         }
-        story = f"{tell_sawtooth(sawtooth, saturation, self.unit)} {self._grace()}"
+        loads = len({step.users for step in self.steps})
+        story = f"{tell_sawtooth(sawtooth, saturation, self.unit, loads)} {self._grace()}"
         return self._verdict(
             Pattern.SAWTOOTH, story, saturation=saturation, period_s=sawtooth.period_s
         )

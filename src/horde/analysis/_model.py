@@ -50,7 +50,7 @@ class StepSummary:
         start_ts: Epoch seconds when the plateau began.
         end_ts: Epoch seconds when it ended.
         seconds: Seconds of samples summarised (after the ramp).
-        rps: Median requests per second.
+        rps: Mean requests per second (a median of a few a second reads 0 or 1).
         p50_ms: Median of the per-second medians, None without a timed request.
         p95_ms: Median of the per-second p95s, None without a timed request.
         failure_ratio: Failures over requests on the plateau (0.0 without requests).
@@ -83,7 +83,7 @@ class Saturation:
 
     Attributes:
         users: Users on the first plateau that degraded and stayed degraded.
-        rps: Median requests per second on that plateau.
+        rps: Mean requests per second on that plateau.
     """
 
     users: int

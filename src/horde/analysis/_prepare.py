@@ -113,7 +113,7 @@ def summarize_step(columns: Columns, step: Step) -> StepSummary:
         start_ts=step.start_ts,
         end_ts=step.end_ts,
         seconds=int(np.count_nonzero(mask)),
-        rps=float(np.median(rps)) if rps.size else 0.0,
+        rps=float(np.mean(rps)) if rps.size else 0.0,
         p50_ms=median_or_none(columns.p50[mask]),
         p95_ms=median_or_none(columns.p95[mask]),
         failure_ratio=failures / requests if requests > 0 else 0.0,

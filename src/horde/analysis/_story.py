@@ -87,15 +87,18 @@ def tell_healthy(
     )
 
 
-def tell_sawtooth(sawtooth: Sawtooth, saturation: Saturation | None, unit: str = "users") -> str:
-    """Return the story of periodic spikes."""
+def tell_sawtooth(
+    sawtooth: Sawtooth, saturation: Saturation | None, unit: str = "users", loads: int = 2
+) -> str:
+    """Return the story of periodic spikes (``loads``: how many load levels the run had)."""
+    whatever = ", whatever the load" if loads > 1 else ""
     story = (
         f"Latency spikes every {sawtooth.period_s:.1f} s and recovers: {sawtooth.spikes} "
         f"spikes with a p95 of about {_ms(sawtooth.spike_p95_ms)} against "
         f"{_ms(sawtooth.baseline_p95_ms)} between them (autocorrelation "
         f"{sawtooth.strength:.2f} at that period; {sawtooth.regular_gaps:.0%} of the gaps "
-        "are whole periods), whatever the load: a periodic pause such as garbage "
-        "collection, cache expiry or a background job."
+        f"are whole periods){whatever}: a periodic pause such as garbage collection, cache "
+        "expiry or a background job."
     )
     if saturation is not None:
         story += (

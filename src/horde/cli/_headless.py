@@ -133,7 +133,9 @@ def _check_abort_job(startup: Startup) -> Callable[[], None]:
         nonlocal aborted
         if aborted or stats.total.num_requests == 0:
             return
-        for result in evaluate_checks(startup.settings.checks, stats):
+        arrivals = runner.arrivals
+        counts = None if arrivals is None else arrivals.counts
+        for result in evaluate_checks(startup.settings.checks, stats, counts):
             if not result.passed:
                 logger.error(
                     "Check %s failed (value %s): stopping the run (--check-abort)",

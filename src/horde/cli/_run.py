@@ -350,7 +350,8 @@ def _shutdown(startup: Startup, outputs: _Outputs, monitors: GeneratorMonitors) 
     environment = startup.environment
     stats = environment.stats
     environment.events.quitting.fire(reverse=True, environment=environment)
-    results = evaluate_checks(settings.checks, stats)
+    arrivals = environment.runner.arrivals
+    results = evaluate_checks(settings.checks, stats, None if arrivals is None else arrivals.counts)
     try:
         analysis = _analyze(startup)
     except Exception:  # a fault of the analysis must not cost the run's tables and files
@@ -361,7 +362,6 @@ def _shutdown(startup: Startup, outputs: _Outputs, monitors: GeneratorMonitors) 
     runner = environment.runner
     # The files and horde's own tables get the final state first: serializing for --json
     # resets the entries (Locust's quirk, kept: its tables after --json show 0 per entry).
-    arrivals = runner.arrivals
     open_model = open_model_report(arrivals.counts, stats) if arrivals is not None else []
     if outputs.csv_writer is not None:
         outputs.csv_writer.close(stats, runner.exceptions, runner.final_user_count)

@@ -372,6 +372,14 @@ class MasterRunner(LocalRunner):
                     node.state = STATE_MISSING
                     node.user_classes_count = {}
                     self._changed.set()
+                    if isinstance(self.arrivals, SharedArrivals) and self.state == STATE_RUNNING:
+                        logger.warning(
+                            "Worker %s went missing in an open-model run: its share of the "
+                            "arrival rate went unscheduled from its last heartbeat (up to "
+                            "%.0f s ago) until now; the other workers take it over.",
+                            node.id,
+                            HEARTBEAT_LIVENESS * HEARTBEAT_INTERVAL,
+                        )
                     self._worker_gone("went missing")
 
     def _worker_gone(self, how: str) -> None:

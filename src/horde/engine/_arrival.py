@@ -76,6 +76,7 @@ class ArrivalCounts:
         max_late_s: The latest start, in seconds after the schedule.
         peak_concurrency: The most iterations running at once.
         users: Users created for the pool.
+        start_failures: Pool users whose ``on_start`` failed: they served no iteration.
         max_concurrency: The cap on the pool.
     """
 
@@ -86,6 +87,7 @@ class ArrivalCounts:
     max_late_s: float = 0.0
     peak_concurrency: int = 0
     users: int = 0
+    start_failures: int = 0
     max_concurrency: int = 0
 
     @property
@@ -110,6 +112,7 @@ class ArrivalCounts:
             "max_late_s": round(self.max_late_s, 4),
             "peak_concurrency": self.peak_concurrency,
             "users": self.users,
+            "start_failures": self.start_failures,
             "max_concurrency": self.max_concurrency,
         }
 
@@ -149,6 +152,7 @@ class SharedArrivals:
             total.max_late_s = max(total.max_late_s, share.max_late_s)
             total.peak_concurrency += share.peak_concurrency
             total.users += share.users
+            total.start_failures += share.start_failures
         return total
 
     @property
@@ -380,7 +384,11 @@ class ArrivalExecutor:
         started = False
         try:
             try:
-                await user._start()
+                try:
+                    await user._start()
+                except Exception:
+                    self.counts.start_failures += 1
+                    raise
                 started = True
                 await self._serve(taskset, queue, task, hook)
             except (StopUser, StopTest):

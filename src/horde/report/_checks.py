@@ -4,22 +4,27 @@ A check is ``METRIC[ENDPOINT] OPERATOR NUMBER``:
 
 * ``METRIC``: ``avg``, ``min``, ``max``, ``median``, ``pNN`` (any percentile, e.g.
   ``p95``, ``p99.9``; milliseconds), ``fail_ratio`` (0 to 1), ``failures``,
-  ``requests``, ``rps`` (requests per second over the run);
+  ``requests``, ``rps`` (requests per second over the run); in the open model also
+  ``corrected_pNN`` (the percentile corrected for coordinated omission, from each
+  iteration's scheduled start) and ``not_started`` (iterations that found no user);
 * ``[ENDPOINT]`` (optional): ``[GET /api/products]`` or just ``[/api/products]``;
   without it the check applies to the aggregate of every request;
 * ``OPERATOR``: ``<``, ``<=``, ``>``, ``>=``.
 
-A check on an endpoint that saw no request fails: there is nothing to vouch for it.
+A check on an endpoint that saw no request fails: there is nothing to vouch for it, and
+so does an open-model metric in a closed-model run.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
+from horde.engine import ArrivalCounts
 from horde.exceptions import ConfigError
-from horde.stats import RequestStats, StatsEntry
+from horde.stats import Histogram, RequestStats, StatsEntry
 
 __all__ = [
     "CHECKS_FAILED_EXIT_CODE",
@@ -34,7 +39,7 @@ CHECKS_FAILED_EXIT_CODE = 3
 """The exit code of a run whose checks did not all pass."""
 
 _PATTERN = re.compile(
-    r"^\s*(?P<metric>[a-z_]+|p\d+(?:\.\d+)?)\s*(?:\[(?P<endpoint>[^\]]*)\])?"
+    r"^\s*(?P<metric>(?:corrected_)?p\d+(?:\.\d+)?|[a-z_]+)\s*(?:\[(?P<endpoint>[^\]]*)\])?"
     r"\s*(?P<operator><=|>=|<|>)\s*(?P<threshold>-?\d+(?:\.\d+)?)\s*$"
 )
 
@@ -59,8 +64,16 @@ _METRICS: dict[str, Callable[[StatsEntry], float]] = {
 _HELP = (
     "write METRIC[ENDPOINT]<NUMBER, e.g. 'p95<2000', 'fail_ratio<0.01', 'rps>100' or "
     "'p99[GET /api/products]<800'; metrics: avg, min, max, median, pNN, fail_ratio, "
-    "failures, requests, rps; operators: <, <=, >, >="
+    "failures, requests, rps, and in the open model corrected_pNN and not_started; "
+    "operators: <, <=, >, >="
 )
+
+#: The open model's count of iterations that found no user: for the whole run only.
+_NOT_STARTED = "not_started"
+_CORRECTED = "corrected_"
+
+
+_Figures = TypeVar("_Figures", StatsEntry, Histogram)
 
 
 @dataclass(frozen=True)
@@ -73,22 +86,31 @@ class Check:
     operator: str
     threshold: float
 
-    def measure(self, stats: RequestStats) -> float | None:
-        """The metric's value in ``stats``; None when the endpoint saw no request."""
-        entry = self._entry(stats)
+    def measure(self, stats: RequestStats, arrivals: ArrivalCounts | None = None) -> float | None:
+        """The metric's value in ``stats`` (and the open model's ``arrivals``); None when
+        the endpoint saw no request, or an open-model metric has no open model."""
+        if self.metric == _NOT_STARTED:
+            return None if arrivals is None else float(arrivals.not_started)
+        if self.metric.startswith(_CORRECTED):
+            histogram = self._find(stats.corrected, stats.corrected_total)
+            if histogram is None or histogram.count == 0:
+                return None
+            return histogram.percentile(_fraction(self.metric[len(_CORRECTED) :]))
+        entry = self._find(stats.entries, stats.total)
         if entry is None or entry.num_requests == 0:
             return None
         if self.metric.startswith("p"):
-            return entry.get_response_time_percentile(float(self.metric[1:]) / 100)
+            return entry.get_response_time_percentile(_fraction(self.metric))
         return float(_METRICS[self.metric](entry))
 
-    def _entry(self, stats: RequestStats) -> StatsEntry | None:
+    def _find(self, by_key: Mapping[tuple[str, str], _Figures], total: _Figures) -> _Figures | None:
+        """The figures of the check's endpoint (``(name, method)`` keys), or ``total``."""
         if self.endpoint is None:
-            return stats.total
+            return total
         method, name = self.endpoint
         matches = [
-            entry
-            for (entry_name, entry_method), entry in stats.entries.items()
+            figures
+            for (entry_name, entry_method), figures in by_key.items()
             if entry_name == name and (method is None or entry_method == method)
         ]
         return matches[0] if len(matches) == 1 else None
@@ -108,9 +130,15 @@ def parse_check(text: str) -> Check:
     if match is None:
         raise ConfigError(f"--check {text!r}: not a check; {_HELP}", 2)
     metric = match.group("metric")
-    if not (metric in _METRICS or _is_percentile(metric)):
+    if not (metric in _METRICS or metric == _NOT_STARTED or _is_percentile(metric)):
         raise ConfigError(f"--check {text!r}: unknown metric {metric!r}; {_HELP}", 2)
     endpoint = None
+    if match.group("endpoint") is not None and metric == _NOT_STARTED:
+        raise ConfigError(
+            f"--check {text!r}: {_NOT_STARTED} counts the whole run's iterations, not an "
+            f"endpoint's: write '{_NOT_STARTED}<N'",
+            2,
+        )
     if match.group("endpoint") is not None:
         parts = match.group("endpoint").strip().split(" ", 1)
         if not parts[0]:
@@ -122,7 +150,13 @@ def parse_check(text: str) -> Check:
 
 
 def _is_percentile(metric: str) -> bool:
-    return metric.startswith("p") and 0 < float(metric[1:]) <= 100
+    metric = metric.removeprefix(_CORRECTED)
+    return metric.startswith("p") and 0 < _fraction(metric) <= 1
+
+
+def _fraction(percentile: str) -> float:
+    """``p99.9`` as 0.999."""
+    return float(percentile[1:]) / 100
 
 
 @dataclass(frozen=True)
@@ -134,11 +168,13 @@ class CheckResult:
     passed: bool
 
 
-def evaluate_checks(checks: Sequence[Check], stats: RequestStats) -> list[CheckResult]:
-    """Evaluate every check against ``stats``."""
+def evaluate_checks(
+    checks: Sequence[Check], stats: RequestStats, arrivals: ArrivalCounts | None = None
+) -> list[CheckResult]:
+    """Evaluate every check against ``stats`` (and the open model's ``arrivals``)."""
     results = []
     for check in checks:
-        value = check.measure(stats)
+        value = check.measure(stats, arrivals)
         passed = value is not None and _OPERATORS[check.operator](value, check.threshold)
         results.append(CheckResult(check, value, passed))
     return results

@@ -236,10 +236,13 @@ def _open_model(summary: Mapping[str, Any]) -> str:
             f"{_number(model.get('cut_short'))} cut short by the end of the run (their "
             "requests in flight are not in the figures), "
         )
+    failed = ""
+    if model.get("start_failures"):
+        failed = f" ({_number(model.get('start_failures'))} pool users failed in on_start)"
     counts = (
         f"{_number(model.get('scheduled'))} iterations scheduled, "
         f"{_number(model.get('started'))} started{late}, {cut_short}"
-        f"{_number(model.get('not_started'))} could not start; at most "
+        f"{_number(model.get('not_started'))} could not start{failed}; at most "
         f"{_number(model.get('max_concurrency'))} at once, {_number(model.get('users'))} users."
     )
     rows = []

@@ -59,27 +59,39 @@ def open_model_summary(counts: ArrivalCounts, stats: RequestStats) -> dict[str, 
     }
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def _ms(value: float | None) -> str:
     return "-" if value is None else f"{value:.0f}"
 
 
 def open_model_report(counts: ArrivalCounts, stats: RequestStats) -> list[str]:
     """The console lines: the iterations, then measured against corrected percentiles."""
+    waiting = "still waiting at the end"
+    if counts.start_failures:
+        waiting += (
+            f"; {_count(counts.start_failures, 'pool user')} failed in on_start, see the errors"
+        )
     lines = [
         f"Open model: {counts.scheduled} iterations scheduled, {counts.started} started, "
-        f"{counts.not_started} could not start (still waiting at the end)",
+        f"{counts.not_started} could not start ({waiting})",
     ]
     if counts.cut_short:
         lines.append(
-            f"{counts.cut_short} were cut short by the end of the run: their requests in "
-            "flight are not in the figures (-s/--stop-timeout lets them finish)"
+            f"{counts.cut_short} {'was' if counts.cut_short == 1 else 'were'} cut short by "
+            "the end of the run: their requests in flight are not in the figures "
+            "(-s/--stop-timeout lets them finish)"
         )
     if counts.late:
         if counts.peak_concurrency >= counts.max_concurrency:
-            why = (
-                f"all {counts.max_concurrency} users allowed were busy (--max-concurrency) "
-                "or the generator lagged"
+            busy = (
+                "the one user allowed was"
+                if counts.max_concurrency == 1
+                else f"all {counts.max_concurrency} users allowed were"
             )
+            why = f"{busy} busy (--max-concurrency) or the generator lagged"
         else:
             why = "new users were still starting, or the generator lagged"
         lines.append(f"{counts.late} started late, by up to {counts.max_late_s:.2f} s: {why}")

@@ -65,6 +65,12 @@ def test_a_sawtooth_shows_even_on_a_constant_load():
     analysis = analyze(synthetic.sawtooth(0, steps=False).total)
     assert analysis.pattern is Pattern.SAWTOOTH
     assert analysis.saturation is None
+    assert "whatever the load" not in analysis.story  # one load: nothing to compare
+
+
+def test_a_sawtooth_over_a_step_load_is_said_to_hold_whatever_the_load():
+    analysis = analyze(synthetic.sawtooth(0).total)
+    assert "whatever the load" in analysis.story
 
 
 def test_random_spikes_are_not_a_sawtooth_but_are_told():

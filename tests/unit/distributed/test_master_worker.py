@@ -527,7 +527,7 @@ def test_a_locust_master_speaking_the_raw_protocol_drives_a_worker():
     assert final["user_count"] == 0
 
 
-def test_the_arrival_rate_is_shared_anew_when_workers_join_or_leave():
+def test_the_arrival_rate_is_shared_anew_when_workers_join_or_leave(caplog):
     master = _new_master()
 
     async def main():
@@ -544,9 +544,12 @@ def test_the_arrival_rate_is_shared_anew_when_workers_join_or_leave():
         await second.quit_async()
         return joined, first.arrivals.counts.max_concurrency
 
-    joined, pool = run(main())
+    with caplog.at_level(logging.WARNING):
+        joined, pool = run(main())
     assert joined == (ArrivalRate(50.0, 50.0), True)
     assert pool == 10
+    # What the lost worker had due until it was found missing is not silently dropped.
+    assert "went missing in an open-model run: its share of the arrival rate went " in (caplog.text)
 
 
 @pytest.mark.parametrize(

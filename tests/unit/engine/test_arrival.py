@@ -14,7 +14,9 @@ from horde import User, task
 from horde.engine import ArrivalCounts, ArrivalRate, Environment, SharedArrivals
 from horde.engine._rate import Schedule, _plateau_count
 from horde.exceptions import StopUser
+from horde.report import open_model_report
 from horde.runtime import run
+from horde.stats import RequestStats
 
 # -- the rate --------------------------------------------------------------------------
 
@@ -420,6 +422,31 @@ def test_a_user_whose_on_start_fails_is_not_restarted_in_a_loop():
     # Each released iteration may try one new user, no more: no spinning.
     assert counts.users <= counts.scheduled + 1
     assert counts.started == 0
+    # Why nothing started is said: every user of the pool failed in on_start (the last
+    # one may have been in the middle of it at the end).
+    assert counts.users - 1 <= counts.start_failures <= counts.users
+    assert counts.start_failures > 0
+    lines = open_model_report(counts, RequestStats())
+    assert "pool users failed in on_start, see the errors" in lines[0]
+    assert counts.to_dict()["start_failures"] == counts.start_failures
+
+
+def test_the_open_model_report_speaks_of_one_as_one():
+    counts = ArrivalCounts(
+        scheduled=3,
+        started=3,
+        finished=2,
+        late=1,
+        max_late_s=0.5,
+        peak_concurrency=1,
+        users=1,
+        start_failures=1,
+        max_concurrency=1,
+    )
+    text = "\n".join(open_model_report(counts, RequestStats()))
+    assert "1 pool user failed in on_start" in text
+    assert "1 was cut short" in text
+    assert "the one user allowed was busy" in text
 
 
 @pytest.mark.slow

@@ -1,5 +1,6 @@
 import pytest
 
+from horde.engine import ArrivalCounts
 from horde.exceptions import ConfigError
 from horde.report import checks_table, evaluate_checks, parse_check
 from horde.stats import RequestStats
@@ -43,7 +44,10 @@ def test_checks_pass_and_fail_where_they_should(stats, text, passed):
 
 @pytest.mark.parametrize(
     "text",
-    ["p95", "p95<", "latency<5", "p95<<3", "p95[GET /x<3", "p0<1", "p101<1", "[]<1", "p95<abc"],
+    [
+        *("p95", "p95<", "latency<5", "p95<<3", "p95[GET /x<3", "p0<1", "p101<1", "[]<1"),
+        *("p95<abc", "corrected_p0<1", "corrected_avg<1", "not_started[/x]<1"),
+    ],
 )
 def test_malformed_checks_are_clear_errors(text):
     with pytest.raises(ConfigError) as info:
@@ -65,3 +69,33 @@ def test_table_says_what_failed(stats):
     assert any(line.startswith("p50<60") and line.endswith("passed") for line in lines)
     assert any(line.startswith("fail_ratio<0.01") and line.endswith("FAILED") for line in lines)
     assert "1 passed, 1 failed" in lines
+
+
+def test_open_model_checks_read_the_corrected_latency_and_the_iterations_left():
+    stats = RequestStats(now=lambda: 1000.0)
+    for value in range(1, 101):  # measured 1 .. 100 ms, each started 1 s late
+        stats.record("GET", "/fast", float(value), 10, None)
+        stats.record_corrected("GET", "/fast", value + 1000.0)
+    counts = ArrivalCounts(scheduled=150, started=100, finished=100)
+    checks = [
+        parse_check(text)
+        for text in (
+            "p95<1000",
+            "corrected_p95<1000",
+            "corrected_p50[GET /fast]>1000",
+            "not_started<10",
+            "not_started<=50",
+        )
+    ]
+    results = evaluate_checks(checks, stats, counts)
+    assert [result.passed for result in results] == [True, False, True, False, True]
+    assert results[1].value == pytest.approx(1095, rel=0.01)
+    assert results[3].value == 50
+
+
+def test_open_model_checks_have_no_data_in_a_closed_model(stats):
+    checks = [parse_check("corrected_p95<1000"), parse_check("not_started<1")]
+    assert [(r.value, r.passed) for r in evaluate_checks(checks, stats)] == [
+        (None, False),
+        (None, False),
+    ]

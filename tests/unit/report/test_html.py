@@ -350,6 +350,11 @@ def test_the_open_model_shows_its_counts_and_both_latencies():
     summary["open_model"] = open_model_summary(on_time, stats)
     quiet = section(render_html(summary), "open-model")
     assert "700 iterations scheduled, 700 started, 0 could not start" in quiet
+    assert "failed in on_start" not in quiet
+    broken = ArrivalCounts(scheduled=20, users=20, start_failures=20)
+    summary["open_model"] = open_model_summary(broken, stats)
+    failing = section(render_html(summary), "open-model")
+    assert "20 could not start (20 pool users failed in on_start)" in failing
     assert '<td class="">12</td>' in model  # measured p50 of /api/products
     assert '<td class="">812</td>' in model  # corrected
     assert page.index('id="charts"') < page.index('id="open-model"') < page.index('id="requests"')
