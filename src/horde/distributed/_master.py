@@ -437,9 +437,13 @@ class MasterRunner(LocalRunner):
         step_s: float | None = None,
         *,
         elapsed: float = 0.0,
+        phase: float = 0.0,
     ) -> None:
         """Run the open model on the workers: each gets an equal share of the rate and of
-        the user pool, shared anew whenever workers join or leave."""
+        the user pool, shared anew whenever workers join or leave, and its own ``phase``
+        (the whole schedule has none)."""
+        if phase:
+            raise ValueError("a master runs the whole schedule: it phases its workers itself")
         if not self._ready_to_start():
             return
         self._begin_test()
@@ -463,11 +467,12 @@ class MasterRunner(LocalRunner):
                 len(workers),
                 len(workers),
             )
-        for node, cap in zip(workers, caps, strict=True):
+        for index, (node, cap) in enumerate(zip(workers, caps, strict=True)):
             data = {
                 "timestamp": time.time(),
                 "start": share.start,
                 "end": share.end,
+                "phase": index / len(workers),  # the workers' iterations interleave
                 "max_concurrency": cap,
                 "duration": arrivals.duration,
                 "step_s": arrivals.step_s,

@@ -247,8 +247,9 @@ class WorkerRunner(LocalRunner):
             return
         rate = ArrivalRate(float(data["start"]), float(data["end"]))
         max_concurrency = int(data["max_concurrency"])
+        phase = float(data.get("phase", 0.0))
         if isinstance(self.arrivals, ArrivalExecutor) and self.state == STATE_RUNNING:
-            self.arrivals.reshare(rate, max_concurrency)  # workers joined or left
+            self.arrivals.reshare(rate, max_concurrency, phase)  # workers joined or left
             return
         if data.get("host"):
             self.environment.host = data["host"]
@@ -258,6 +259,7 @@ class WorkerRunner(LocalRunner):
             duration=data.get("duration"),
             step_s=data.get("step_s"),
             elapsed=float(data.get("elapsed", 0.0)),
+            phase=phase,
         )
 
     async def _on_stop(self, data: Any) -> None:

@@ -216,6 +216,10 @@ class ArrivalExecutor:
         step_s: Climb a ramp in plateaus of this many seconds instead of linearly.
         elapsed: Seconds of the schedule already past when it starts here (a worker joining
             a shared run): the ramp goes on from there, with no burst for the past.
+        phase: Where this share's iterations fall between those of the whole schedule:
+            worker ``i`` of ``n`` runs the whole schedule's iterations ``i``, ``i + n``,
+            ``i + 2n`` ... with ``phase = i / n``, so the workers' starts interleave evenly
+            and add up to the whole schedule exactly.
     """
 
     def __init__(
@@ -227,6 +231,7 @@ class ArrivalExecutor:
         step_s: float | None = None,
         *,
         elapsed: float = 0.0,
+        phase: float = 0.0,
     ) -> None:
         if max_concurrency < 1:
             raise ValueError(f"max concurrency must be 1 or more, got {max_concurrency}")
@@ -239,8 +244,11 @@ class ArrivalExecutor:
         self.began: float | None = None
         """Epoch seconds when the schedule started (``elapsed`` before :meth:`run`)."""
         self._schedule = Schedule(rate, duration, step_s)
-        self._shift = 0.0
-        """Iterations the schedule is ahead of ``_schedule`` (after a reshare)."""
+        self._shift = -phase
+        """Iterations the release index is ahead of ``_schedule``: index ``k`` is due at
+        ``_schedule.time_of(k - _shift)`` (the phase, and where a reshare left it)."""
+        self._index = 0
+        """The next iteration to release."""
         self._origin: float | None = None
         """Loop time at the schedule's start."""
         self._mix = _iteration_mix(runner.user_classes)
@@ -266,10 +274,11 @@ class ArrivalExecutor:
         self._record_corrected()
         # From the one due last (a worker starts a moment after the schedule began, and
         # the iteration due at its start is its own); none further in the past.
-        index = math.floor(self._schedule.due_by(self.elapsed) + 1e-9)
+        position = self._shift + self._schedule.due_by(self.elapsed)
+        self._index = max(0, math.floor(position + 1e-9))
         burst = 0
         while True:
-            due_s = self._schedule.time_of(index - self._shift)
+            due_s = self._schedule.time_of(self._index - self._shift)
             if self.duration is not None and due_s >= self.duration:
                 break  # nothing more is due before the run ends
             wait = origin + due_s - loop.time()
@@ -278,7 +287,7 @@ class ArrivalExecutor:
                 await self._nap(wait)
                 continue  # a reshare may have moved the next one meanwhile
             self._release(next(self._mix), origin + due_s)
-            index += 1
+            self._index += 1
             burst += 1
         await asyncio.Event().wait()  # the schedule is spent; the runner ends the run
 
@@ -293,14 +302,20 @@ class ArrivalExecutor:
             timer.cancel()
             self._waker = None
 
-    def reshare(self, rate: ArrivalRate, max_concurrency: int) -> None:
-        """Run another share of a shared rate from now on (workers joined or left)."""
+    def reshare(self, rate: ArrivalRate, max_concurrency: int, phase: float = 0.0) -> None:
+        """Run another share of a shared rate from now on (workers joined or left).
+
+        The next release is this share's first iteration due from now (``phase`` as in
+        the constructor): the others' shares, cut anew, cover the rest, with no burst for
+        the past and no gap.
+        """
         schedule = Schedule(rate, self.duration, self.step_s)
-        if self._origin is not None:
-            # Go on from the same point of the schedule: no burst, no gap.
+        if self._origin is None:
+            self._shift = -phase
+        else:
             now_s = asyncio.get_running_loop().time() - self._origin
-            position = self._shift + self._schedule.due_by(now_s)
-            self._shift = position - schedule.due_by(now_s)
+            first = max(0, math.ceil(schedule.due_by(now_s) - phase - 1e-9))
+            self._shift = self._index - first - phase
         self.rate, self._schedule = rate, schedule
         self.counts.max_concurrency = max_concurrency
         if self._waker is not None:

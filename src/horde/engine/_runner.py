@@ -176,14 +176,18 @@ class LocalRunner:
         step_s: float | None = None,
         *,
         elapsed: float = 0.0,
+        phase: float = 0.0,
     ) -> None:
         """Run the open model: iterations at ``rate``, at most ``max_concurrency`` at once.
 
         Returns at once; :attr:`arrivals` holds the executor and its counts. Starting
         clears the stats and fires ``test_start``; the run goes on until stopped.
-        ``elapsed`` starts the schedule that many seconds in (see :class:`ArrivalExecutor`).
+        ``elapsed`` starts the schedule that many seconds in, and ``phase`` places a
+        worker's share in it (see :class:`ArrivalExecutor`).
         """
-        executor = ArrivalExecutor(self, rate, max_concurrency, duration, step_s, elapsed=elapsed)
+        executor = ArrivalExecutor(
+            self, rate, max_concurrency, duration, step_s, elapsed=elapsed, phase=phase
+        )
         self._begin_test()
         self.arrivals = executor
         self.state = STATE_RUNNING

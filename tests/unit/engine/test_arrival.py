@@ -519,3 +519,58 @@ def test_a_larger_share_takes_effect_at_once():
 
     # The first at once, then 20/s from 0.1 s on: about six more by 0.4 s, not a burst at 1 s.
     assert 5 <= run(main()) <= 8
+
+
+def _starts_recorder(starts: list[float]) -> type[User]:
+    class Recorded(User):
+        @task
+        async def work(self):
+            starts.append(asyncio.get_running_loop().time())
+
+    return Recorded
+
+
+@pytest.mark.slow
+def test_shares_of_a_rate_interleave_and_add_up_to_the_whole_schedule():
+    """Two workers at half of 4/s each: one every 0.25 s between them, 7 in 1.6 s."""
+    starts: list[list[float]] = [[], []]
+    runners = [
+        Environment(user_classes=[_starts_recorder(starts[i])]).create_local_runner()
+        for i in (0, 1)
+    ]
+
+    async def main():
+        origin = asyncio.get_running_loop().time()
+        for i, runner in enumerate(runners):
+            runner.start_arrivals(ArrivalRate(2.0, 2.0), 10, duration=1.6, phase=i / 2)
+        await asyncio.sleep(1.9)
+        for runner in runners:
+            await runner.quit_async()
+        return origin
+
+    origin = run(main())
+    assert [len(share) for share in starts] == [4, 3]  # 0, .5, 1, 1.5 and .25, .75, 1.25
+    merged = sorted(start - origin for share in starts for start in share)
+    assert merged == pytest.approx([0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5], abs=0.06)
+
+
+@pytest.mark.slow
+def test_a_reshare_goes_on_from_the_whole_schedule_s_next_iteration_of_the_new_share():
+    """Worker 0 of 2 (half of 4/s) becomes the only one at 0.6 s: it goes on at 0.75."""
+    starts: list[float] = []
+    runner = Environment(user_classes=[_starts_recorder(starts)]).create_local_runner()
+
+    async def main():
+        origin = asyncio.get_running_loop().time()
+        runner.start_arrivals(ArrivalRate(2.0, 2.0), 10, duration=1.6)
+        await asyncio.sleep(0.6)
+        runner.arrivals.reshare(ArrivalRate(4.0, 4.0), 10, phase=0.0)
+        await asyncio.sleep(1.3)
+        await runner.quit_async()
+        return origin
+
+    origin = run(main())
+    # Its own 0 and 0.5, then every iteration of the whole schedule from 0.75 on.
+    assert [start - origin for start in starts] == pytest.approx(
+        [0.0, 0.5, 0.75, 1.0, 1.25, 1.5], abs=0.03
+    )
