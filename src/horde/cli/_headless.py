@@ -17,7 +17,7 @@ from horde.cli._startup import Startup
 from horde.distributed import WORKER_REPORT_INTERVAL, MasterRunner
 from horde.engine import DEFAULT_MAX_CONCURRENCY, describe_blocking_frame
 from horde.report import CsvWriter, evaluate_checks, periodic_report
-from horde.runtime import CpuMonitor, LoopFigures, LoopLagMonitor
+from horde.runtime import CpuMonitor, LoopFigures, LoopLagMonitor, peak_resident_memory
 from horde.stats import CONSOLE_STATS_INTERVAL_SEC, CSV_STATS_INTERVAL_SEC
 
 __all__ = ["GeneratorMonitors", "run_headless", "serve_as_worker"]
@@ -234,8 +234,11 @@ class GeneratorMonitors:
     def to_dict(self) -> dict[str, Any]:
         """The ``"generator"`` object of ``--summary-json`` (loop figures over every process)."""
         loops = [self.lag.figures(), *self.worker_lag.values()]
+        cpu = self.cpu.to_dict()
+        # The samples may miss a peak between them; the kernel keeps this process's own.
+        cpu["memory_peak_bytes"] = max(cpu["memory_peak_bytes"], peak_resident_memory())
         document = {
-            **self.cpu.to_dict(),
+            **cpu,
             "loop_stalls": sum(figures.stalls for figures in loops),
             "loop_lag_max_ms": max(figures.max_lag_ms for figures in loops),
             "loop_blocked_s": round(sum(figures.blocked_s for figures in loops), 3),

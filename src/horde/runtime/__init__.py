@@ -4,7 +4,12 @@ and the process settings a load needs (collector, descriptor table) or should ha
 
 from horde.runtime._blocking import run_blocking
 from horde.runtime._bridge import SyncCaller, await_, call_sync, in_bridge
-from horde.runtime._cpu import CPU_WARNING_THRESHOLD, CpuMonitor, resident_memory
+from horde.runtime._cpu import (
+    CPU_WARNING_THRESHOLD,
+    CpuMonitor,
+    peak_resident_memory,
+    resident_memory,
+)
 from horde.runtime._descriptors import reserve_descriptors
 from horde.runtime._gc import settle, unsettle
 from horde.runtime._lag import LOOP_OVERLOADED, LoopFigures, LoopLagMonitor, describe_frame
@@ -32,6 +37,7 @@ __all__ = [
     "in_bridge",
     "local_ports",
     "new_event_loop",
+    "peak_resident_memory",
     "reserve_descriptors",
     "resident_memory",
     "run",

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["CPU_WARNING_THRESHOLD", "CpuMonitor", "resident_memory"]
+__all__ = ["CPU_WARNING_THRESHOLD", "CpuMonitor", "peak_resident_memory", "resident_memory"]
 
 #: Percent of one core above which the generator counts as saturated (Locust's 90%).
 CPU_WARNING_THRESHOLD = 90.0
@@ -29,8 +29,13 @@ def resident_memory() -> int:
         with open("/proc/self/statm", "rb") as statm:
             return int(statm.read().split()[1]) * _PAGE_SIZE
     except (OSError, ValueError, IndexError):
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return peak if sys.platform == "darwin" else peak * 1024
+        return peak_resident_memory()
+
+
+def peak_resident_memory() -> int:
+    """The most resident memory this process has held, in bytes (the kernel's count)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024
 
 
 class CpuMonitor:
