@@ -355,6 +355,12 @@ def test_the_open_model_shows_its_counts_and_both_latencies():
     summary["open_model"] = open_model_summary(broken, stats)
     failing = section(render_html(summary), "open-model")
     assert "20 could not start (20 pool users failed in on_start)" in failing
+    # The headline numbers say the corrected figures too: the measured ones hide the queue.
+    story = section(page, "story")
+    assert "95th percentile 12 ms" in story
+    assert "Corrected for coordinated omission" in story
+    assert "95th percentile 812 ms" in story
+    assert "Corrected for" not in section(render_html(make_summary()), "story")
     assert '<td class="">12</td>' in model  # measured p50 of /api/products
     assert '<td class="">812</td>' in model  # corrected
     assert page.index('id="charts"') < page.index('id="open-model"') < page.index('id="requests"')
