@@ -94,8 +94,7 @@ def analyze(
     context = _Context(summaries, graceful, evidence, load_unit)
     if measured == 0:
         return context.inconclusive(
-            "no request completed with a response time, so there is no latency to read "
-            "(the failures, or iterations cut short, say what happened)"
+            "no request completed with a response time, so there is no latency to read"
         )
     if measured < t.MIN_SERIES_SECONDS:
         return context.inconclusive(
@@ -108,7 +107,7 @@ def analyze(
         return context.sawtooth(sawtooth, columns)
     context.note_spikes(spikes, float(columns.timestamp[0]))
     if len(summaries) < t.MIN_STEPS:
-        held = f"{len(summaries)} plateau(s)" if summaries else "no plateau"
+        held = {0: "no plateau", 1: "1 plateau"}.get(len(summaries), f"{len(summaries)} plateaus")
         return context.inconclusive(
             f"the load had {held} and at least {t.MIN_STEPS} are needed to see how latency "
             "and throughput follow it"
@@ -168,7 +167,7 @@ class _Context:
         self.graceful = graceful
         self.evidence = evidence
         self.unit = unit
-        self.spikes = ""
+        self.spikes_story = ""
 
     def note_spikes(self, spikes: Spikes, run_start_ts: float) -> None:
         """Keep the spikes that make no sawtooth, for a healthy or inconclusive story."""
@@ -180,7 +179,7 @@ class _Context:
             "spike_peak_p95_ms": round(spikes.peak_p95_ms, 2),
             "between_spikes_p95_ms": round(spikes.baseline_p95_ms, 2),
         }
-        self.spikes = tell_spikes(spikes, run_start_ts)
+        self.spikes_story = tell_spikes(spikes, run_start_ts)
 
     def _grace(self) -> str:
         collapsed = self.evidence.get("rps_after_peak")
@@ -203,7 +202,7 @@ class _Context:
 
     def inconclusive(self, reason: str) -> Analysis:
         self.evidence["reason"] = reason
-        story = " ".join(filter(None, (f"Inconclusive: {reason}.", self.spikes)))
+        story = " ".join(filter(None, (f"Inconclusive: {reason}.", self.spikes_story)))
         return self._verdict(Pattern.INCONCLUSIVE, story)
 
     def sawtooth(self, sawtooth: Sawtooth, columns: Columns) -> Analysis:
@@ -245,9 +244,9 @@ class _Context:
         )
 
     def healthy(self, baseline_p95: float) -> Analysis:
-        held = tell_healthy(self.steps, baseline_p95, self.unit, spiked=bool(self.spikes))
-        story = " ".join(filter(None, (held, self.spikes, self._grace())))
-        fix = SPIKES_FIX if self.spikes else FIXES[Pattern.HEALTHY]
+        held = tell_healthy(self.steps, baseline_p95, self.unit, spiked=bool(self.spikes_story))
+        story = " ".join(filter(None, (held, self.spikes_story, self._grace())))
+        fix = SPIKES_FIX if self.spikes_story else FIXES[Pattern.HEALTHY]
         return self._verdict(Pattern.HEALTHY, story, fix=fix)
 
     def shape(self, degradation: Degradation) -> Analysis:

@@ -87,9 +87,7 @@ def tell_healthy(
     )
 
 
-def tell_sawtooth(
-    sawtooth: Sawtooth, saturation: Saturation | None, unit: str = "users", loads: int = 2
-) -> str:
+def tell_sawtooth(sawtooth: Sawtooth, saturation: Saturation | None, unit: str, loads: int) -> str:
     """Return the story of periodic spikes (``loads``: how many load levels the run had)."""
     whatever = ", whatever the load" if loads > 1 else ""
     story = (
@@ -108,18 +106,20 @@ def tell_sawtooth(
     return story
 
 
+#: The most spike times a story lists; the rest are counted.
+_LISTED_SPIKES = 5
+
+
 def tell_spikes(spikes: Spikes, run_start_ts: float) -> str:
     """Return the story of spikes that keep no regular period (a sawtooth is told apart)."""
     count = len(spikes.onsets)
     offsets = [f"{onset - run_start_ts:.0f}" for onset in spikes.onsets[:_LISTED_SPIKES]]
-    if count > _LISTED_SPIKES:
-        offsets.append(f"{count - _LISTED_SPIKES} more")
     when = offsets[0] if len(offsets) == 1 else f"{', '.join(offsets[:-1])} and {offsets[-1]}"
+    more = f" (and {count - _LISTED_SPIKES} more)" if count > _LISTED_SPIKES else ""
     times = {1: "once", 2: "twice"}.get(count, f"{count} times")
-    them = "it" if count == 1 else "them"
     story = (
         f"But latency spiked {times}, to a p95 of up to {_ms(spikes.peak_p95_ms)} against "
-        f"{_ms(spikes.baseline_p95_ms)} around {them}, {when} s into the run"
+        f"{_ms(spikes.baseline_p95_ms)} otherwise, {when} s into the run{more}"
     )
     if count < t.MIN_SPIKES:
         return (
@@ -127,9 +127,6 @@ def tell_spikes(spikes: Spikes, run_start_ts: float) -> str:
             f"{'it comes' if count == 1 else 'they come'} back at a regular period."
         )
     return f"{story}, at no regular period: look for what ran at those moments."
-
-
-_LISTED_SPIKES = 5
 
 
 def tell_bottleneck(bottleneck: Bottleneck, unit: str = "users") -> str:

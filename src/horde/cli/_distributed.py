@@ -63,7 +63,7 @@ def check_distributed(settings: Settings) -> None:
             )
         if not hasattr(os, "fork"):
             raise ConfigError("--processes needs fork(), which this platform lacks", 1)
-        cores = os.cpu_count() or 1
+        cores = _cores()
         if options.processes > _MAX_PROCESSES_PER_CORE * cores:
             raise ConfigError(
                 f"--processes {options.processes}: at most {_MAX_PROCESSES_PER_CORE * cores} "
@@ -71,18 +71,28 @@ def check_distributed(settings: Settings) -> None:
                 "(-1) is the most that helps",
                 1,
             )
-        if options.processes > cores:
-            logger.warning(
-                "--processes %d runs more workers than this machine's %d cores: they compete "
-                "for CPU, and the generator saturates sooner (-1 runs one per core)",
-                options.processes,
-                cores,
-            )
 
 
 def process_count(value: int) -> int:
-    """``--processes``: -1 means one per core."""
-    return os.cpu_count() or 1 if value == -1 else value
+    """``--processes``: -1 means one per core; more than the cores is warned about."""
+    cores = _cores()
+    if value == -1:
+        return cores
+    if value > cores:
+        logger.warning(
+            "--processes %d runs more workers than the %d cores this process may use: they "
+            "compete for CPU, and the generator saturates sooner (-1 runs one per core)",
+            value,
+            cores,
+        )
+    return value
+
+
+def _cores() -> int:
+    """The cores this process may run on (a container's CPU set, not the host's)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 @dataclass

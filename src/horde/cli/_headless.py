@@ -17,7 +17,7 @@ from horde.cli._startup import Startup
 from horde.distributed import WORKER_REPORT_INTERVAL, MasterRunner
 from horde.engine import DEFAULT_MAX_CONCURRENCY, describe_blocking_frame
 from horde.report import CsvWriter, evaluate_checks, periodic_report
-from horde.runtime import CpuMonitor, LoopFigures, LoopLagMonitor, peak_resident_memory
+from horde.runtime import CpuMonitor, LoopFigures, LoopLagMonitor
 from horde.stats import CONSOLE_STATS_INTERVAL_SEC, CSV_STATS_INTERVAL_SEC
 
 __all__ = ["GeneratorMonitors", "run_headless", "serve_as_worker"]
@@ -124,9 +124,11 @@ def _final_tick(startup: Startup) -> None:
 
 
 def _check_abort_job(startup: Startup) -> Callable[[], None]:
-    """``--check-abort``: stop the run the first time a check fails on the figures so far."""
+    """``--check-abort``: stop the run the first time a check fails on the figures so far
+    (one that means something only at the end, ``not_started``, waits for it)."""
     runner = startup.environment.runner
     stats = startup.environment.stats
+    checks = [check for check in startup.settings.checks if not check.at_the_end]
     aborted = False
 
     def job() -> None:
@@ -135,7 +137,7 @@ def _check_abort_job(startup: Startup) -> Callable[[], None]:
             return
         arrivals = runner.arrivals
         counts = None if arrivals is None else arrivals.counts
-        for result in evaluate_checks(startup.settings.checks, stats, counts):
+        for result in evaluate_checks(checks, stats, counts):
             if not result.passed:
                 logger.error(
                     "Check %s failed (value %s): stopping the run (--check-abort)",
@@ -214,7 +216,8 @@ def _start_load(startup: Startup) -> None:
         logger.info("No run time limit set, use CTRL+C to interrupt")
 
 
-#: An event loop blocked this long in all (seconds) gets a caution at the end of the run.
+#: A process whose event loop was blocked this long in all (seconds) gets a caution at
+#: the end of the run.
 BLOCKED_CAUTION_S = 1.0
 
 
@@ -234,11 +237,8 @@ class GeneratorMonitors:
     def to_dict(self) -> dict[str, Any]:
         """The ``"generator"`` object of ``--summary-json`` (loop figures over every process)."""
         loops = [self.lag.figures(), *self.worker_lag.values()]
-        cpu = self.cpu.to_dict()
-        # The samples may miss a peak between them; the kernel keeps this process's own.
-        cpu["memory_peak_bytes"] = max(cpu["memory_peak_bytes"], peak_resident_memory())
         document = {
-            **cpu,
+            **self.cpu.to_dict(),
             "loop_stalls": sum(figures.stalls for figures in loops),
             "loop_lag_max_ms": max(figures.max_lag_ms for figures in loops),
             "loop_blocked_s": round(sum(figures.blocked_s for figures in loops), 3),
@@ -292,24 +292,39 @@ class GeneratorMonitors:
         )
 
     def _loop_caution(self) -> str | None:
-        """The event loop blocked long enough to matter (the CPU may have been idle)."""
-        loops = [self.lag.figures(), *self.worker_lag.values()]
-        blocked = [figures for figures in loops if figures.blocked_s >= BLOCKED_CAUTION_S]
-        if not blocked:
+        """Event loops blocked long enough to matter (the CPU may have been idle)."""
+        parts = []
+        blocked = [lag for lag in self.worker_lag.values() if lag.blocked_s >= BLOCKED_CAUTION_S]
+        if blocked:
+            worst = max(blocked, key=lambda lag: lag.blocked_s)
+            workers = len(self.workers or self.worker_lag)
+            whose = (
+                "the worker's event loop was"
+                if workers == 1
+                else f"the event loop of {len(blocked)} of {workers} workers "
+                f"{'was' if len(blocked) == 1 else 'were'}"
+            )
+            parts.append(f"{whose} blocked {_blocked_for(worst)}: their users waited meanwhile")
+        own = self.lag.figures()
+        if own.blocked_s >= BLOCKED_CAUTION_S:
+            parts.append(
+                f"the master's event loop was blocked {_blocked_for(own)}: the workers' "
+                "reports waited meanwhile"
+                if self.workers or self.worker_lag
+                else f"the generator's event loop was blocked {_blocked_for(own)}: every "
+                "user waited meanwhile, so response times include that wait"
+            )
+        if not parts:
             return None
-        worst = max(blocked, key=lambda figures: figures.blocked_s)
-        whose = (
-            f"the event loops of {len(blocked)} of {len(self.workers or self.worker_lag)} "
-            "workers were"
-            if self.worker_lag
-            else "the generator's event loop was"
-        )
         return (
-            f"{whose} blocked by code that does not await, for {worst.blocked_s:.1f} s in all "
-            f"(the longest stall {worst.max_lag_ms:,.0f} ms): every user waited meanwhile, so "
-            "response times include that wait. The loop-lag warnings name the code: use "
-            "time.sleep() in sync tasks, await in async def ones, or horde.run_blocking()."
+            f"{'; '.join(parts)}. The loop-lag warnings name what held it: a blocking call "
+            "(use time.sleep() in sync tasks, await in async def ones, or "
+            "horde.run_blocking()), or more work than one core can do."
         )
+
+
+def _blocked_for(lag: LoopFigures) -> str:
+    return f"for {lag.blocked_s:.1f} s in all (the longest stall {lag.max_lag_ms:,.0f} ms)"
 
 
 def _usage_job(startup: Startup, cpu: CpuMonitor) -> Callable[[], None]:
@@ -323,6 +338,7 @@ def _usage_job(startup: Startup, cpu: CpuMonitor) -> Callable[[], None]:
         percent = cpu.sample()
         runner.current_cpu_usage = percent
         runner.current_memory_usage = cpu.memory
+        runner.memory_peak = cpu.peak_memory
         if cpu.saturated and not runner.cpu_warning_emitted:
             runner.cpu_warning_emitted = True
             logger.warning(

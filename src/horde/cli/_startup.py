@@ -189,6 +189,13 @@ def _check_open_model(settings: Settings, loaded: LoadedLocustfiles) -> None:
     if rate is None:
         if settings.max_concurrency is not None:
             raise ConfigError("--max-concurrency goes with --arrival-rate (the open model)", 2)
+        for check in settings.checks:
+            if check.open_model:
+                raise ConfigError(
+                    f"--check {check.text!r}: {check.metric} is measured in the open model "
+                    "only (--arrival-rate)",
+                    2,
+                )
         return
     if settings.step_users is not None:
         raise ConfigError(

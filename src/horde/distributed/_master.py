@@ -22,6 +22,7 @@ from horde.distributed._protocol import (
     LOOP_BLOCKED_KEY,
     LOOP_LAG_KEY,
     LOOP_STALLS_KEY,
+    MEMORY_PEAK_KEY,
     QUIT_REPORT_TIMEOUT,
     SPAWN_REPORT_TIMEOUT,
 )
@@ -269,7 +270,7 @@ class MasterRunner(LocalRunner):
         node.cpu_usage = float(data.get("current_cpu_usage", 0.0))
         node.memory_usage = int(data.get("current_memory_usage", 0))
         monitor = self.worker_cpu.setdefault(node_id, CpuMonitor())
-        monitor.record(node.cpu_usage, node.memory_usage)
+        monitor.record(node.cpu_usage, node.memory_usage, int(data.get(MEMORY_PEAK_KEY, 0)))
         if LOOP_STALLS_KEY in data:
             self.worker_lag[node_id] = LoopFigures(
                 int(data[LOOP_STALLS_KEY]),
@@ -372,15 +373,21 @@ class MasterRunner(LocalRunner):
                     node.state = STATE_MISSING
                     node.user_classes_count = {}
                     self._changed.set()
-                    if isinstance(self.arrivals, SharedArrivals) and self.state == STATE_RUNNING:
-                        logger.warning(
-                            "Worker %s went missing in an open-model run: its share of the "
-                            "arrival rate went unscheduled from its last heartbeat (up to "
-                            "%.0f s ago) until now; the other workers take it over.",
-                            node.id,
-                            HEARTBEAT_LIVENESS * HEARTBEAT_INTERVAL,
-                        )
+                    self._warn_of_a_lost_share(node)
                     self._worker_gone("went missing")
+
+    def _warn_of_a_lost_share(self, node: WorkerNode) -> None:
+        """A worker went missing in an open-model run that goes on without it."""
+        running = self.state == STATE_RUNNING and not self._quitting
+        if not (isinstance(self.arrivals, SharedArrivals) and running and self.active_workers):
+            return
+        logger.warning(
+            "Worker %s went missing in an open-model run: its share of the arrival rate went "
+            "unscheduled from its last heartbeat (about %.0f s ago) until now; the other "
+            "workers take it over.",
+            node.id,
+            (HEARTBEAT_LIVENESS + 1) * HEARTBEAT_INTERVAL,
+        )
 
     def _worker_gone(self, how: str) -> None:
         """A worker left: give its users to the others, or end the test if none is left."""

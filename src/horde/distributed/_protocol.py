@@ -13,6 +13,7 @@ __all__ = [
     "LOOP_LAG_KEY",
     "LOOP_STALLS_KEY",
     "MASTER_HEARTBEAT_TIMEOUT",
+    "MEMORY_PEAK_KEY",
     "QUIT_REPORT_TIMEOUT",
     "SPAWN_REPORT_TIMEOUT",
     "WORKER_REPORT_INTERVAL",
@@ -45,3 +46,5 @@ ARRIVALS_KEY = "horde_arrivals"
 LOOP_STALLS_KEY = "horde_loop_stalls"
 LOOP_LAG_KEY = "horde_loop_lag_max_ms"
 LOOP_BLOCKED_KEY = "horde_loop_blocked_s"
+#: The key of a heartbeat's peak of resident memory (bytes): samples miss it.
+MEMORY_PEAK_KEY = "horde_memory_peak_bytes"

@@ -23,6 +23,7 @@ from horde.distributed._protocol import (
     LOOP_LAG_KEY,
     LOOP_STALLS_KEY,
     MASTER_HEARTBEAT_TIMEOUT,
+    MEMORY_PEAK_KEY,
     WORKER_REPORT_INTERVAL,
 )
 from horde.distributed._transport import WorkerSocket
@@ -301,7 +302,10 @@ class WorkerRunner(LocalRunner):
                 "current_cpu_usage": self.current_cpu_usage,
                 "current_memory_usage": self.current_memory_usage,
             }
-            if self.loop_lag is not None:  # keys a Locust master does not read
+            # horde's own keys, which a Locust master does not read:
+            if self.memory_peak:
+                data[MEMORY_PEAK_KEY] = self.memory_peak
+            if self.loop_lag is not None:
                 loop_figures = self.loop_lag.figures()
                 data[LOOP_STALLS_KEY] = loop_figures.stalls
                 data[LOOP_LAG_KEY] = loop_figures.max_lag_ms

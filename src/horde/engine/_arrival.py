@@ -272,10 +272,11 @@ class ArrivalExecutor:
             self.counts.max_concurrency,
         )
         self._record_corrected()
-        # From the one due last (a worker starts a moment after the schedule began, and
-        # the iteration due at its start is its own); none further in the past.
+        # A worker starts a moment after the schedule began: the iteration due at the very
+        # start is its own. One joining later goes on from the next due: the others ran
+        # the past ones until they were shared anew.
         position = self._shift + self._schedule.due_by(self.elapsed)
-        self._index = max(0, math.floor(position + 1e-9))
+        self._index = 0 if position < 1 else math.ceil(position - 1e-9)
         burst = 0
         while True:
             due_s = self._schedule.time_of(self._index - self._shift)
@@ -305,16 +306,17 @@ class ArrivalExecutor:
     def reshare(self, rate: ArrivalRate, max_concurrency: int, phase: float = 0.0) -> None:
         """Run another share of a shared rate from now on (workers joined or left).
 
-        The next release is this share's first iteration due from now (``phase`` as in
-        the constructor): the others' shares, cut anew, cover the rest, with no burst for
-        the past and no gap.
+        The next release is this share's first iteration due from the one this share
+        would have released next (or from now, when that is later): the others' shares,
+        cut anew, cover the rest. Iterations it was behind on stay due: none is dropped.
         """
         schedule = Schedule(rate, self.duration, self.step_s)
         if self._origin is None:
             self._shift = -phase
         else:
             now_s = asyncio.get_running_loop().time() - self._origin
-            first = max(0, math.ceil(schedule.due_by(now_s) - phase - 1e-9))
+            next_s = min(now_s, self._schedule.time_of(self._index - self._shift))
+            first = max(0, math.ceil(schedule.due_by(next_s) - phase - 1e-9))
             self._shift = self._index - first - phase
         self.rate, self._schedule = rate, schedule
         self.counts.max_concurrency = max_concurrency
@@ -401,6 +403,8 @@ class ArrivalExecutor:
             try:
                 try:
                     await user._start()
+                except (StopUser, StopTest):
+                    raise  # it stopped itself: no failure
                 except Exception:
                     self.counts.start_failures += 1
                     raise

@@ -75,6 +75,8 @@ class LocalRunner:
         self.cpu_warning_emitted = False
         self.current_cpu_usage = 0.0
         self.current_memory_usage = 0
+        self.memory_peak = 0
+        """The most resident bytes the process has held (horde's own, beside Locust's)."""
         self.unhandled_errors = 0
         """User code failures that escaped every handler (exit code 2 when nothing else failed)."""
         # Live users in start order (a ramp-down stops the last); a dict for O(1) removal.

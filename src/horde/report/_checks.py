@@ -43,6 +43,8 @@ _PATTERN = re.compile(
     r"\s*(?P<operator><=|>=|<|>)\s*(?P<threshold>-?\d+(?:\.\d+)?)\s*$"
 )
 
+_PERCENTILE = re.compile(r"p\d+(?:\.\d+)?")
+
 _OPERATORS: dict[str, Callable[[float, float], bool]] = {
     "<": lambda value, threshold: value < threshold,
     "<=": lambda value, threshold: value <= threshold,
@@ -85,6 +87,17 @@ class Check:
     endpoint: tuple[str | None, str] | None
     operator: str
     threshold: float
+
+    @property
+    def open_model(self) -> bool:
+        """Whether it reads what only the open model (``--arrival-rate``) measures."""
+        return self.metric == _NOT_STARTED or self.metric.startswith(_CORRECTED)
+
+    @property
+    def at_the_end(self) -> bool:
+        """Whether it only means something once the run is over: during the run, the
+        iterations just released count as not started until a user takes them."""
+        return self.metric == _NOT_STARTED
 
     def measure(self, stats: RequestStats, arrivals: ArrivalCounts | None = None) -> float | None:
         """The metric's value in ``stats`` (and the open model's ``arrivals``); None when
@@ -151,7 +164,7 @@ def parse_check(text: str) -> Check:
 
 def _is_percentile(metric: str) -> bool:
     metric = metric.removeprefix(_CORRECTED)
-    return metric.startswith("p") and 0 < _fraction(metric) <= 1
+    return _PERCENTILE.fullmatch(metric) is not None and 0 < _fraction(metric) <= 1
 
 
 def _fraction(percentile: str) -> float:

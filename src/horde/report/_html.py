@@ -257,7 +257,9 @@ def _open_model(summary: Mapping[str, Any]) -> str:
         )
     failed = ""
     if model.get("start_failures"):
-        failed = f" ({_number(model.get('start_failures'))} pool users failed in on_start)"
+        failures = model["start_failures"]
+        users = "pool user" if failures == 1 else "pool users"
+        failed = f" ({_number(failures)} {users} failed in on_start)"
     counts = (
         f"{_number(model.get('scheduled'))} iterations scheduled, "
         f"{_number(model.get('started'))} started{late}, {cut_short}"

@@ -47,6 +47,8 @@ class CpuMonitor:
         clock: Wall-clock seconds (monotonic).
         cpu_clock: CPU seconds used by the process, every thread included.
         memory: Resident bytes of the process.
+        memory_peak: The most resident bytes the process has held (the kernel's count,
+            which sees a peak between two samples).
 
     Example:
         >>> ticks = iter([0.0, 1.0, 2.0])
@@ -67,12 +69,14 @@ class CpuMonitor:
         clock: Callable[[], float] = time.monotonic,
         cpu_clock: Callable[[], float] = time.process_time,
         memory: Callable[[], int] = resident_memory,
+        memory_peak: Callable[[], int] = peak_resident_memory,
     ) -> None:
         self.threshold = threshold
         self.sustained = sustained
         self._clock = clock
         self._cpu_clock = cpu_clock
         self._memory = memory
+        self._memory_peak = memory_peak
         self._last_wall = clock()
         self._last_cpu = cpu_clock()
         self.current = 0.0
@@ -103,16 +107,18 @@ class CpuMonitor:
         elapsed = wall - self._last_wall
         used = cpu - self._last_cpu
         self._last_wall, self._last_cpu = wall, cpu
-        self.record(100.0 * used / elapsed if elapsed > 0 else 0.0, self._memory())
+        percent = 100.0 * used / elapsed if elapsed > 0 else 0.0
+        self.record(percent, self._memory(), self._memory_peak())
         return self.current
 
-    def record(self, percent: float, memory: int) -> None:
-        """Count one sample measured elsewhere (a worker's, from its heartbeat)."""
+    def record(self, percent: float, memory: int, memory_peak: int = 0) -> None:
+        """Count one sample measured elsewhere (a worker's, from its heartbeat), with the
+        process's own peak of resident memory when it is known."""
         self.current = percent
         self.peak = max(self.peak, self.current)
         self.samples += 1
         self.memory = memory
-        self.peak_memory = max(self.peak_memory, self.memory)
+        self.peak_memory = max(self.peak_memory, self.memory, memory_peak)
         if self.current >= self.threshold:
             self.seconds_over += 1
             self._streak += 1

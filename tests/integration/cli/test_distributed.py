@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import socket
 import subprocess
 
@@ -113,9 +112,9 @@ def test_processes_share_a_stepped_arrival_rate_and_account_for_every_iteration(
     assert result.stderr.count("Open model: 20 to 40 iterations/s, at most 500 at once") == 2
     summary = json.loads((tmp_path / "summary.json").read_text())
     model = summary["open_model"]
-    # 2 s at 40/s then 2 s at 80/s, the workers' shares interleaved: exactly the whole
-    # schedule (a worker a moment late still runs the iteration due at its start).
-    assert model["scheduled"] == 240
+    # 2 s at 40/s then 2 s at 80/s, the workers' shares interleaved: the whole schedule,
+    # none twice (the last ones, due just before the end, may meet the stop first).
+    assert 236 <= model["scheduled"] <= 240
     assert model["started"] + model["not_started"] == model["scheduled"]
     # One request per iteration; the few in flight at the stop are cut off, not recorded.
     assert model["started"] - model["peak_concurrency"] <= summary["totals"]["requests"]
@@ -174,16 +173,6 @@ def test_distributed_options_that_cannot_work_are_refused(horde, locustfile, arg
     assert result.code == code, result.stderr
     assert message in result.stderr
     assert "Traceback" not in result.stderr
-
-
-def test_more_processes_than_cores_are_warned_about(horde, locustfile):
-    locustfile(IDLE)
-    cores = os.cpu_count() or 1
-    result = horde("--headless", "--processes", str(cores + 1), "-u", "1", "-t", "1s")
-    assert result.code == 0, result.stderr
-    assert f"--processes {cores + 1} runs more workers than this machine's {cores} cores" in (
-        result.stderr
-    )
 
 
 @pytest.mark.slow
@@ -248,15 +237,6 @@ def test_a_bad_output_path_stops_processes_before_any_worker_starts(
     assert "Traceback" not in result.stderr
 
 
-IDLE = """
-from locust import User, constant, task
-class Idle(User):
-    wait_time = constant(0.1)
-    @task
-    def nothing(self):
-        pass
-"""
-
 BLOCKER = """
 import select
 
@@ -290,4 +270,4 @@ def test_a_worker_blocking_its_loop_is_named_and_counted(horde, locustfile, tmp_
     (worker,) = generator["workers"]
     assert worker["loop_stalls"] == generator["loop_stalls"]
     assert worker["loop_blocked_s"] >= 1
-    assert generator["caution"].startswith("Caution: the event loops of 1 of 1 workers were")
+    assert generator["caution"].startswith("Caution: the worker's event loop was blocked for")

@@ -1,12 +1,10 @@
-"""The periodic jobs of a headless run keep their beat through stalls; the generator's
-figures."""
+"""The periodic jobs of a headless run keep their beat through stalls."""
 
 from __future__ import annotations
 
 import pytest
 
-from horde.cli._headless import GeneratorMonitors, _next_run
-from horde.runtime import peak_resident_memory
+from horde.cli._headless import _next_run
 
 
 def test_on_time_the_next_run_is_one_interval_on():
@@ -23,9 +21,3 @@ def test_on_time_the_next_run_is_one_interval_on():
 )
 def test_after_a_stall_the_missed_runs_are_skipped_on_the_same_beat(now, expected):
     assert _next_run(10.0, 1.0, now=now) == pytest.approx(expected)
-
-
-def test_the_generator_s_memory_peak_is_the_kernel_s_when_samples_missed_it():
-    monitors = GeneratorMonitors()  # no sample taken: a peak between samples is lost
-    before = peak_resident_memory()
-    assert 0 < before <= monitors.to_dict()["memory_peak_bytes"] <= peak_resident_memory()

@@ -232,6 +232,7 @@ def test_a_saturated_worker_is_known_to_the_master_and_cautioned_about(caplog):
     async def main():
         async with _cluster(master, 2) as [busy, _]:
             busy.current_cpu_usage = 97.0
+            busy.memory_peak = 9_000_000  # beyond any sample: the heartbeat carries it
             await _until(lambda: master.worker_cpu.get(busy.client_id, CpuMonitor()).saturated)
         return busy.client_id
 
@@ -244,14 +245,24 @@ def test_a_saturated_worker_is_known_to_the_master_and_cautioned_about(caplog):
     assert caution.startswith("Caution: the generator itself was saturated. 1 of 2 workers")
     workers = {w["id"]: w for w in monitors.to_dict()["workers"]}
     assert workers[busy_id]["cpu_peak_percent"] == 97.0
+    assert workers[busy_id]["memory_peak_bytes"] == 9_000_000
     assert workers[busy_id]["saturated"]
     assert not GeneratorMonitors(workers={}).caution()
     blocked = {busy_id: LoopFigures(stalls=3, max_lag_ms=900.0, blocked_s=2.0)}
     both = GeneratorMonitors(workers=master.worker_cpu, worker_lag=blocked).caution()
     assert both is not None
     assert both.startswith(caution)
-    assert "Also, the event loops of 1 of 2 workers were blocked" in both
-    assert "for 2.0 s in all (the longest stall 900 ms)" in both
+    assert "Also, the event loop of 1 of 2 workers was blocked" in both
+    assert "for 2.0 s in all (the longest stall 900 ms): their users waited" in both
+    # The master's own loop holds no user: its stall delays reports, not requests.
+    master_blocked = GeneratorMonitors(worker_lag={busy_id: LoopFigures()})
+    master_blocked.lag.blocked, master_blocked.lag.max_lag = 1.5, 1.2
+    assert master_blocked.caution() == (
+        "Caution: the master's event loop was blocked for 1.5 s in all (the longest stall "
+        "1,200 ms): the workers' reports waited meanwhile. The loop-lag warnings name what "
+        "held it: a blocking call (use time.sleep() in sync tasks, await in async def ones, "
+        "or horde.run_blocking()), or more work than one core can do."
+    )
 
 
 def test_an_arrival_rate_is_shared_among_workers_and_their_counts_add_up():

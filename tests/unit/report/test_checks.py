@@ -46,7 +46,8 @@ def test_checks_pass_and_fail_where_they_should(stats, text, passed):
     "text",
     [
         *("p95", "p95<", "latency<5", "p95<<3", "p95[GET /x<3", "p0<1", "p101<1", "[]<1"),
-        *("p95<abc", "corrected_p0<1", "corrected_avg<1", "not_started[/x]<1"),
+        *("p95<abc", "corrected_p0<1", "corrected_avg<1", "not_started[/x]<1", "pmax<1"),
+        *("p<1", "corrected_pfoo<1"),
     ],
 )
 def test_malformed_checks_are_clear_errors(text):
@@ -99,3 +100,15 @@ def test_open_model_checks_have_no_data_in_a_closed_model(stats):
         (None, False),
         (None, False),
     ]
+
+
+def test_which_checks_need_the_open_model_and_which_wait_for_the_end():
+    kinds = {
+        text: (parse_check(text).open_model, parse_check(text).at_the_end)
+        for text in ("p95<1", "corrected_p95<1", "not_started<1")
+    }
+    assert kinds == {
+        "p95<1": (False, False),
+        "corrected_p95<1": (True, False),
+        "not_started<1": (True, True),
+    }

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from horde.runtime import CpuMonitor, resident_memory
+from horde.runtime import CpuMonitor, peak_resident_memory, resident_memory
 
 
-def _monitor(cpu_per_second: list[float], sustained: int = 3) -> CpuMonitor:
+def _monitor(cpu_per_second: list[float], sustained: int = 3, memory_peak: int = 0) -> CpuMonitor:
     wall = iter(range(len(cpu_per_second) + 1))
     used = [0.0]
     for share in cpu_per_second:
@@ -16,6 +16,7 @@ def _monitor(cpu_per_second: list[float], sustained: int = 3) -> CpuMonitor:
         clock=lambda: float(next(wall)),
         cpu_clock=lambda: next(cpu),
         memory=lambda: 123,
+        memory_peak=lambda: memory_peak,
     )
 
 
@@ -52,5 +53,17 @@ def test_the_summary_holds_the_figures():
     }
 
 
+def test_the_memory_peak_is_the_kernel_s_when_samples_miss_it():
+    # 123 bytes at each sample, 5,000 held for a moment between two of them.
+    monitor = _monitor([0.1, 0.1], memory_peak=5000)
+    monitor.sample()
+    assert (monitor.memory, monitor.peak_memory) == (123, 5000)
+    # A worker's, from its heartbeat, likewise.
+    remote = CpuMonitor()
+    remote.record(10.0, 200, 7000)
+    remote.record(10.0, 300)
+    assert (remote.memory, remote.to_dict()["memory_peak_bytes"]) == (300, 7000)
+
+
 def test_resident_memory_is_this_process_size():
-    assert 5 * 2**20 < resident_memory() < 2**34
+    assert 5 * 2**20 < resident_memory() <= peak_resident_memory() < 2**34
