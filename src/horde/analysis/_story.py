@@ -44,6 +44,9 @@ FIXES: dict[Pattern, str] = {
 }
 
 
+#: The load unit of a stepped arrival rate (the open model).
+_ARRIVALS = "iterations/s"
+
 #: The fix of a run whose plateaus held but whose latency spiked now and then.
 SPIKES_FIX = (
     "Find what paused the system at those moments (garbage collection, a background job, "
@@ -156,6 +159,14 @@ def tell_shape(
         f"Throughput stopped growing with load at about {saturation.users} {unit} "
         f"({saturation.rps:.0f} req/s), where p95 left its {_ms(baseline_p95)} baseline. "
     )
+    if pattern is Pattern.LINEAR and unit == _ARRIVALS:
+        # An open model past its saturation: arrivals outrun service and the queue grows
+        # for as long as the overload lasts, so latency follows time more than load.
+        return opening + (
+            "Past it iterations arrived faster than they were served: the queue, and "
+            f"latency with it, grew for as long as each plateau lasted, reaching "
+            f"{_ms(last.p95_ms)} at {last.users} {unit}: the service rate is the limit."
+        )
     if pattern is Pattern.LINEAR:
         slope = evidence.get("slope_ms_per_100_users")
         r2 = evidence.get("r_squared")

@@ -127,3 +127,14 @@ def test_a_stepped_arrival_rate_tells_its_story_in_iterations_per_second():
     assert result.to_dict()["load_unit"] == "iterations/s"
     assert "iterations/s" in result.story
     assert " users" not in result.story
+
+
+def test_an_open_model_past_saturation_tells_of_a_queue_not_of_proportion():
+    run = synthetic.linear(0)
+    closed = analyze(run.total, run.endpoints)
+    opened = analyze(run.total, run.endpoints, load_unit="iterations/s")
+    assert closed.pattern is opened.pattern is Pattern.LINEAR
+    assert "in proportion to the load" in closed.story
+    # Arrivals that outrun service queue for as long as the overload lasts.
+    assert "in proportion" not in opened.story
+    assert "iterations arrived faster than they were served" in opened.story
