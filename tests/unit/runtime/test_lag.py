@@ -38,6 +38,7 @@ def test_lag_monitor_is_quiet_when_the_loop_is_free(caplog):
     with caplog.at_level(logging.WARNING, logger="horde.runtime"):
         monitor = run(main())
     assert monitor.stalls == 0
+    assert monitor.figures().blocked_s == 0.0
     assert not caplog.records
 
 
@@ -62,17 +63,6 @@ def test_warnings_are_rate_limited_but_every_stall_counts(caplog):
     assert 0.75 <= figures.blocked_s <= 1.5
     assert figures.stalls == monitor.stalls
     assert figures.max_lag_ms >= 350
-
-
-def test_a_free_loop_was_blocked_for_no_time():
-    async def main():
-        monitor = LoopLagMonitor(threshold=1.0, interval=0.02)
-        monitor.start()
-        await asyncio.sleep(0.2)
-        monitor.stop()
-        return monitor
-
-    assert run(main()).figures().blocked_s == 0.0
 
 
 def test_a_loop_busy_with_its_own_work_is_not_blamed_on_the_script():
