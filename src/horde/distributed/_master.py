@@ -457,10 +457,13 @@ class MasterRunner(LocalRunner):
         began = time.time() - elapsed
         self.arrivals = SharedArrivals(rate, max_concurrency, duration, step_s, began)
         self.state = STATE_RUNNING
-        self._share_arrivals()
+        # Each worker starts the schedule when its share arrives: the few ms the message
+        # took are no past for it to skip (nor to run twice).
+        self._share_arrivals(elapsed)
 
-    def _share_arrivals(self) -> None:
-        """Send each worker its share of the arrival rate, from the schedule's present."""
+    def _share_arrivals(self, elapsed: float | None = None) -> None:
+        """Send each worker its share of the arrival rate, from the schedule's present
+        (``elapsed`` into it; by default, the time since it began)."""
         arrivals = self.arrivals
         assert isinstance(arrivals, SharedArrivals)
         workers = self.active_workers
@@ -483,7 +486,7 @@ class MasterRunner(LocalRunner):
                 "max_concurrency": cap,
                 "duration": arrivals.duration,
                 "step_s": arrivals.step_s,
-                "elapsed": time.time() - arrivals.began,
+                "elapsed": time.time() - arrivals.began if elapsed is None else elapsed,
                 "host": self.environment.host or "",
             }
             self._spawn(self._send(node.id, ARRIVALS_MESSAGE, data))

@@ -272,11 +272,10 @@ class ArrivalExecutor:
             self.counts.max_concurrency,
         )
         self._record_corrected()
-        # A worker starts a moment after the schedule began: the iteration due at the very
-        # start is its own. One joining later goes on from the next due: the others ran
-        # the past ones until they were shared anew.
+        # From the next due: a worker joining a shared run late leaves the past ones to
+        # the others, which ran them until they were shared anew.
         position = self._shift + self._schedule.due_by(self.elapsed)
-        self._index = 0 if position < 1 else math.ceil(position - 1e-9)
+        self._index = max(0, math.ceil(position - 1e-9))
         burst = 0
         while True:
             due_s = self._schedule.time_of(self._index - self._shift)

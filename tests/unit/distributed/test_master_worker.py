@@ -273,12 +273,16 @@ def test_an_arrival_rate_is_shared_among_workers_and_their_counts_add_up():
         async with _cluster(master, 2) as workers:
             master.start_arrivals(ArrivalRate(200.0, 200.0), max_concurrency=10)
             await _until(lambda: all(w.arrivals is not None for w in workers))
-            shares = [(w.arrivals.rate, w.arrivals.counts.max_concurrency) for w in workers]
+            shares = [
+                (w.arrivals.rate, w.arrivals.counts.max_concurrency, w.arrivals.elapsed)
+                for w in workers
+            ]
             await asyncio.sleep(0.5)
         return shares, [w.arrivals.counts.scheduled for w in workers]
 
     shares, scheduled = run(main())
-    assert shares == [(ArrivalRate(100.0, 100.0), 5)] * 2
+    # Each starts the schedule from its start: what the message took is no past to skip.
+    assert shares == [(ArrivalRate(100.0, 100.0), 5, 0.0)] * 2
     counts = master.arrivals.counts
     assert counts.scheduled == sum(scheduled) > 50
     assert counts.started + counts.not_started == counts.scheduled
