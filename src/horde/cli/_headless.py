@@ -298,13 +298,16 @@ class GeneratorMonitors:
         if blocked:
             worst = max(blocked, key=lambda lag: lag.blocked_s)
             workers = len(self.workers or self.worker_lag)
-            whose = (
-                "the worker's event loop was"
-                if workers == 1
-                else f"the event loop of {len(blocked)} of {workers} workers "
-                f"{'was' if len(blocked) == 1 else 'were'}"
+            if workers == 1:
+                whose = "the worker's event loop was"
+            elif len(blocked) == 1:
+                whose = f"the event loop of 1 of {workers} workers was"
+            else:
+                whose = f"the event loops of {len(blocked)} of {workers} workers were"
+            parts.append(
+                f"{whose} blocked {_blocked_for(worst)}: their users waited meanwhile, so "
+                "response times include that wait"
             )
-            parts.append(f"{whose} blocked {_blocked_for(worst)}: their users waited meanwhile")
         own = self.lag.figures()
         if own.blocked_s >= BLOCKED_CAUTION_S:
             parts.append(

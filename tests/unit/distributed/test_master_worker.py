@@ -254,6 +254,10 @@ def test_a_saturated_worker_is_known_to_the_master_and_cautioned_about(caplog):
     assert both.startswith(caution)
     assert "Also, the event loop of 1 of 2 workers was blocked" in both
     assert "for 2.0 s in all (the longest stall 900 ms): their users waited" in both
+    two = {"a": LoopFigures(blocked_s=1.5), "b": LoopFigures(blocked_s=3.0, max_lag_ms=10.0)}
+    many = GeneratorMonitors(worker_lag={**two, "c": LoopFigures()}).caution()
+    assert many is not None
+    assert many.startswith("Caution: the event loops of 2 of 3 workers were blocked for 3.0 s")
     # The master's own loop holds no user: its stall delays reports, not requests.
     master_blocked = GeneratorMonitors(worker_lag={busy_id: LoopFigures()})
     master_blocked.lag.blocked, master_blocked.lag.max_lag = 1.5, 1.2
