@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import statistics
 from collections.abc import Sequence
 
 from horde.analysis import _thresholds as t
@@ -124,10 +126,18 @@ def tell_spikes(spikes: Spikes, run_start_ts: float) -> str:
         f"But latency spiked {times}, to a p95 of up to {_ms(spikes.peak_p95_ms)} against "
         f"{_ms(spikes.baseline_p95_ms)} otherwise, {when} s into the run{more}"
     )
-    if count < t.MIN_SPIKES:
+    if count == 1:
         return (
             f"{story}: a run long enough for {t.MIN_SPIKES} such spikes would tell whether "
-            f"{'it comes' if count == 1 else 'they come'} back at a regular period."
+            "it comes back at a regular period."
+        )
+    gaps = [later - earlier for earlier, later in itertools.pairwise(spikes.onsets)]
+    typical = statistics.median(gaps)
+    if all(abs(gap - typical) <= t.PERIOD_TOLERANCE * typical for gap in gaps):
+        # Too few periods for the run to confirm one: say what was seen.
+        return (
+            f"{story}, about {typical:.0f} s apart: a run of several more such periods "
+            "would tell whether they keep that rhythm."
         )
     return f"{story}, at no regular period: look for what ran at those moments."
 

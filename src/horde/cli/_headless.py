@@ -138,7 +138,8 @@ def _check_abort_job(startup: Startup) -> Callable[[], None]:
         arrivals = runner.arrivals
         counts = None if arrivals is None else arrivals.counts
         for result in evaluate_checks(checks, stats, counts):
-            if not result.passed:
+            # No data yet (an endpoint not requested so far) may still come: the end says.
+            if result.value is not None and not result.passed:
                 logger.error(
                     "Check %s failed (value %s): stopping the run (--check-abort)",
                     result.check.text,
@@ -305,8 +306,8 @@ class GeneratorMonitors:
             else:
                 whose = f"the event loops of {len(blocked)} of {workers} workers were"
             parts.append(
-                f"{whose} blocked {_blocked_for(worst)}: their users waited meanwhile, so "
-                "response times include that wait"
+                f"{whose} blocked {_blocked_for(worst, each=len(blocked) > 1)}: their users "
+                "waited meanwhile, so response times include that wait"
             )
         own = self.lag.figures()
         if own.blocked_s >= BLOCKED_CAUTION_S:
@@ -319,15 +320,19 @@ class GeneratorMonitors:
             )
         if not parts:
             return None
+        several = len(blocked) + (own.blocked_s >= BLOCKED_CAUTION_S) > 1
         return (
-            f"{'; '.join(parts)}. The loop-lag warnings name what held it: a blocking call "
+            f"{'; '.join(parts)}. The loop-lag warnings name what held "
+            f"{'them' if several else 'it'}: a blocking call "
             "(use time.sleep() in sync tasks, await in async def ones, or "
             "horde.run_blocking()), or more work than one core can do."
         )
 
 
-def _blocked_for(lag: LoopFigures) -> str:
-    return f"for {lag.blocked_s:.1f} s in all (the longest stall {lag.max_lag_ms:,.0f} ms)"
+def _blocked_for(lag: LoopFigures, each: bool = False) -> str:
+    """How long ``lag``'s loop was blocked (the worst of several, ``each``)."""
+    span = f"up to {lag.blocked_s:.1f} s each" if each else f"{lag.blocked_s:.1f} s in all"
+    return f"for {span} (the longest stall {lag.max_lag_ms:,.0f} ms)"
 
 
 def _usage_job(startup: Startup, cpu: CpuMonitor) -> Callable[[], None]:

@@ -403,7 +403,10 @@ class MasterRunner(LocalRunner):
         """Spread the current target over the workers as they are now."""
         if isinstance(self.arrivals, SharedArrivals):
             if self.state == STATE_RUNNING and not self._quitting and self.active_workers:
-                logger.info("Sharing the arrival rate among %d workers", self.worker_count)
+                count = self.worker_count
+                logger.info(
+                    "Sharing the arrival rate among %d worker%s", count, "" if count == 1 else "s"
+                )
                 self._share_arrivals()
             return
         running = self.state in (STATE_SPAWNING, STATE_RUNNING) and not self._quitting

@@ -39,7 +39,7 @@ CHECKS_FAILED_EXIT_CODE = 3
 """The exit code of a run whose checks did not all pass."""
 
 _PATTERN = re.compile(
-    r"^\s*(?P<metric>(?:corrected_)?p\d+(?:\.\d+)?|[a-z_]+)\s*(?:\[(?P<endpoint>[^\]]*)\])?"
+    r"^\s*(?P<metric>(?:corrected_)?p\d+(?:\.\d+)?|[a-z_]+)\s*(?:\[(?P<endpoint>.*)\])?"
     r"\s*(?P<operator><=|>=|<|>)\s*(?P<threshold>-?\d+(?:\.\d+)?)\s*$"
 )
 

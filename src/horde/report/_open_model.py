@@ -79,10 +79,11 @@ def open_model_report(counts: ArrivalCounts, stats: RequestStats) -> list[str]:
         f"{counts.not_started} could not start ({waiting})",
     ]
     if counts.cut_short:
+        one = counts.cut_short == 1
         lines.append(
-            f"{counts.cut_short} {'was' if counts.cut_short == 1 else 'were'} cut short by "
-            "the end of the run: their requests in flight are not in the figures "
-            "(-s/--stop-timeout lets them finish)"
+            f"{counts.cut_short} {'was' if one else 'were'} cut short by the end of the run: "
+            f"{'its' if one else 'their'} requests in flight are not in the figures "
+            f"(-s/--stop-timeout lets {'it' if one else 'them'} finish)"
         )
     if counts.late:
         if counts.peak_concurrency >= counts.max_concurrency:

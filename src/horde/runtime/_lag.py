@@ -163,9 +163,10 @@ class LoopLagMonitor:
             also = f" ({unreported} more stalls since the last warning)" if unreported else ""
             logger.warning(
                 "The event loop was blocked for over %d ms by %s%s. Every user in this "
-                "process waits meanwhile, so response times are inflated. Use time.sleep() "
-                "or horde.run_blocking() for blocking calls, async def tasks, or fewer users "
-                "per process.",
+                "process waits meanwhile, so response times are inflated. In sync tasks "
+                "time.sleep() lets the others run, in async def tasks await instead; wrap "
+                "other blocking calls in horde.run_blocking(), or run fewer users per "
+                "process.",
                 stalled_for * 1000,
                 where,
                 also,

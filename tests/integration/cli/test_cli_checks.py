@@ -81,3 +81,33 @@ def test_check_abort_stops_the_run_early(horde, locustfile, demo_shop):
     assert result.code == 3, result.stderr
     assert "Check fail_ratio<0.01 failed" in result.stderr
     assert "stopping the run (--check-abort)" in result.stderr
+
+
+LATE_ENDPOINT = """
+import time
+
+from locust import HttpUser, constant, task
+
+START = time.monotonic()
+
+
+class Reader(HttpUser):
+    wait_time = constant(0.2)
+
+    @task
+    def health(self):
+        name = "/late" if time.monotonic() - START > 2 else "/early"
+        self.client.get("/health", name=name)
+"""
+
+
+def test_check_abort_waits_for_an_endpoint_not_requested_yet(horde, locustfile, demo_shop):
+    locustfile(LATE_ENDPOINT)
+    result = horde(
+        *("--headless", "-u", "1", "-r", "1", "-t", "4s", "-H", demo_shop),
+        *("--check", "p95[/late]<5000", "--check-abort"),
+    )
+    # No data in the first seconds is no failure yet: /late comes, and passes.
+    assert "stopping the run (--check-abort)" not in result.stderr
+    assert result.code == 0, result.stderr
+    assert "1 passed, 0 failed" in result.stderr

@@ -106,7 +106,30 @@ def test_two_spikes_are_too_few_for_a_period_and_the_story_says_so():
     assert "spiked twice, to a p95 of up to 880 ms against 5.0 ms otherwise, 5 and 13 s" in (
         analysis.story
     )
-    assert "a run long enough for 3 such spikes would tell" in analysis.story
+    assert "13 s into the run, about 8 s apart: a run of several more such periods" in (
+        analysis.story
+    )
+
+
+def test_three_spikes_a_period_apart_in_a_short_run_are_not_said_to_be_irregular():
+    # 25 s with a stall every 10 s: too short to confirm a period, not irregular either.
+    p95 = [2.0] * 25
+    for index in (2, 12, 22):
+        p95[index] = 935.0
+    analysis = analyze(samples_from_columns(users=[20] * 25, p95=p95), steps=[])
+    assert analysis.evidence["spikes"] == 3
+    assert "no regular period" not in analysis.story
+    assert "2, 12 and 22 s into the run, about 10 s apart" in analysis.story
+
+
+def test_one_spike_asks_for_a_run_long_enough_for_three():
+    p95 = [2.0] * 24
+    p95[6] = 900.0
+    analysis = analyze(samples_from_columns(users=[20] * 24, p95=p95), steps=[])
+    assert "spiked once" in analysis.story
+    assert "a run long enough for 3 such spikes would tell whether it comes back" in (
+        analysis.story
+    )
 
 
 def test_spikes_are_told_in_an_inconclusive_story_too():

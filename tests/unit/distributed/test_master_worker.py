@@ -257,7 +257,10 @@ def test_a_saturated_worker_is_known_to_the_master_and_cautioned_about(caplog):
     two = {"a": LoopFigures(blocked_s=1.5), "b": LoopFigures(blocked_s=3.0, max_lag_ms=10.0)}
     many = GeneratorMonitors(worker_lag={**two, "c": LoopFigures()}).caution()
     assert many is not None
-    assert many.startswith("Caution: the event loops of 2 of 3 workers were blocked for 3.0 s")
+    assert many.startswith(
+        "Caution: the event loops of 2 of 3 workers were blocked for up to 3.0 s each"
+    )
+    assert "The loop-lag warnings name what held them" in many
     # The master's own loop holds no user: its stall delays reports, not requests.
     master_blocked = GeneratorMonitors(worker_lag={busy_id: LoopFigures()})
     master_blocked.lag.blocked, master_blocked.lag.max_lag = 1.5, 1.2

@@ -445,7 +445,7 @@ def test_the_open_model_report_speaks_of_one_as_one():
     )
     text = "\n".join(open_model_report(counts, RequestStats()))
     assert "1 pool user failed in on_start" in text
-    assert "1 was cut short" in text
+    assert "1 was cut short by the end of the run: its requests in flight" in text
     assert "the one user allowed was busy" in text
 
 

@@ -59,6 +59,11 @@ def test_malformed_checks_are_clear_errors(text):
 
 def test_endpoint_with_and_without_method():
     assert parse_check("p99[GET /api/products]<800").endpoint == ("GET", "/api/products")
+    # Locust-style names group their variable parts in brackets.
+    assert parse_check("p95[GET /api/products/[id]] < 1").endpoint == (
+        "GET",
+        "/api/products/[id]",
+    )
     assert parse_check("avg[/api/products]<800").endpoint == (None, "/api/products")
     assert parse_check("rps>100").endpoint is None
 
