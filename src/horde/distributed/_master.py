@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from horde import __version__
 from horde.distributed._codec import CorruptMessageError, decode
-from horde.distributed._placement import Placement
+from horde.distributed._placement import Placement, even_shares
 from horde.distributed._protocol import (
     ARRIVALS_KEY,
     ARRIVALS_MESSAGE,
@@ -471,7 +471,7 @@ class MasterRunner(LocalRunner):
         assert isinstance(arrivals, SharedArrivals)
         workers = self.active_workers
         share = arrivals.rate.share(1 / len(workers))
-        caps = _split(arrivals.max_concurrency, len(workers))
+        caps = even_shares(arrivals.max_concurrency, len(workers))
         if arrivals.max_concurrency < len(workers):
             logger.warning(
                 "--max-concurrency %d is below the %d workers: each runs one iteration at "
@@ -593,10 +593,3 @@ class MasterRunner(LocalRunner):
             task.cancel()
         self._socket.close()
         self._quit().set()
-
-
-def _split(total: int, parts: int) -> list[int]:
-    """``total`` in ``parts`` shares that differ by one at most and add up to it (each gets
-    one at least, so a cap smaller than the workers is exceeded rather than idling some)."""
-    share, extra = divmod(total, parts)
-    return [max(share + (index < extra), 1) for index in range(parts)]

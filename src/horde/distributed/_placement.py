@@ -1,4 +1,5 @@
-"""Which worker runs which users: Locust's dispatch, as absolute counts per worker."""
+"""Which worker runs which users: Locust's dispatch, as absolute counts per worker, and
+the even shares of an open model's cap on users."""
 
 from __future__ import annotations
 
@@ -7,7 +8,19 @@ from collections.abc import Iterable
 
 from horde.engine import UserSequence
 
-__all__ = ["Placement", "worker_order"]
+__all__ = ["Placement", "even_shares", "worker_order"]
+
+
+def even_shares(total: int, parts: int) -> list[int]:
+    """``total`` in ``parts`` shares that differ by one at most and add up to it (each gets
+    one at least, so a cap smaller than the workers is exceeded rather than idling some).
+
+    Example:
+        >>> even_shares(7, 3)
+        [3, 2, 2]
+    """
+    share, extra = divmod(total, parts)
+    return [max(share + (index < extra), 1) for index in range(parts)]
 
 
 def worker_order(worker_ids: Iterable[str]) -> list[str]:

@@ -18,6 +18,7 @@ from horde import User, __version__, constant, tag, task
 from horde.cli._distributed import wait_for_workers
 from horde.cli._headless import GeneratorMonitors
 from horde.distributed import MasterRunner, WorkerRunner, _master, _worker
+from horde.distributed._placement import even_shares
 from horde.engine import STATE_STOPPED, ArrivalRate, Environment
 from horde.runtime import CpuMonitor, LoopFigures, run
 
@@ -579,7 +580,7 @@ def test_the_arrival_rate_is_shared_anew_when_workers_join_or_leave(caplog):
     [(10, 2, [5, 5]), (3, 2, [2, 1]), (7, 3, [3, 2, 2]), (3, 4, [1, 1, 1, 1])],
 )
 def test_the_cap_on_users_is_split_without_growing(total, parts, shares):
-    assert _master._split(total, parts) == shares
+    assert even_shares(total, parts) == shares
 
 
 def test_a_cap_below_the_number_of_workers_is_named(caplog):
