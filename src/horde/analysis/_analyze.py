@@ -9,7 +9,7 @@ import numpy as np
 
 from horde.analysis import _thresholds as t
 from horde.analysis._bottleneck import Bottleneck, find_bottleneck
-from horde.analysis._model import Analysis, Pattern, Step, StepSummary
+from horde.analysis._model import ARRIVALS_UNIT, Analysis, Pattern, Step, StepSummary
 from horde.analysis._periodic import Sawtooth, Spikes, find_sawtooth, find_spikes
 from horde.analysis._prepare import Columns, steps_from_series, summarize_step
 from horde.analysis._saturation import (
@@ -101,7 +101,9 @@ def analyze(
             f"the run is too short to tell: {measured} seconds with requests, "
             f"at least {t.MIN_SERIES_SECONDS} are needed"
         )
-    spikes = find_spikes(columns, plateaus)
+    # New users burst in at a step's start, new arrivals do not: in the open model a
+    # spike there is no step's doing and counts as any other.
+    spikes = find_spikes(columns, [] if load_unit == ARRIVALS_UNIT else plateaus)
     sawtooth = find_sawtooth(spikes)
     if sawtooth is not None:
         return context.sawtooth(sawtooth, columns)

@@ -6,7 +6,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-__all__ = ["Analysis", "Pattern", "Saturation", "Step", "StepSummary"]
+__all__ = ["ARRIVALS_UNIT", "Analysis", "Pattern", "Saturation", "Step", "StepSummary"]
+
+#: The load unit of a stepped arrival rate (the open model); a closed model's is users.
+ARRIVALS_UNIT = "iterations/s"
 
 
 class Pattern(StrEnum):

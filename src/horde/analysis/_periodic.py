@@ -175,8 +175,8 @@ def find_spikes(columns: Columns, steps: Sequence[Step]) -> Spikes:
 
     A second spikes when its p95 is :data:`SPIKE_RATIO` times the rolling median and
     :data:`SPIKE_MIN_DELTA_MS` above it. Weaker spikes in the first
-    :data:`STEP_START_SECONDS` of a plateau are the step load's own bursts and are left
-    out.
+    :data:`STEP_START_SECONDS` of one of ``steps`` are the step load's own bursts of new
+    users and are left out (pass no steps where the load brings no such bursts).
     """
     timestamps, p95, excess = _excess(columns, steps)
     return Spikes(timestamps, p95, excess, _onsets(timestamps, excess))

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from horde.analysis import _thresholds as t
 from horde.analysis._bottleneck import Bottleneck
-from horde.analysis._model import Pattern, Saturation, StepSummary
+from horde.analysis._model import ARRIVALS_UNIT, Pattern, Saturation, StepSummary
 from horde.analysis._periodic import Sawtooth, Spikes
 
 __all__ = [
@@ -45,9 +45,6 @@ FIXES: dict[Pattern, str] = {
     ),
 }
 
-
-#: The load unit of a stepped arrival rate (the open model).
-_ARRIVALS = "iterations/s"
 
 #: The fix of a run whose plateaus held but whose latency spiked now and then.
 SPIKES_FIX = (
@@ -169,7 +166,7 @@ def tell_shape(
         f"Throughput stopped growing with load at about {saturation.users} {unit} "
         f"({saturation.rps:.0f} req/s), where p95 left its {_ms(baseline_p95)} baseline. "
     )
-    if pattern is Pattern.LINEAR and unit == _ARRIVALS:
+    if pattern is Pattern.LINEAR and unit == ARRIVALS_UNIT:
         # An open model past its saturation: arrivals outrun service and the queue grows
         # for as long as the overload lasts, so latency follows time more than load.
         return opening + (

@@ -17,7 +17,7 @@ from horde.cli._startup import Startup
 from horde.distributed import WORKER_REPORT_INTERVAL, MasterRunner
 from horde.engine import DEFAULT_MAX_CONCURRENCY, describe_blocking_frame
 from horde.report import CsvWriter, evaluate_checks, periodic_report
-from horde.runtime import CpuMonitor, LoopFigures, LoopLagMonitor
+from horde.runtime import LOOP_OVERLOADED, CpuMonitor, LoopFigures, LoopLagMonitor
 from horde.stats import CONSOLE_STATS_INTERVAL_SEC, CSV_STATS_INTERVAL_SEC
 
 __all__ = ["GeneratorMonitors", "run_headless", "serve_as_worker"]
@@ -236,13 +236,21 @@ class GeneratorMonitors:
     """A master's workers, by id: their event loops' figures, from their heartbeats."""
 
     def to_dict(self) -> dict[str, Any]:
-        """The ``"generator"`` object of ``--summary-json`` (loop figures over every process)."""
+        """The ``"generator"`` object of ``--summary-json``.
+
+        With workers, its CPU figures are the busiest process's, its memory peak the
+        largest, its loop figures over every process; ``"workers"`` gives each.
+        """
         loops = [self.lag.figures(), *self.worker_lag.values()]
+        cpus = [self.cpu, *self.workers.values()]
+        busiest = max(cpus, key=lambda cpu: (cpu.saturated, cpu.seconds_over, cpu.peak))
         document = {
-            **self.cpu.to_dict(),
+            **busiest.to_dict(),
+            "memory_peak_bytes": max(cpu.peak_memory for cpu in cpus),
             "loop_stalls": sum(figures.stalls for figures in loops),
             "loop_lag_max_ms": max(figures.max_lag_ms for figures in loops),
             "loop_blocked_s": round(sum(figures.blocked_s for figures in loops), 3),
+            "loop_held_by": max(loops, key=lambda figures: figures.blocked_s).held_by,
             "caution": self.caution(),
         }
         if self.workers:
@@ -260,6 +268,7 @@ class GeneratorMonitors:
             "loop_stalls": figures.stalls,
             "loop_lag_max_ms": figures.max_lag_ms,
             "loop_blocked_s": figures.blocked_s,
+            "loop_held_by": figures.held_by,
         }
 
     def caution(self) -> str | None:
@@ -311,6 +320,7 @@ class GeneratorMonitors:
             )
         own = self.lag.figures()
         if own.blocked_s >= BLOCKED_CAUTION_S:
+            blocked.append(own)
             parts.append(
                 f"the master's event loop was blocked {_blocked_for(own)}: the workers' "
                 "reports waited meanwhile"
@@ -320,18 +330,30 @@ class GeneratorMonitors:
             )
         if not parts:
             return None
-        several = len(blocked) + (own.blocked_s >= BLOCKED_CAUTION_S) > 1
+        return f"{'; '.join(parts)}. {_what_held(blocked)}"
+
+
+def _what_held(blocked: list[LoopFigures]) -> str:
+    """Name what held the blocked loops, when their watchdogs agree on it."""
+    it = "them" if len(blocked) > 1 else "it"
+    found = {figures.held_by for figures in blocked}
+    if found == {LOOP_OVERLOADED}:
         return (
-            f"{'; '.join(parts)}. The loop-lag warnings name what held "
-            f"{'them' if several else 'it'}: a blocking call "
-            "(use time.sleep() in sync tasks, await in async def ones, or "
-            "horde.run_blocking()), or more work than one core can do."
+            f"No user code was running when {it} lagged: the process had more work than "
+            "one core can do; run fewer users per process, or more processes."
         )
+    advice = "(use time.sleep() in sync tasks, await in async def ones, or horde.run_blocking())"
+    if len(found) == 1 and "" not in found:
+        return f"What held {it} most often: {found.pop()}, a blocking call {advice}."
+    return (
+        f"The loop-lag warnings name what held {it}: a blocking call {advice}, or more "
+        "work than one core can do."
+    )
 
 
 def _blocked_for(lag: LoopFigures, each: bool = False) -> str:
     """How long ``lag``'s loop was blocked (the worst of several, ``each``)."""
-    span = f"up to {lag.blocked_s:.1f} s each" if each else f"{lag.blocked_s:.1f} s in all"
+    span = f"up to {lag.blocked_s:.1f} s each" if each else f"at least {lag.blocked_s:.1f} s in all"
     return f"for {span} (the longest stall {lag.max_lag_ms:,.0f} ms)"
 
 

@@ -20,6 +20,7 @@ from horde.distributed._protocol import (
     HEARTBEAT_INTERVAL,
     HEARTBEAT_LIVENESS,
     LOOP_BLOCKED_KEY,
+    LOOP_HELD_BY_KEY,
     LOOP_LAG_KEY,
     LOOP_STALLS_KEY,
     MEMORY_PEAK_KEY,
@@ -276,6 +277,7 @@ class MasterRunner(LocalRunner):
                 int(data[LOOP_STALLS_KEY]),
                 float(data.get(LOOP_LAG_KEY, 0.0)),
                 float(data.get(LOOP_BLOCKED_KEY, 0.0)),
+                str(data.get(LOOP_HELD_BY_KEY, "")),
             )
         if node.cpu_usage > monitor.threshold and not node.cpu_warning_emitted:
             node.cpu_warning_emitted = True

@@ -10,6 +10,7 @@ __all__ = [
     "HEARTBEAT_INTERVAL",
     "HEARTBEAT_LIVENESS",
     "LOOP_BLOCKED_KEY",
+    "LOOP_HELD_BY_KEY",
     "LOOP_LAG_KEY",
     "LOOP_STALLS_KEY",
     "MASTER_HEARTBEAT_TIMEOUT",
@@ -41,10 +42,11 @@ QUIT_REPORT_TIMEOUT = 5.0
 ARRIVALS_MESSAGE = "horde_arrivals"
 #: The key of a worker report's open-model counts.
 ARRIVALS_KEY = "horde_arrivals"
-#: The keys of a heartbeat's event-loop figures: stalls so far, the longest lag (ms), and
-#: the time blocked (s).
+#: The keys of a heartbeat's event-loop figures: stalls so far, the longest lag (ms), the
+#: time blocked (s), and the code found holding the loop most often.
 LOOP_STALLS_KEY = "horde_loop_stalls"
 LOOP_LAG_KEY = "horde_loop_lag_max_ms"
 LOOP_BLOCKED_KEY = "horde_loop_blocked_s"
+LOOP_HELD_BY_KEY = "horde_loop_held_by"
 #: The key of a heartbeat's peak of resident memory (bytes): samples miss it.
 MEMORY_PEAK_KEY = "horde_memory_peak_bytes"

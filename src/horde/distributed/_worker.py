@@ -20,6 +20,7 @@ from horde.distributed._protocol import (
     CONNECT_TIMEOUT,
     HEARTBEAT_INTERVAL,
     LOOP_BLOCKED_KEY,
+    LOOP_HELD_BY_KEY,
     LOOP_LAG_KEY,
     LOOP_STALLS_KEY,
     MASTER_HEARTBEAT_TIMEOUT,
@@ -310,6 +311,7 @@ class WorkerRunner(LocalRunner):
                 data[LOOP_STALLS_KEY] = loop_figures.stalls
                 data[LOOP_LAG_KEY] = loop_figures.max_lag_ms
                 data[LOOP_BLOCKED_KEY] = loop_figures.blocked_s
+                data[LOOP_HELD_BY_KEY] = loop_figures.held_by
             await self._send("heartbeat", data)
             if loop.time() - self._last_master_heartbeat > MASTER_HEARTBEAT_TIMEOUT:
                 logger.error(

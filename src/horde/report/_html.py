@@ -251,9 +251,10 @@ def _open_model(summary: Mapping[str, Any]) -> str:
         late = f" ({_number(model.get('late'))} late, by up to {by} s)"
     cut_short = ""
     if model.get("cut_short"):
+        their = "its" if model["cut_short"] == 1 else "their"
         cut_short = (
-            f"{_number(model.get('cut_short'))} cut short by the end of the run (their "
-            "requests in flight are not in the figures), "
+            f"{_number(model.get('cut_short'))} cut short by the end of the run ({their} requests "
+            "in flight are not in the figures), "
         )
     failed = ""
     if model.get("start_failures"):

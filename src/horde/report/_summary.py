@@ -79,7 +79,8 @@ def build_summary(
     return {
         **metadata,
         "start_time": _iso(total.start_time),
-        "end_time": _iso(total.last_request_timestamp),
+        # The last request's time, as Locust's report; a run without one ended now.
+        "end_time": _iso(total.last_request_timestamp or stats.now()),
         "totals": _entry(total),
         "endpoints": [{"method": e.method, "name": e.name, **_entry(e)} for e in endpoints],
         "errors": [

@@ -270,4 +270,9 @@ def test_a_worker_blocking_its_loop_is_named_and_counted(horde, locustfile, tmp_
     (worker,) = generator["workers"]
     assert worker["loop_stalls"] == generator["loop_stalls"]
     assert worker["loop_blocked_s"] >= 1
+    # Its heartbeats carry what its watchdog found holding the loop.
+    assert "user class Blocker at" in worker["loop_held_by"]
+    assert worker["loop_held_by"].endswith("in block")
+    assert generator["loop_held_by"] == worker["loop_held_by"]
     assert generator["caution"].startswith("Caution: the worker's event loop was blocked for")
+    assert "What held it most often: user class Blocker at" in generator["caution"]

@@ -142,3 +142,41 @@ def test_a_blocked_loop_neither_doubles_rows_nor_reads_as_busy(horde, locustfile
     assert generator["loop_blocked_s"] >= 2
     assert generator["caution"].startswith("Caution: the generator's event loop was blocked")
     assert "Caution: the generator's event loop was blocked" in result.stderr
+
+
+SHORT_HOLDS = """
+import asyncio
+import time
+
+from locust import User, constant, task
+
+
+class Querier(User):
+    wait_time = constant(0)
+
+    @task
+    async def query(self):
+        time.sleep(0.03)  # a short blocking call, as a sync driver's query
+        await asyncio.sleep(0)
+"""
+
+
+@pytest.mark.slow
+def test_short_blocking_calls_back_to_back_get_a_caution_naming_them(horde, locustfile, tmp_path):
+    locustfile(SHORT_HOLDS)
+    result = horde(
+        *("--headless", "-u", "3", "-r", "3", "-t", "5s", "--only-summary"),
+        *("--summary-json", "summary.json"),
+    )
+    assert result.code == 0, result.stderr
+    generator = json.loads((tmp_path / "summary.json").read_text())["generator"]
+    # Each hold is far below a stall, and the CPU sleeps through them: only the time
+    # the loop was held, added up, shows that every user waited.
+    assert generator["saturated"] is False
+    assert generator["loop_blocked_s"] >= 1
+    assert generator["loop_held_by"].startswith("user class Querier at ")
+    assert generator["loop_held_by"].endswith(" in query")
+    caution = generator["caution"]
+    assert caution.startswith("Caution: the generator's event loop was blocked for at least")
+    assert f"What held it most often: {generator['loop_held_by']}, a blocking call" in caution
+    assert caution in result.stderr

@@ -159,3 +159,17 @@ def test_spikes_that_no_lag_repeats_are_no_period():
     analysis = analyze(samples_from_columns(users=[30] * 20, p95=p95), steps=[])
     assert analysis.pattern is Pattern.INCONCLUSIVE
     assert analysis.evidence["spikes"] == 3
+
+
+def test_a_spike_at_an_arrival_rate_step_is_a_spike_not_the_steps_own_burst():
+    # A stall 1 s into the second plateau: with users it could be the new users' login
+    # burst, while new arrivals come in at the rate, so in the open model it is a spike.
+    loads = [u for u in (20, 40, 60) for _ in range(15)]
+    p95 = [5.0] * len(loads)
+    p95[16] = 900.0
+    closed = analyze(samples_from_columns(users=loads, p95=p95))
+    assert "spikes" not in closed.evidence
+    opened = analyze(samples_from_columns(users=loads, p95=p95), load_unit="iterations/s")
+    assert opened.evidence["spikes"] == 1
+    assert opened.evidence["spike_offsets_s"] == [16]
+    assert "Find what paused" in opened.fix

@@ -20,7 +20,7 @@ from horde.cli._headless import GeneratorMonitors
 from horde.distributed import MasterRunner, WorkerRunner, _master, _worker
 from horde.distributed._placement import even_shares
 from horde.engine import STATE_STOPPED, ArrivalRate, Environment
-from horde.runtime import CpuMonitor, LoopFigures, run
+from horde.runtime import LOOP_OVERLOADED, CpuMonitor, LoopFigures, run
 
 
 class Caller(User):
@@ -244,7 +244,12 @@ def test_a_saturated_worker_is_known_to_the_master_and_cautioned_about(caplog):
     caution = monitors.caution()
     assert caution is not None
     assert caution.startswith("Caution: the generator itself was saturated. 1 of 2 workers")
-    workers = {w["id"]: w for w in monitors.to_dict()["workers"]}
+    document = monitors.to_dict()
+    # The top level speaks for the whole generator: its busiest process, not the master.
+    assert document["saturated"] is True
+    assert document["cpu_peak_percent"] == 97.0
+    assert document["memory_peak_bytes"] == 9_000_000
+    workers = {w["id"]: w for w in document["workers"]}
     assert workers[busy_id]["cpu_peak_percent"] == 97.0
     assert workers[busy_id]["memory_peak_bytes"] == 9_000_000
     assert workers[busy_id]["saturated"]
@@ -254,7 +259,7 @@ def test_a_saturated_worker_is_known_to_the_master_and_cautioned_about(caplog):
     assert both is not None
     assert both.startswith(caution)
     assert "Also, the event loop of 1 of 2 workers was blocked" in both
-    assert "for 2.0 s in all (the longest stall 900 ms): their users waited" in both
+    assert "for at least 2.0 s in all (the longest stall 900 ms): their users waited" in both
     two = {"a": LoopFigures(blocked_s=1.5), "b": LoopFigures(blocked_s=3.0, max_lag_ms=10.0)}
     many = GeneratorMonitors(worker_lag={**two, "c": LoopFigures()}).caution()
     assert many is not None
@@ -266,11 +271,41 @@ def test_a_saturated_worker_is_known_to_the_master_and_cautioned_about(caplog):
     master_blocked = GeneratorMonitors(worker_lag={busy_id: LoopFigures()})
     master_blocked.lag.blocked, master_blocked.lag.max_lag = 1.5, 1.2
     assert master_blocked.caution() == (
-        "Caution: the master's event loop was blocked for 1.5 s in all (the longest stall "
+        "Caution: the master's event loop was blocked for at least 1.5 s in all (the longest "
+        "stall "
         "1,200 ms): the workers' reports waited meanwhile. The loop-lag warnings name what "
         "held it: a blocking call (use time.sleep() in sync tasks, await in async def ones, "
         "or horde.run_blocking()), or more work than one core can do."
     )
+    # When the watchdogs agree on what held the loops, the caution names it.
+    held = "user class Slow at slow.py:9 in query"
+    named = {"a": LoopFigures(blocked_s=1.5, held_by=held), "b": LoopFigures(blocked_s=2.0)}
+    one_named = GeneratorMonitors(worker_lag={"a": named["a"], "b": LoopFigures()}).caution()
+    assert one_named is not None
+    assert one_named.endswith(
+        f"What held it most often: {held}, a blocking call (use time.sleep() in sync tasks, "
+        "await in async def ones, or horde.run_blocking())."
+    )
+    both_named = {"a": named["a"], "b": LoopFigures(blocked_s=2.0, held_by=held)}
+    caution = GeneratorMonitors(worker_lag=both_named).caution()
+    assert caution is not None
+    assert f"What held them most often: {held}" in caution
+    # Disagreeing, or not found, the warnings in the console are the reference.
+    caution = GeneratorMonitors(worker_lag=named).caution()
+    assert caution is not None
+    assert "The loop-lag warnings name what held them" in caution
+    # A loop behind on its own work: no user code to blame.
+    overloaded = {"a": LoopFigures(blocked_s=3.0, held_by=LOOP_OVERLOADED)}
+    caution = GeneratorMonitors(worker_lag=overloaded).caution()
+    assert caution is not None
+    assert caution.endswith(
+        "No user code was running when it lagged: the process had more work than one core "
+        "can do; run fewer users per process, or more processes."
+    )
+    cpus = {"a": CpuMonitor(), "b": CpuMonitor()}
+    document = GeneratorMonitors(workers=cpus, worker_lag=named).to_dict()
+    assert document["loop_held_by"] == ""  # the worst, b, was not found holding it
+    assert {w["id"]: w["loop_held_by"] for w in document["workers"]} == {"a": held, "b": ""}
 
 
 def test_an_arrival_rate_is_shared_among_workers_and_their_counts_add_up():

@@ -158,7 +158,12 @@ def test_an_inconclusive_run_claims_no_saturation_nor_grace():
 
 
 def test_a_run_with_no_requests_renders_a_page_without_charts():
-    page = render_html(build_summary(RequestStats(), metadata={}))
+    clock = iter([100.0, 130.0])  # the start, then the end
+    summary = build_summary(RequestStats(now=lambda: next(clock)), metadata={})
+    # No last request: the run ended when the summary was made, 30 s after it started.
+    assert summary["end_time"] is not None
+    page = render_html(summary)
+    assert '<dt>Duration</dt><dd class="">30 s</dd>' in page
     assert "recorded no requests" in page
     assert figures(page) == {}
     assert 'class="chart"' not in page
@@ -351,6 +356,11 @@ def test_the_open_model_shows_its_counts_and_both_latencies():
     quiet = section(render_html(summary), "open-model")
     assert "700 iterations scheduled, 700 started, 0 could not start" in quiet
     assert "failed in on_start" not in quiet
+    one_cut = ArrivalCounts(scheduled=700, started=700, finished=699, users=4)
+    summary["open_model"] = open_model_summary(one_cut, stats)
+    assert "1 cut short by the end of the run (its requests in flight" in section(
+        render_html(summary), "open-model"
+    )
     broken = ArrivalCounts(scheduled=20, users=20, start_failures=20)
     summary["open_model"] = open_model_summary(broken, stats)
     failing = section(render_html(summary), "open-model")
