@@ -55,6 +55,21 @@ def _series(series: TimeSeries) -> list[dict[str, Any]]:
     return [dataclasses.asdict(sample) for sample in series]
 
 
+def _endpoint_series(series: Mapping[tuple[str, str], TimeSeries]) -> dict[str, Any]:
+    return {f"{method} {name}": _series(one) for (name, method), one in sorted(series.items())}
+
+
+def _corrected_series(series: Mapping[tuple[str, str] | None, TimeSeries]) -> dict[str, Any]:
+    """The open model's series corrected for coordinated omission, which the story reads."""
+    if None not in series:
+        return {}
+    endpoints = {key: one for key, one in series.items() if key is not None}
+    return {
+        "corrected_aggregate": _series(series[None]),
+        "corrected_endpoints": _endpoint_series(endpoints),
+    }
+
+
 def build_summary(
     stats: RequestStats,
     *,
@@ -103,10 +118,8 @@ def build_summary(
         ],
         "series": {
             "aggregate": _series(stats.total_series),
-            "endpoints": {
-                f"{method} {name}": _series(series)
-                for (name, method), series in sorted(stats.all_series.items())
-            },
+            "endpoints": _endpoint_series(stats.all_series),
+            **_corrected_series(stats.corrected_series),
         },
         "steps": [{"users": step.users, "start": step.start, "end": step.end} for step in steps],
         "checks": [{"check": r.check.text, "value": r.value, "passed": r.passed} for r in checks],

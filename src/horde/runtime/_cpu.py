@@ -84,8 +84,9 @@ class CpuMonitor:
         self.peak = 0.0
         """The highest :attr:`current` so far."""
         self.samples = 0
+        """Seconds sampled."""
         self.seconds_over = 0
-        """Samples at or above the threshold."""
+        """Seconds sampled at or above the threshold."""
         self.memory = 0
         """Resident bytes at the last sample."""
         self.peak_memory = 0
@@ -108,20 +109,22 @@ class CpuMonitor:
         used = cpu - self._last_cpu
         self._last_wall, self._last_cpu = wall, cpu
         percent = 100.0 * used / elapsed if elapsed > 0 else 0.0
-        self.record(percent, self._memory(), self._memory_peak())
+        # A sample late by seconds (a blocked loop runs its job only when it is free
+        # again) covers each of them: the run's seconds are all counted.
+        self.record(percent, self._memory(), self._memory_peak(), seconds=max(1, round(elapsed)))
         return self.current
 
-    def record(self, percent: float, memory: int, memory_peak: int = 0) -> None:
-        """Count one sample measured elsewhere (a worker's, from its heartbeat), with the
-        process's own peak of resident memory when it is known."""
+    def record(self, percent: float, memory: int, memory_peak: int = 0, seconds: int = 1) -> None:
+        """Count a sample measured elsewhere (a worker's, from its heartbeat), with the
+        process's own peak of resident memory when it is known, as ``seconds`` seconds."""
         self.current = percent
         self.peak = max(self.peak, self.current)
-        self.samples += 1
+        self.samples += seconds
         self.memory = memory
         self.peak_memory = max(self.peak_memory, self.memory, memory_peak)
         if self.current >= self.threshold:
-            self.seconds_over += 1
-            self._streak += 1
+            self.seconds_over += seconds
+            self._streak += seconds
             if self._streak >= self.sustained:
                 self.saturated = True
         else:

@@ -83,6 +83,16 @@ def test_a_stalling_target_shows_in_the_corrected_latency_and_no_iteration_is_lo
     # A constant rate is one plateau of 100 iterations/s, whatever the pool's size did.
     assert [step["users"] for step in summary["analysis"]["evidence"]["steps"]] == [100]
     assert len(summary["steps"]) == 1
+    # The series the story read are there, beside the measured ones.
+    series = summary["series"]
+    # (from the first second with a request: the first may have none)
+    assert 1 <= len(series["aggregate"]) - len(series["corrected_aggregate"]) <= 1
+
+    def p95s(samples):
+        return sum(sample["p95"] or 0 for sample in samples)
+
+    assert p95s(series["corrected_aggregate"]) > p95s(series["aggregate"])
+    assert set(series["corrected_endpoints"]) == set(series["endpoints"])
     assert "Open model: " in result.stderr
     table = result.stderr.split("corrected for coordinated omission")[1]
     aggregated = next(line for line in table.splitlines() if line.startswith("Aggregated"))
