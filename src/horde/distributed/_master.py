@@ -19,13 +19,10 @@ from horde.distributed._protocol import (
     ARRIVALS_MESSAGE,
     HEARTBEAT_INTERVAL,
     HEARTBEAT_LIVENESS,
-    LOOP_BLOCKED_KEY,
-    LOOP_HELD_BY_KEY,
-    LOOP_LAG_KEY,
-    LOOP_STALLS_KEY,
     MEMORY_PEAK_KEY,
     QUIT_REPORT_TIMEOUT,
     SPAWN_REPORT_TIMEOUT,
+    loop_figures_of,
 )
 from horde.distributed._transport import MasterSocket
 from horde.engine import (
@@ -272,13 +269,7 @@ class MasterRunner(LocalRunner):
         node.memory_usage = int(data.get("current_memory_usage", 0))
         monitor = self.worker_cpu.setdefault(node_id, CpuMonitor())
         monitor.record(node.cpu_usage, node.memory_usage, int(data.get(MEMORY_PEAK_KEY, 0)))
-        if LOOP_STALLS_KEY in data:
-            self.worker_lag[node_id] = LoopFigures(
-                int(data[LOOP_STALLS_KEY]),
-                float(data.get(LOOP_LAG_KEY, 0.0)),
-                float(data.get(LOOP_BLOCKED_KEY, 0.0)),
-                str(data.get(LOOP_HELD_BY_KEY, "")),
-            )
+        self._note_loop_figures(node_id, data)
         if node.cpu_usage > monitor.threshold and not node.cpu_warning_emitted:
             node.cpu_warning_emitted = True
             self.cpu_warning_emitted = True
@@ -299,6 +290,13 @@ class MasterRunner(LocalRunner):
         counts = data.get(ARRIVALS_KEY)
         if isinstance(self.arrivals, SharedArrivals) and isinstance(counts, dict):
             self.arrivals.shares[node_id] = ArrivalCounts(**counts)
+        self._note_loop_figures(node_id, data)
+
+    def _note_loop_figures(self, node_id: str, data: dict[str, Any]) -> None:
+        """Keep a worker's event-loop figures, from a heartbeat or a report."""
+        figures = loop_figures_of(data)
+        if figures is not None:
+            self.worker_lag[node_id] = figures
 
     def _merge_report(self, client_id: str, data: dict[str, Any], **kwargs: Any) -> None:
         if client_id in self.clients:

@@ -1,6 +1,11 @@
-"""Timings of the master/worker protocol (Locust's values, unless said)."""
+"""Timings of the master/worker protocol (Locust's values, unless said), and horde's own
+keys in its messages."""
 
 from __future__ import annotations
+
+from typing import Any
+
+from horde.runtime import LoopFigures
 
 __all__ = [
     "ARRIVALS_KEY",
@@ -9,15 +14,13 @@ __all__ = [
     "CONNECT_TIMEOUT",
     "HEARTBEAT_INTERVAL",
     "HEARTBEAT_LIVENESS",
-    "LOOP_BLOCKED_KEY",
-    "LOOP_HELD_BY_KEY",
-    "LOOP_LAG_KEY",
-    "LOOP_STALLS_KEY",
     "MASTER_HEARTBEAT_TIMEOUT",
     "MEMORY_PEAK_KEY",
     "QUIT_REPORT_TIMEOUT",
     "SPAWN_REPORT_TIMEOUT",
     "WORKER_REPORT_INTERVAL",
+    "loop_figures_data",
+    "loop_figures_of",
 ]
 
 #: Seconds between heartbeats, both ways.
@@ -42,11 +45,34 @@ QUIT_REPORT_TIMEOUT = 5.0
 ARRIVALS_MESSAGE = "horde_arrivals"
 #: The key of a worker report's open-model counts.
 ARRIVALS_KEY = "horde_arrivals"
-#: The keys of a heartbeat's event-loop figures: stalls so far, the longest lag (ms), the
-#: time blocked (s), and the code found holding the loop most often.
-LOOP_STALLS_KEY = "horde_loop_stalls"
-LOOP_LAG_KEY = "horde_loop_lag_max_ms"
-LOOP_BLOCKED_KEY = "horde_loop_blocked_s"
-LOOP_HELD_BY_KEY = "horde_loop_held_by"
+#: The keys of a heartbeat's or report's event-loop figures: stalls so far, the longest
+#: lag (ms), the time blocked (s), and the code found holding the loop most often.
+_LOOP_STALLS_KEY = "horde_loop_stalls"
+_LOOP_LAG_KEY = "horde_loop_lag_max_ms"
+_LOOP_BLOCKED_KEY = "horde_loop_blocked_s"
+_LOOP_HELD_BY_KEY = "horde_loop_held_by"
 #: The key of a heartbeat's peak of resident memory (bytes): samples miss it.
 MEMORY_PEAK_KEY = "horde_memory_peak_bytes"
+
+
+def loop_figures_data(figures: LoopFigures) -> dict[str, Any]:
+    """A worker's event-loop figures as message keys (which a Locust master skips)."""
+    return {
+        _LOOP_STALLS_KEY: figures.stalls,
+        _LOOP_LAG_KEY: figures.max_lag_ms,
+        _LOOP_BLOCKED_KEY: figures.blocked_s,
+        _LOOP_HELD_BY_KEY: figures.held_by,
+    }
+
+
+def loop_figures_of(data: dict[str, Any]) -> LoopFigures | None:
+    """The event-loop figures in a worker's message; None when it has none (a Locust
+    worker)."""
+    if _LOOP_STALLS_KEY not in data:
+        return None
+    return LoopFigures(
+        int(data[_LOOP_STALLS_KEY]),
+        float(data.get(_LOOP_LAG_KEY, 0.0)),
+        float(data.get(_LOOP_BLOCKED_KEY, 0.0)),
+        str(data.get(_LOOP_HELD_BY_KEY, "")),
+    )

@@ -19,13 +19,10 @@ from horde.distributed._protocol import (
     CONNECT_RETRY_COUNT,
     CONNECT_TIMEOUT,
     HEARTBEAT_INTERVAL,
-    LOOP_BLOCKED_KEY,
-    LOOP_HELD_BY_KEY,
-    LOOP_LAG_KEY,
-    LOOP_STALLS_KEY,
     MASTER_HEARTBEAT_TIMEOUT,
     MEMORY_PEAK_KEY,
     WORKER_REPORT_INTERVAL,
+    loop_figures_data,
 )
 from horde.distributed._transport import WorkerSocket
 from horde.engine import (
@@ -306,12 +303,7 @@ class WorkerRunner(LocalRunner):
             # horde's own keys, which a Locust master does not read:
             if self.memory_peak:
                 data[MEMORY_PEAK_KEY] = self.memory_peak
-            if self.loop_lag is not None:
-                loop_figures = self.loop_lag.figures()
-                data[LOOP_STALLS_KEY] = loop_figures.stalls
-                data[LOOP_LAG_KEY] = loop_figures.max_lag_ms
-                data[LOOP_BLOCKED_KEY] = loop_figures.blocked_s
-                data[LOOP_HELD_BY_KEY] = loop_figures.held_by
+            self._add_loop_figures(data)
             await self._send("heartbeat", data)
             if loop.time() - self._last_master_heartbeat > MASTER_HEARTBEAT_TIMEOUT:
                 logger.error(
@@ -338,7 +330,13 @@ class WorkerRunner(LocalRunner):
         data["user_count"] = self.user_count
         if self.arrivals is not None:
             data[ARRIVALS_KEY] = asdict(self.arrivals.counts)
+        # Reports carry them too: the last one, at the end, holds what no heartbeat did.
+        self._add_loop_figures(data)
         await self._send("stats", data)
+
+    def _add_loop_figures(self, data: dict[str, Any]) -> None:
+        if self.loop_lag is not None:
+            data.update(loop_figures_data(self.loop_lag.figures()))
 
     def _on_user_error(
         self, user_instance: Any, exception: BaseException, tb: TracebackType | None, **kwargs: Any

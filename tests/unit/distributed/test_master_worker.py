@@ -19,8 +19,9 @@ from horde.cli._distributed import wait_for_workers
 from horde.cli._headless import GeneratorMonitors
 from horde.distributed import MasterRunner, WorkerRunner, _master, _worker
 from horde.distributed._placement import even_shares
+from horde.distributed._protocol import loop_figures_of
 from horde.engine import STATE_STOPPED, ArrivalRate, Environment
-from horde.runtime import LOOP_OVERLOADED, CpuMonitor, LoopFigures, run
+from horde.runtime import LOOP_OVERLOADED, CpuMonitor, LoopFigures, LoopLagMonitor, run
 
 
 class Caller(User):
@@ -629,3 +630,29 @@ def test_a_cap_below_the_number_of_workers_is_named(caplog):
 
     assert run(main()) == [1, 1]
     assert "--max-concurrency 1 is below the 2 workers" in caplog.text
+
+
+def test_a_worker_s_reports_carry_its_loop_figures_so_the_last_one_is_not_lost():
+    # A worker's last seconds fall after its last heartbeat: its final report has them.
+    worker = _new_worker(1)
+    worker.loop_lag = LoopLagMonitor()
+    worker.loop_lag.stalls, worker.loop_lag.blocked = 4, 2.5
+    worker.loop_lag.held_by["user class Slow at slow.py:9 in query"] += 3
+    sent: list[tuple[str, dict]] = []
+
+    async def capture(kind, data):
+        sent.append((kind, data))
+
+    worker._send = capture
+    run(worker._report())
+    ((kind, data),) = sent
+    assert kind == "stats"
+    figures = LoopFigures(4, 0.0, 2.5, "user class Slow at slow.py:9 in query")
+    assert loop_figures_of(data) == figures
+    master = _new_master()
+    master._on_stats(None, "w1", data)
+    assert master.worker_lag["w1"] == figures
+    # A Locust worker's report has none: nothing is made up.
+    master._on_stats(None, "w2", {"stats": [], "errors": {}})
+    assert "w2" not in master.worker_lag
+    run(master.quit_async())
