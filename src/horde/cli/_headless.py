@@ -335,12 +335,14 @@ class GeneratorMonitors:
 
 def _what_held(blocked: list[LoopFigures]) -> str:
     """Name what held the blocked loops, when their watchdogs agree on it."""
-    it = "them" if len(blocked) > 1 else "it"
+    several = len(blocked) > 1
+    it = "them" if several else "it"
     found = {figures.held_by for figures in blocked}
     if found == {LOOP_OVERLOADED}:
         return (
-            f"No user code was running when {it} lagged: the process had more work than "
-            "one core can do; run fewer users per process, or more processes."
+            f"No user code was running when {'they' if several else 'it'} lagged: "
+            f"{'each' if several else 'the'} process had more work than one core can do; "
+            "run fewer users per process, or more processes."
         )
     advice = "(use time.sleep() in sync tasks, await in async def ones, or horde.run_blocking())"
     if len(found) == 1 and "" not in found:

@@ -147,12 +147,12 @@ class LoopLagMonitor:
 
     def figures(self) -> LoopFigures:
         """The stalls, the longest lag and the time blocked, so far."""
-        found = self.held_by.most_common(1)
+        found = dict(self.held_by)  # one step: the watchdog thread adds to it meanwhile
         return LoopFigures(
             self.stalls,
             round(self.max_lag * 1000, 1),
             round(self.blocked, 3),
-            found[0][0] if found else "",
+            max(found, key=found.__getitem__, default=""),
         )
 
     def _schedule(self, loop: asyncio.AbstractEventLoop, expected: float) -> None:

@@ -303,6 +303,10 @@ def test_a_saturated_worker_is_known_to_the_master_and_cautioned_about(caplog):
         "No user code was running when it lagged: the process had more work than one core "
         "can do; run fewer users per process, or more processes."
     )
+    overloaded["b"] = LoopFigures(blocked_s=2.0, held_by=LOOP_OVERLOADED)
+    caution = GeneratorMonitors(worker_lag=overloaded).caution()
+    assert caution is not None
+    assert "No user code was running when they lagged: each process had more work" in caution
     cpus = {"a": CpuMonitor(), "b": CpuMonitor()}
     document = GeneratorMonitors(workers=cpus, worker_lag=named).to_dict()
     assert document["loop_held_by"] == ""  # the worst, b, was not found holding it
