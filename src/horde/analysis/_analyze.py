@@ -35,6 +35,25 @@ from horde.stats import Sample
 __all__ = ["analyze"]
 
 
+def _bursting(columns: Columns, plateaus: list[Step], load_unit: str) -> list[Step]:
+    """The plateaus whose start may burst with new users (logging in, say).
+
+    Every step of a step load starts with new users. A step of the arrival rate starts
+    with new arrivals, which come in at the rate, and brings new users only where the
+    pool grew then: elsewhere a spike at its start is no step's doing.
+    """
+    if load_unit != ARRIVALS_UNIT:
+        return plateaus
+    users = np.nan_to_num(columns.user_count)
+
+    def pool_grew(step: Step) -> bool:
+        before = users[columns.timestamp <= step.start_ts]
+        at_start = users[columns.window(step.start_ts, step.start_ts + t.STEP_START_SECONDS)]
+        return float(np.max(at_start, initial=0)) > float(np.max(before, initial=0))
+
+    return [step for step in plateaus if pool_grew(step)]
+
+
 def analyze(
     total: Sequence[Sample],
     endpoints: Mapping[tuple[str, str], Sequence[Sample]] | None = None,
@@ -101,9 +120,7 @@ def analyze(
             f"the run is too short to tell: {measured} seconds with requests, "
             f"at least {t.MIN_SERIES_SECONDS} are needed"
         )
-    # New users burst in at a step's start, new arrivals do not: in the open model a
-    # spike there is no step's doing and counts as any other.
-    spikes = find_spikes(columns, [] if load_unit == ARRIVALS_UNIT else plateaus)
+    spikes = find_spikes(columns, _bursting(columns, plateaus, load_unit))
     sawtooth = find_sawtooth(spikes)
     if sawtooth is not None:
         return context.sawtooth(sawtooth, columns)

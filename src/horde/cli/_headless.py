@@ -17,7 +17,13 @@ from horde.cli._startup import Startup
 from horde.distributed import WORKER_REPORT_INTERVAL, MasterRunner
 from horde.engine import DEFAULT_MAX_CONCURRENCY, describe_blocking_frame
 from horde.report import CsvWriter, evaluate_checks, periodic_report
-from horde.runtime import LOOP_OVERLOADED, CpuMonitor, LoopFigures, LoopLagMonitor
+from horde.runtime import (
+    BLOCKING_ADVICE,
+    LOOP_HELD_SHARE,
+    CpuMonitor,
+    LoopFigures,
+    LoopLagMonitor,
+)
 from horde.stats import CONSOLE_STATS_INTERVAL_SEC, CSV_STATS_INTERVAL_SEC
 
 __all__ = ["GeneratorMonitors", "run_headless", "serve_as_worker"]
@@ -217,8 +223,8 @@ def _start_load(startup: Startup) -> None:
         logger.info("No run time limit set, use CTRL+C to interrupt")
 
 
-#: A process whose event loop was blocked this long in all (seconds) gets a caution at
-#: the end of the run.
+#: A process whose event loop was blocked (or held by user code, for a large share of the
+#: time) this long in all (seconds) gets a caution at the end of the run.
 BLOCKED_CAUTION_S = 1.0
 
 
@@ -250,7 +256,8 @@ class GeneratorMonitors:
             "loop_stalls": sum(figures.stalls for figures in loops),
             "loop_lag_max_ms": max(figures.max_lag_ms for figures in loops),
             "loop_blocked_s": round(sum(figures.blocked_s for figures in loops), 3),
-            "loop_held_by": max(loops, key=lambda figures: figures.blocked_s).held_by,
+            "loop_held_s": round(sum(figures.held_s for figures in loops), 3),
+            "loop_held_by": max(loops, key=lambda figures: figures.held_s).held_by,
             "caution": self.caution(),
         }
         if self.workers:
@@ -268,6 +275,7 @@ class GeneratorMonitors:
             "loop_stalls": figures.stalls,
             "loop_lag_max_ms": figures.max_lag_ms,
             "loop_blocked_s": figures.blocked_s,
+            "loop_held_s": figures.held_s,
             "loop_held_by": figures.held_by,
         }
 
@@ -302,55 +310,67 @@ class GeneratorMonitors:
         )
 
     def _loop_caution(self) -> str | None:
-        """Event loops blocked long enough to matter (the CPU may have been idle)."""
+        """Event loops blocked, or held by user code, long enough to matter (the CPU may
+        have been idle)."""
+        own = self.lag.figures()
+        workers = len(self.workers or self.worker_lag)
         parts = []
         blocked = [lag for lag in self.worker_lag.values() if lag.blocked_s >= BLOCKED_CAUTION_S]
         if blocked:
             worst = max(blocked, key=lambda lag: lag.blocked_s)
-            workers = len(self.workers or self.worker_lag)
-            if workers == 1:
-                whose = "the worker's event loop was"
-            elif len(blocked) == 1:
-                whose = f"the event loop of 1 of {workers} workers was"
-            else:
-                whose = f"the event loops of {len(blocked)} of {workers} workers were"
+            were = "were" if len(blocked) > 1 else "was"
             parts.append(
-                f"{whose} blocked {_blocked_for(worst, each=len(blocked) > 1)}: their users "
+                f"{_loops_of(len(blocked), workers)} {were} blocked "
+                f"{_blocked_for(worst, each=len(blocked) > 1)}: {_their(len(blocked))} users "
                 "waited meanwhile, so response times include that wait"
             )
-        own = self.lag.figures()
         if own.blocked_s >= BLOCKED_CAUTION_S:
-            blocked.append(own)
             parts.append(
                 f"the master's event loop was blocked {_blocked_for(own)}: the workers' "
                 "reports waited meanwhile"
-                if self.workers or self.worker_lag
+                if workers
                 else f"the generator's event loop was blocked {_blocked_for(own)}: every "
                 "user waited meanwhile, so response times include that wait"
             )
+        # The master runs no users: what holds its loop delays reports, which a stall says.
+        held = [lag for lag in (self.worker_lag.values() if workers else [own]) if _held(lag)]
+        if held:
+            worst = max(held, key=lambda lag: lag.held_share)
+            each = " each" if len(held) > 1 else ""
+            parts.append(
+                f"user code held {_loops_of(len(held), workers)} for "
+                f"{'up to ' if each else ''}{worst.held_share:.0%} of the time{each} "
+                f"({worst.held_s:.1f} s), most often {worst.held_by}: "
+                f"{_their(len(held)) if workers else 'the'} users' responses waited behind "
+                "it, so response times include that wait"
+            )
         if not parts:
             return None
-        return f"{'; '.join(parts)}. {_what_held(blocked)}"
-
-
-def _what_held(blocked: list[LoopFigures]) -> str:
-    """Name what held the blocked loops, when their watchdogs agree on it."""
-    several = len(blocked) > 1
-    it = "them" if several else "it"
-    found = {figures.held_by for figures in blocked}
-    if found == {LOOP_OVERLOADED}:
+        if held:
+            return f"{'; '.join(parts)}. {BLOCKING_ADVICE}"
+        it = "them" if len(blocked) + (own.blocked_s >= BLOCKED_CAUTION_S) > 1 else "it"
         return (
-            f"No user code was running when {'they' if several else 'it'} lagged: "
-            f"{'each' if several else 'the'} process had more work than one core can do; "
-            "run fewer users per process, or more processes."
+            f"{'; '.join(parts)}. The loop-lag warnings name what held {it}: a blocking "
+            f"call, or more work than one core can do. {BLOCKING_ADVICE}"
         )
-    advice = "(use time.sleep() in sync tasks, await in async def ones, or horde.run_blocking())"
-    if len(found) == 1 and "" not in found:
-        return f"What held {it} most often: {found.pop()}, a blocking call {advice}."
-    return (
-        f"The loop-lag warnings name what held {it}: a blocking call {advice}, or more "
-        "work than one core can do."
-    )
+
+
+def _held(lag: LoopFigures) -> bool:
+    """Whether user code held ``lag``'s loop long enough to make the numbers suspect."""
+    return lag.held_s >= BLOCKED_CAUTION_S and lag.held_share >= LOOP_HELD_SHARE
+
+
+def _loops_of(count: int, workers: int) -> str:
+    """The event loops of ``count`` workers of ``workers`` (none: the generator's)."""
+    if not workers:
+        return "the generator's event loop"
+    if workers == 1:
+        return "the worker's event loop"
+    return f"the event loop{'s' if count > 1 else ''} of {count} of {workers} workers"
+
+
+def _their(count: int) -> str:
+    return "their" if count > 1 else "its"
 
 
 def _blocked_for(lag: LoopFigures, each: bool = False) -> str:

@@ -46,10 +46,13 @@ ARRIVALS_MESSAGE = "horde_arrivals"
 #: The key of a worker report's open-model counts.
 ARRIVALS_KEY = "horde_arrivals"
 #: The keys of a heartbeat's or report's event-loop figures: stalls so far, the longest
-#: lag (ms), the time blocked (s), and the code found holding the loop most often.
+#: lag (ms), the time blocked (s), the time user code held it (s), the time watched (s),
+#: and the code found holding it most often.
 _LOOP_STALLS_KEY = "horde_loop_stalls"
 _LOOP_LAG_KEY = "horde_loop_lag_max_ms"
 _LOOP_BLOCKED_KEY = "horde_loop_blocked_s"
+_LOOP_HELD_KEY = "horde_loop_held_s"
+_LOOP_WATCHED_KEY = "horde_loop_watched_s"
 _LOOP_HELD_BY_KEY = "horde_loop_held_by"
 #: The key of a heartbeat's peak of resident memory (bytes): samples miss it.
 MEMORY_PEAK_KEY = "horde_memory_peak_bytes"
@@ -61,6 +64,8 @@ def loop_figures_data(figures: LoopFigures) -> dict[str, Any]:
         _LOOP_STALLS_KEY: figures.stalls,
         _LOOP_LAG_KEY: figures.max_lag_ms,
         _LOOP_BLOCKED_KEY: figures.blocked_s,
+        _LOOP_HELD_KEY: figures.held_s,
+        _LOOP_WATCHED_KEY: figures.watched_s,
         _LOOP_HELD_BY_KEY: figures.held_by,
     }
 
@@ -74,5 +79,7 @@ def loop_figures_of(data: dict[str, Any]) -> LoopFigures | None:
         int(data[_LOOP_STALLS_KEY]),
         float(data.get(_LOOP_LAG_KEY, 0.0)),
         float(data.get(_LOOP_BLOCKED_KEY, 0.0)),
+        float(data.get(_LOOP_HELD_KEY, 0.0)),
+        float(data.get(_LOOP_WATCHED_KEY, 0.0)),
         str(data.get(_LOOP_HELD_BY_KEY, "")),
     )

@@ -12,14 +12,23 @@ from horde.runtime._cpu import (
 )
 from horde.runtime._descriptors import reserve_descriptors
 from horde.runtime._gc import settle, unsettle
-from horde.runtime._lag import LOOP_OVERLOADED, LoopFigures, LoopLagMonitor, describe_frame
+from horde.runtime._lag import (
+    BLOCKING_ADVICE,
+    LOOP_HELD_SHARE,
+    LOOP_OVERLOADED,
+    LoopFigures,
+    LoopLagMonitor,
+    describe_frame,
+)
 from horde.runtime._loop import new_event_loop, run
 from horde.runtime._ports import LocalPorts, local_ports
 from horde.runtime._sleep import Alarm, alarm_for, cooperative_sleep, sleep
 from horde.runtime._turns import LOOP_TURNS, LoopTurns
 
 __all__ = [
+    "BLOCKING_ADVICE",
     "CPU_WARNING_THRESHOLD",
+    "LOOP_HELD_SHARE",
     "LOOP_OVERLOADED",
     "LOOP_TURNS",
     "Alarm",

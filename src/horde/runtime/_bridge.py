@@ -54,7 +54,8 @@ def await_(awaitable: Awaitable[T]) -> T:
             awaitable.close()  # avoid a "never awaited" warning for coroutines
         raise UsageError(
             "a blocking horde call was made outside synchronous user code; "
-            "in an async def task use the awaitable form (for example `await client.aget(...)`)"
+            "in an async def task use the awaitable form (for example `await client.aget(...)`, "
+            "or `await asyncio.to_thread(fn, ...)` in place of horde.run_blocking(fn, ...))"
         )
     driver = current.parent
     assert driver is not None  # a bridged greenlet always has its driver as parent

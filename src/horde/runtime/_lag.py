@@ -1,16 +1,19 @@
 """The loop-lag monitor: notices when something blocks the event loop, and names it.
 
-A callback on the loop stamps a heartbeat every ``interval``. A watchdog thread checks
-the stamp; when it is older than ``threshold`` the loop is blocked, and the watchdog
-reads the loop thread's current stack to say where. Blocking calls in user code (a
+A callback on the loop stamps a heartbeat about every ``interval``. A watchdog thread
+checks it; when it is ``threshold`` overdue the loop is blocked, and the watchdog reads
+the loop thread's current stack to say where. Blocking calls in user code (a
 synchronous database driver, ``requests``, CPU-heavy work) stall every user of the
 process, so the warning names the user class and line to fix.
 
 Short blocking calls (a 5 ms query in an ``async def`` task) never stall the loop for
-long, yet back to back they hold it just as surely. So every heartbeat late by ``hold``
-or more counts toward the time the loop was held up, and while it is late the watchdog
-samples where the loop thread is: when short holds add up to a tenth of a warning
-window, the warning names the code found most often.
+long, yet back to back they hold it just as surely, and every response waits behind
+them. So at each wake-up the watchdog also looks at what the loop thread runs: user
+code with no horde code inside it is holding the loop. Those samples add up to the time
+held and name the code found most often; when they take a quarter of a warning window,
+the warning says so. The watchdog can look only when the loop thread lets go of the GIL:
+a blocking call does, so it is seen; short bursts of pure Python work are seen less
+often than they run, and the CPU monitor speaks of those.
 """
 
 from __future__ import annotations
@@ -29,19 +32,40 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
-__all__ = ["LOOP_OVERLOADED", "LoopFigures", "LoopLagMonitor", "describe_frame"]
+from horde.runtime._sleep import sleep
+
+__all__ = [
+    "BLOCKING_ADVICE",
+    "LOOP_HELD_SHARE",
+    "LOOP_OVERLOADED",
+    "LoopFigures",
+    "LoopLagMonitor",
+    "describe_frame",
+]
 
 logger = logging.getLogger("horde.runtime")
 
 FrameDescriber = Callable[[FrameType], str]
 
 
+_HORDE = str(Path(__file__).resolve().parent.parent)
+_LIBRARIES = tuple(
+    {sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib", "purelib", "platlib")}
+)
 # Code that is not the user's: horde itself, the standard library, installed packages.
-_NOT_USER_CODE = tuple(
-    {
-        str(Path(__file__).resolve().parent.parent),
-        *(sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib", "purelib", "platlib")),
-    }
+_NOT_USER_CODE = (_HORDE, *_LIBRARIES)
+
+# horde's time.sleep, which sleeps for real outside sync tasks: the user's sleep.
+_REAL_SLEEP_CALLER = sleep.__code__
+
+#: A loop held by user code for this share of a warning window gets a warning; of the
+#: whole run, a caution at the end.
+LOOP_HELD_SHARE = 0.25
+
+BLOCKING_ADVICE = (
+    "In async def tasks, await asyncio.sleep() rather than time.sleep(), and run other "
+    "blocking calls with await asyncio.to_thread(fn, ...); in sync tasks, wrap them in "
+    "horde.run_blocking(fn, ...)."
 )
 
 
@@ -65,6 +89,21 @@ def describe_frame(frame: FrameType) -> str:
     return LOOP_OVERLOADED
 
 
+def _user_code_at_work(frame: FrameType) -> FrameType | None:
+    """The frame of user code that ``frame`` (a thread's innermost) runs in, if no horde
+    code runs inside it: the user's own work, or a library it called, holding the loop.
+    None while horde works (sending requests for a task) or the loop waits for events."""
+    current: FrameType | None = frame
+    while current is not None:
+        filename = current.f_code.co_filename
+        if filename.startswith(_HORDE) and current.f_code is not _REAL_SLEEP_CALLER:
+            return None
+        if not filename.startswith(_LIBRARIES) and not filename.startswith("<"):
+            return current
+        current = current.f_back
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class LoopFigures:
     """How much one process's event loop was blocked.
@@ -72,29 +111,36 @@ class LoopFigures:
     Attributes:
         stalls: Times it was found blocked beyond the threshold.
         max_lag_ms: The longest delay of its heartbeat.
-        blocked_s: The heartbeat's delays of ``hold`` or more added up: the time every
-            user waited on something else.
-        held_by: The code the loop was found running most often while held up ("" when
-            never found).
+        blocked_s: The stalls' time added up.
+        held_s: The time user code held the loop (sampled), stalls included.
+        watched_s: How long the loop was watched.
+        held_by: The user code found holding the loop most often ("" when none was).
     """
 
     stalls: int = 0
     max_lag_ms: float = 0.0
     blocked_s: float = 0.0
+    held_s: float = 0.0
+    watched_s: float = 0.0
     held_by: str = ""
+
+    @property
+    def held_share(self) -> float:
+        """The share of the watched time that user code held the loop."""
+        return self.held_s / self.watched_s if self.watched_s > 0 else 0.0
 
 
 class LoopLagMonitor:
-    """Measures event-loop lag and warns when the loop is blocked.
+    """Measures event-loop lag and warns when the loop is blocked or held by user code.
 
     Args:
         threshold: A stall longer than this (seconds) is reported.
-        interval: How often the heartbeat runs (seconds).
+        interval: How often, on average, the heartbeat runs and the watchdog looks
+            (seconds); both are jittered, so neither locks onto the phase of work that
+            recurs at a fixed period.
         describe: Turns the blocked thread's frame into a description for the warning.
         warning_interval: At most one warning per this many seconds; the stalls in between
             are counted in the next one.
-        hold: A heartbeat this late (seconds) means the loop was held up: the delay counts
-            toward ``blocked``, and the watchdog samples where the loop is.
     """
 
     def __init__(
@@ -103,22 +149,23 @@ class LoopLagMonitor:
         interval: float = 0.05,
         describe: FrameDescriber = describe_frame,
         warning_interval: float = 10.0,
-        hold: float = 0.02,
     ) -> None:
         self.threshold = threshold
         self.interval = interval
         self.describe = describe
-        self.hold = hold
         self.max_lag = 0.0
         """Largest heartbeat delay seen since the last :meth:`take_max_lag`, in seconds."""
         self.stalls = 0
         """How many times the loop was found blocked beyond the threshold."""
         self.blocked = 0.0
-        """The heartbeat's delays of ``hold`` or more added up, in seconds."""
+        """The stalls' heartbeat delays added up, in seconds."""
+        self.held = 0.0
+        """The time user code was found holding the loop, in seconds (sampled)."""
         self.held_by: Counter[str] = Counter()
-        """Where the watchdog found the loop while it was held up, and how often."""
+        """The user code found holding the loop, and how often."""
         self.warning_interval = warning_interval
-        self._beat = time.monotonic()
+        self._started = time.monotonic()
+        self._due = self._started
         self._loop_thread_id = 0
         self._handle: asyncio.TimerHandle | None = None
         self._stop = threading.Event()
@@ -127,8 +174,8 @@ class LoopLagMonitor:
     def start(self) -> None:
         """Start the heartbeat on the running loop and the watchdog thread."""
         self._loop_thread_id = threading.get_ident()
-        self._beat = time.monotonic()
-        self._schedule(asyncio.get_running_loop(), self._beat)
+        self._started = time.monotonic()
+        self._schedule(asyncio.get_running_loop(), self._started)
         self._thread = threading.Thread(target=self._watch, name="horde-lag-watchdog", daemon=True)
         self._thread.start()
 
@@ -146,103 +193,107 @@ class LoopLagMonitor:
         return lag
 
     def figures(self) -> LoopFigures:
-        """The stalls, the longest lag and the time blocked, so far."""
+        """The stalls, the longest lag, the time blocked and held, so far."""
         found = dict(self.held_by)  # one step: the watchdog thread adds to it meanwhile
         return LoopFigures(
             self.stalls,
             round(self.max_lag * 1000, 1),
             round(self.blocked, 3),
+            round(self.held, 3),
+            round(time.monotonic() - self._started, 3),
             max(found, key=found.__getitem__, default=""),
         )
 
-    def _schedule(self, loop: asyncio.AbstractEventLoop, expected: float) -> None:
-        self._handle = loop.call_later(self.interval, self._tick, loop, expected + self.interval)
+    def _schedule(self, loop: asyncio.AbstractEventLoop, now: float) -> None:
+        delay = _jittered(self.interval)
+        self._due = now + delay
+        self._handle = loop.call_later(delay, self._tick, loop)
 
-    def _tick(self, loop: asyncio.AbstractEventLoop, expected: float) -> None:
+    def _tick(self, loop: asyncio.AbstractEventLoop) -> None:
         now = time.monotonic()
-        lag = now - expected
+        lag = now - self._due
         self.max_lag = max(self.max_lag, lag)
-        if lag >= self.hold:
+        if lag >= self.threshold:
             self.blocked += lag
-        self._beat = now
         if not self._stop.is_set():
             self._schedule(loop, now)
 
     def _watch(self) -> None:
-        reported_beat = 0.0
+        reported_due = 0.0
         quiet_until = 0.0  # warnings are rate-limited; stalls in between are counted
         unreported = 0
-        window = _HoldWindow(time.monotonic(), self.blocked)
-        # Jittered wake-ups: at a fixed period the samples would lock onto the phase of
-        # holds that recur at a fixed period, and always miss them.
-        while not self._stop.wait(self.interval * random.uniform(0.5, 1.5)):
+        last = time.monotonic()
+        window = _HoldWindow(last)
+        while not self._stop.wait(_jittered(self.interval)):
             now = time.monotonic()
-            beat = self._beat
-            stalled_for = now - beat
-            # A hold shorter than the heartbeat's interval is overdue only briefly: sample
-            # from a quarter of ``hold`` on, or short holds would rarely be caught.
-            if stalled_for >= self.interval + self.hold / 4:
-                where = self._where()
-                self.held_by[where] += 1
-                window.held_by[where] += 1
+            self._sample(window, now - last)
+            last = now
             if now - window.start >= self.warning_interval:
                 if now >= quiet_until and self._warn_of_holds(window, now):
                     quiet_until = now + self.warning_interval
-                window = _HoldWindow(now, self.blocked)
-            if stalled_for < self.threshold or beat == reported_beat:
+                window = _HoldWindow(now)
+            due = self._due
+            overdue = now - due
+            if overdue < self.threshold or due == reported_due:
                 continue
-            reported_beat = beat  # one count per stall
+            reported_due = due  # one count per stall
             self.stalls += 1
             if now < quiet_until:
                 unreported += 1
                 continue
+            frame = self._frame()
             also = f" ({unreported} more stalls since the last warning)" if unreported else ""
             logger.warning(
                 "The event loop was blocked for over %d ms by %s%s. Every user in this "
                 "process waits meanwhile, so response times are inflated. %s",
-                stalled_for * 1000,
-                self._where(),
+                overdue * 1000,
+                self.describe(frame) if frame is not None else "unknown code",
                 also,
-                _ADVICE,
+                BLOCKING_ADVICE,
             )
             unreported = 0
             quiet_until = time.monotonic() + self.warning_interval
 
-    def _where(self) -> str:
-        frame = sys._current_frames().get(self._loop_thread_id)
-        return self.describe(frame) if frame is not None else "unknown code"
+    def _frame(self) -> FrameType | None:
+        return sys._current_frames().get(self._loop_thread_id)
+
+    def _sample(self, window: _HoldWindow, span: float) -> None:
+        """Count ``span`` (since the last look) as held if user code holds the loop now."""
+        frame = self._frame()
+        holder = _user_code_at_work(frame) if frame is not None else None
+        if holder is None:
+            return
+        where = self.describe(holder)
+        self.held += span
+        self.held_by[where] += 1
+        window.held += span
+        window.held_by[where] += 1
 
     def _warn_of_holds(self, window: _HoldWindow, now: float) -> bool:
-        """Warn when short holds took a tenth of the window; say whether it did."""
+        """Warn when user code held the loop a quarter of the window; say whether it did."""
         span = now - window.start
-        held = self.blocked - window.blocked
-        if held < span / 10 or not window.held_by:
+        if window.held < LOOP_HELD_SHARE * span:
             return False
-        where = window.held_by.most_common(1)[0][0]
-        if where == LOOP_OVERLOADED:
-            return False  # no code to name: the CPU warning speaks of an overloaded process
         logger.warning(
-            "The event loop was held up for %.1f s of the last %.0f s, by short blocking "
-            "calls in %s. Every user in this process waits meanwhile, so response times "
-            "are inflated. %s",
-            held,
+            "User code held the event loop for %.1f s of the last %.0f s, most often %s. "
+            "Every other user's responses wait behind it, so response times are inflated. "
+            "%s",
+            window.held,
             span,
-            where,
-            _ADVICE,
+            window.held_by.most_common(1)[0][0],
+            BLOCKING_ADVICE,
         )
         return True
 
 
-_ADVICE = (
-    "In sync tasks time.sleep() lets the others run, in async def tasks await instead; wrap "
-    "other blocking calls in horde.run_blocking(), or run fewer users per process."
-)
+def _jittered(interval: float) -> float:
+    return interval * random.uniform(0.5, 1.5)
 
 
 @dataclass(slots=True)
 class _HoldWindow:
-    """The watchdog's count of short holds since ``start``, for one warning."""
+    """What the watchdog found holding the loop since ``start``, for one warning."""
 
     start: float
-    blocked: float
+    held: float = 0.0
     held_by: Counter[str] = field(default_factory=Counter)

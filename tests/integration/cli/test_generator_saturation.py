@@ -61,7 +61,6 @@ def test_a_saturated_generator_warns_and_the_summary_says_so(horde, locustfile, 
     assert generator["memory_peak_bytes"] > 2**20
     # Each 50 ms of burning holds the loop: the lag monitor sees it too.
     assert generator["loop_lag_max_ms"] >= 30
-    assert generator["loop_stalls"] == 0  # none over its 200 ms threshold
     assert "usage_monitor fired 0 times" in result.stdout  # every 10 s, as Locust
 
 
@@ -171,12 +170,13 @@ def test_short_blocking_calls_back_to_back_get_a_caution_naming_them(horde, locu
     assert result.code == 0, result.stderr
     generator = json.loads((tmp_path / "summary.json").read_text())["generator"]
     # Each hold is far below a stall, and the CPU sleeps through them: only the time
-    # the loop was held, added up, shows that every user waited.
+    # the loop was found held by the task shows that every user waited.
     assert generator["saturated"] is False
-    assert generator["loop_blocked_s"] >= 1
+    assert generator["loop_held_s"] >= 3
     assert generator["loop_held_by"].startswith("user class Querier at ")
     assert generator["loop_held_by"].endswith(" in query")
     caution = generator["caution"]
-    assert caution.startswith("Caution: the generator's event loop was blocked for at least")
-    assert f"What held it most often: {generator['loop_held_by']}, a blocking call" in caution
+    assert caution.startswith("Caution: user code held the generator's event loop for ")
+    assert f"of the time ({generator['loop_held_s']:.1f} s), most often " in caution
+    assert "await asyncio.to_thread(fn, ...)" in caution
     assert caution in result.stderr

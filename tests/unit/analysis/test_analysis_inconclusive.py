@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from tests.unit.analysis import synthetic
 
-from horde.analysis import Pattern, analyze, samples_from_columns
+from horde.analysis import Pattern, Step, analyze, samples_from_columns
 
 
 def test_an_empty_run_is_inconclusive():
@@ -161,15 +161,20 @@ def test_spikes_that_no_lag_repeats_are_no_period():
     assert analysis.evidence["spikes"] == 3
 
 
-def test_a_spike_at_an_arrival_rate_step_is_a_spike_not_the_steps_own_burst():
-    # A stall 1 s into the second plateau: with users it could be the new users' login
-    # burst, while new arrivals come in at the rate, so in the open model it is a spike.
-    loads = [u for u in (20, 40, 60) for _ in range(15)]
-    p95 = [5.0] * len(loads)
+def test_a_spike_at_an_arrival_rate_step_is_a_spike_unless_the_pool_grew_there():
+    # A stall 2 s into the second plateau. With users it could be the new users' login
+    # burst; new arrivals come in at the rate, so in the open model it is a spike, unless
+    # the pool grew there and its new users' on_start made the burst.
+    steps = [Step(0.0, 15.0, 20), Step(15.0, 30.0, 40), Step(30.0, 45.0, 60)]
+    rates = [float(step.users) for step in steps for _ in range(15)]
+    p95 = [5.0] * 45
     p95[16] = 900.0
-    closed = analyze(samples_from_columns(users=loads, p95=p95))
+    closed = analyze(samples_from_columns(users=[int(r) for r in rates], p95=p95))
     assert "spikes" not in closed.evidence
-    opened = analyze(samples_from_columns(users=loads, p95=p95), load_unit="iterations/s")
+    steady = samples_from_columns(users=[8] * 45, p95=p95, rps=rates)
+    opened = analyze(steady, steps=steps, load_unit="iterations/s")
     assert opened.evidence["spikes"] == 1
     assert opened.evidence["spike_offsets_s"] == [16]
     assert "Find what paused" in opened.fix
+    grown = samples_from_columns(users=[8] * 15 + [41] * 30, p95=p95, rps=rates)
+    assert "spikes" not in analyze(grown, steps=steps, load_unit="iterations/s").evidence

@@ -63,6 +63,15 @@ def test_cancelling_the_driver_runs_user_finally_blocks():
 def test_await_outside_user_code_is_a_clear_error():
     with pytest.raises(UsageError, match="outside synchronous user code"):
         await_(asyncio.sleep(0))
+    # run_blocking from an async def task: what to use there instead.
+    with pytest.raises(UsageError, match=r"await asyncio\.to_thread\(fn, \.\.\.\)"):
+        run(_async_task_calling_run_blocking())
+
+
+async def _async_task_calling_run_blocking():
+    from horde import run_blocking
+
+    run_blocking(time.sleep, 0)
 
 
 def test_cooperative_sleep_lets_users_overlap_and_is_removed_after():
