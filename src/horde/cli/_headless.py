@@ -464,9 +464,11 @@ async def serve_as_worker(startup: Startup, monitors: GeneratorMonitors) -> bool
     if startup.settings.run_time:
         logger.debug("--run-time is ignored on a worker: the master ends the test")
     _install_signal_handlers(startup)
-    # Blocking user code is named where it runs; the master reports the figures.
+    # Blocking user code is named where it runs; the master reports the figures, from
+    # the test's start: waiting for it (for the other workers, say) is no load.
     monitors.lag.start()
     runner.loop_lag = monitors.lag
+    startup.environment.events.test_start.add_listener(lambda **_: monitors.lag.restart())
     usage = asyncio.ensure_future(
         _every(USAGE_SAMPLE_SECONDS, _usage_job(startup, monitors.cpu), wait_first=True)
     )

@@ -1,5 +1,6 @@
 import asyncio
 import logging
+import os
 import time
 
 from horde.runtime import LoopLagMonitor, run
@@ -101,6 +102,32 @@ def test_short_blocking_calls_back_to_back_are_counted_and_named(caplog):
         assert "await asyncio.to_thread(fn, ...)" in message
 
 
+def passing_call():
+    os.stat(__file__)  # a system call of microseconds: it lets go of the GIL in passing
+
+
+def test_cheap_calls_of_a_busy_loop_are_not_taken_for_holds():
+    # A busy loop lets the watchdog in at its system calls: without a second look, most
+    # samples would land on them, however little time they take.
+    async def user(turns):
+        for _ in range(turns):
+            passing_call()
+            await asyncio.sleep(0)
+
+    async def main():
+        monitor = LoopLagMonitor(interval=0.01)
+        monitor.start()
+        deadline = time.monotonic() + 1.0
+        while time.monotonic() < deadline:
+            await asyncio.gather(*(user(20) for _ in range(500)))
+        monitor.stop()
+        return monitor
+
+    figures = run(main()).figures()
+    assert figures.watched_s >= 1.0
+    assert figures.held_share < 0.1, figures
+
+
 def _frame_from(filename: str):
     """A function whose code lives in ``filename``, returning its own frame."""
     namespace: dict = {}
@@ -144,3 +171,34 @@ def test_a_loop_busy_with_its_own_work_is_not_blamed_on_the_script():
     while frame.f_back is not None:
         frame = frame.f_back
     assert describe_frame(frame) == LOOP_OVERLOADED
+
+
+def test_the_figures_hold_still_once_stopped_and_restart_counts_afresh():
+    import sys
+
+    before = sys.getswitchinterval()
+
+    async def main():
+        monitor = LoopLagMonitor(interval=0.01)
+        monitor.start()
+        # Shorter GIL turns while it watches, so it can look inside short bursts.
+        assert sys.getswitchinterval() <= 0.0005
+        await asyncio.sleep(0.05)
+        short_blocking_call()
+        await asyncio.sleep(0.05)
+        held = monitor.figures().held_s
+        monitor.restart()  # a worker's test starts: what came before is no load
+        restarted = monitor.figures()
+        await asyncio.sleep(0.05)
+        monitor.stop()
+        return monitor, held, restarted
+
+    monitor, held, restarted = run(main())
+    assert held > 0
+    assert (restarted.held_s, restarted.held_by, restarted.stalls) == (0.0, "", 0)
+    assert restarted.watched_s < 0.01
+    assert sys.getswitchinterval() == before
+    # The console's caution and the JSON's, made a moment apart, read the same figures.
+    first = monitor.figures()
+    time.sleep(0.02)
+    assert monitor.figures() == first
