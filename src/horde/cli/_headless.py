@@ -340,9 +340,10 @@ class GeneratorMonitors:
             parts.append(
                 f"user code held {_loops_of(len(held), workers)} for "
                 f"{'up to ' if each else ''}{worst.held_share:.0%} of the time{each} "
-                f"({worst.held_s:.1f} s), most often {worst.held_by}: "
-                f"{_their(len(held)) if workers else 'the'} users' responses waited behind "
-                "it, so response times include that wait"
+                f"({'the worst ' if each else ''}{worst.held_s:.1f} s), most often "
+                f"{worst.held_by}: "
+                f"{_their(len(held)) if workers else 'the other'} users' responses waited "
+                "behind it, so response times include that wait"
             )
         if not parts:
             return None

@@ -43,7 +43,7 @@ class CpuMonitor:
 
     Args:
         threshold: Percent of a core at or above which a second counts as saturated.
-        sustained: Consecutive saturated samples before :attr:`saturated` turns true.
+        sustained: Consecutive saturated seconds before :attr:`saturated` turns true.
         clock: Wall-clock seconds (monotonic).
         cpu_clock: CPU seconds used by the process, every thread included.
         memory: Resident bytes of the process.
@@ -91,7 +91,7 @@ class CpuMonitor:
         """Resident bytes at the last sample."""
         self.peak_memory = 0
         self.saturated = False
-        """Whether ``sustained`` samples in a row were over the threshold at some point."""
+        """Whether ``sustained`` seconds in a row were over the threshold at some point."""
         self._streak = 0
 
     def start(self) -> None:

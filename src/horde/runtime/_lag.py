@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import random
 import sys
 import sysconfig
@@ -34,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
-from horde.runtime._sleep import sleep
+from horde.runtime._sleep import _real_sleep, sleep
 
 __all__ = [
     "BLOCKING_ADVICE",
@@ -52,7 +53,11 @@ FrameDescriber = Callable[[FrameType], str]
 
 _HORDE = str(Path(__file__).resolve().parent.parent)
 _LIBRARIES = tuple(
-    {sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib", "purelib", "platlib")}
+    {
+        form
+        for key in ("stdlib", "platstdlib", "purelib", "platlib")
+        for form in (sysconfig.get_paths()[key], os.path.realpath(sysconfig.get_paths()[key]))
+    }
 )
 # Code that is not the user's: horde itself, the standard library, installed packages.
 _NOT_USER_CODE = (_HORDE, *_LIBRARIES)
@@ -102,10 +107,14 @@ def _user_code_at_work(frame: FrameType) -> FrameType | None:
     code runs inside it: the user's own work, or a library it called, holding the loop.
     None while horde works (sending requests for a task) or the loop waits for events."""
     current: FrameType | None = frame
-    while current is not None:
-        filename = current.f_code.co_filename
-        if filename.startswith(_HORDE) and current.f_code is not _REAL_SLEEP_CALLER:
+    # The outermost frame is the script that started the loop, not user code at work.
+    while current is not None and current.f_back is not None:
+        module = current.f_globals.get("__name__", "")
+        if (module == "horde" or module.startswith("horde.")) and (
+            current.f_code is not _REAL_SLEEP_CALLER
+        ):
             return None
+        filename = current.f_code.co_filename
         if not filename.startswith(_LIBRARIES) and not filename.startswith("<"):
             return current
         current = current.f_back
@@ -175,33 +184,33 @@ class LoopLagMonitor:
         self._started = time.monotonic()
         self._stopped: float | None = None
         self._due = self._started
-        self._switch_interval = sys.getswitchinterval()
         self._loop_thread_id = 0
         self._handle: asyncio.TimerHandle | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        """Start the heartbeat on the running loop and the watchdog thread."""
+        """Start the heartbeat on the running loop and the watchdog thread (once)."""
+        loop = asyncio.get_running_loop()
+        if self._thread is not None:
+            return
         self._loop_thread_id = threading.get_ident()
         self._started = time.monotonic()
-        # The watchdog looks when the loop thread lets go of the GIL; by default a busy
-        # thread keeps it 5 ms, long enough to hide the user's short bursts of work.
-        self._switch_interval = sys.getswitchinterval()
-        sys.setswitchinterval(min(self._switch_interval, _SWITCH_INTERVAL))
-        self._schedule(asyncio.get_running_loop(), self._started)
+        _SWITCH.shorten()
+        self._schedule(loop, self._started)
         self._thread = threading.Thread(target=self._watch, name="horde-lag-watchdog", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
         """Stop the heartbeat and the watchdog."""
+        if self._thread is None or self._stop.is_set():
+            return
         self._stopped = time.monotonic()
         self._stop.set()
-        sys.setswitchinterval(self._switch_interval)
+        _SWITCH.restore()
         if self._handle is not None:
             self._handle.cancel()
-        if self._thread is not None:
-            self._thread.join(timeout=1)
+        self._thread.join(timeout=1)
 
     def restart(self) -> None:
         """Count from now on (a worker's test starts: its wait for it was no load)."""
@@ -269,7 +278,7 @@ class LoopLagMonitor:
                 "The event loop was blocked for over %d ms by %s%s. Every user in this "
                 "process waits meanwhile, so response times are inflated. %s",
                 overdue * 1000,
-                self.describe(frame) if frame is not None else "unknown code",
+                self._describe(frame),
                 also,
                 BLOCKING_ADVICE,
             )
@@ -278,6 +287,17 @@ class LoopLagMonitor:
 
     def _frame(self) -> FrameType | None:
         return sys._current_frames().get(self._loop_thread_id)
+
+    def _describe(self, frame: FrameType | None) -> str:
+        """Describe ``frame``; reading user objects (``self`` of a frame) may raise, and
+        must not end the watchdog."""
+        if frame is None:
+            return "unknown code"
+        try:
+            return self.describe(frame)
+        except Exception:
+            logger.debug("The loop-lag watchdog could not describe a frame", exc_info=True)
+            return "unknown code"
 
     def _holder(self) -> FrameType | None:
         frame = self._frame()
@@ -294,10 +314,12 @@ class LoopLagMonitor:
         holder = self._holder()
         if holder is None:
             return
-        time.sleep(_SECOND_LOOK_S)
+        _real_sleep(_SECOND_LOOK_S)
         if self._holder() is not holder:
             return
-        where = self.describe(holder)
+        where = self._describe(holder)
+        if where == LOOP_OVERLOADED:
+            return  # no user code in it after all
         self.held += span
         self.held_by[where] += 1
         window.held += span
@@ -318,6 +340,33 @@ class LoopLagMonitor:
             BLOCKING_ADVICE,
         )
         return True
+
+
+class _SwitchInterval:
+    """The GIL switch interval, shortened while any monitor runs and restored after the
+    last: the watchdog looks when the loop thread lets go of the GIL, and by default a
+    busy thread keeps it 5 ms, long enough to hide the user's short bursts of work."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._users = 0
+        self._saved = sys.getswitchinterval()
+
+    def shorten(self) -> None:
+        with self._lock:
+            if self._users == 0:
+                self._saved = sys.getswitchinterval()
+                sys.setswitchinterval(min(self._saved, _SWITCH_INTERVAL))
+            self._users += 1
+
+    def restore(self) -> None:
+        with self._lock:
+            self._users -= 1
+            if self._users == 0:
+                sys.setswitchinterval(self._saved)
+
+
+_SWITCH = _SwitchInterval()
 
 
 def _jittered(interval: float) -> float:

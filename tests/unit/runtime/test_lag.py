@@ -74,7 +74,8 @@ def short_blocking_call():
 
 def test_short_blocking_calls_back_to_back_are_counted_and_named(caplog):
     async def main():
-        monitor = LoopLagMonitor(threshold=0.2, interval=0.02, warning_interval=0.6)
+        # No stall threshold in reach: a starved machine's hiccup is not this test's.
+        monitor = LoopLagMonitor(threshold=5.0, interval=0.02, warning_interval=0.6)
         monitor.start()
         deadline = time.monotonic() + 1.5
         while time.monotonic() < deadline:
@@ -128,9 +129,9 @@ def test_cheap_calls_of_a_busy_loop_are_not_taken_for_holds():
     assert figures.held_share < 0.1, figures
 
 
-def _frame_from(filename: str):
-    """A function whose code lives in ``filename``, returning its own frame."""
-    namespace: dict = {}
+def _frame_from(module: str, filename: str):
+    """A function of ``module`` whose code lives in ``filename``, returning its frame."""
+    namespace: dict = {"__name__": module}
     exec(
         compile("import sys\ndef here():\n    return sys._getframe()\n", filename, "exec"),
         namespace,
@@ -145,8 +146,12 @@ def test_user_code_holds_the_loop_unless_horde_code_runs_inside_it():
     import horde
     from horde.runtime._lag import _user_code_at_work
 
-    horde_here = _frame_from(str(Path(horde.__file__).parent / "engine" / "_fake.py"))
-    library_here = _frame_from(str(Path(sysconfig.get_paths()["stdlib"]) / "_fake.py"))
+    horde_here = _frame_from(
+        "horde.engine._fake", str(Path(horde.__file__).parent / "engine" / "_fake.py")
+    )
+    library_here = _frame_from("_fake", str(Path(sysconfig.get_paths()["stdlib"]) / "_fake.py"))
+    # horde is known by its modules' names, wherever its files are (a symlinked path).
+    elsewhere = _frame_from("horde.engine._fake", "/somewhere/else/_fake.py")
 
     def task_calling(inner):
         return inner()
@@ -157,6 +162,12 @@ def test_user_code_holds_the_loop_unless_horde_code_runs_inside_it():
     holder = _user_code_at_work(task_calling(library_here))
     assert holder is not None
     assert holder.f_code is task_calling.__code__
+    assert _user_code_at_work(task_calling(elsewhere)) is None
+    # The script that started everything, at the bottom, is not user code at work.
+    bottom = task_calling(library_here)
+    while bottom.f_back is not None:
+        bottom = bottom.f_back
+    assert _user_code_at_work(bottom) is None
 
 
 def test_a_loop_busy_with_its_own_work_is_not_blamed_on_the_script():
@@ -184,7 +195,7 @@ def test_the_figures_hold_still_once_stopped_and_restart_counts_afresh():
         # Shorter GIL turns while it watches, so it can look inside short bursts.
         assert sys.getswitchinterval() <= 0.0005
         await asyncio.sleep(0.05)
-        short_blocking_call()
+        blocking_task()
         await asyncio.sleep(0.05)
         held = monitor.figures().held_s
         monitor.restart()  # a worker's test starts: what came before is no load
@@ -202,3 +213,44 @@ def test_the_figures_hold_still_once_stopped_and_restart_counts_afresh():
     first = monitor.figures()
     time.sleep(0.02)
     assert monitor.figures() == first
+
+
+def test_overlapping_monitors_restore_the_switch_interval_once_the_last_stops():
+    import sys
+
+    before = sys.getswitchinterval()
+
+    async def main():
+        first, second = LoopLagMonitor(), LoopLagMonitor()
+        first.start()
+        first.start()  # once is enough
+        second.start()
+        first.stop()
+        assert sys.getswitchinterval() <= 0.0005  # the second still watches
+        second.stop()
+        second.stop()
+
+    run(main())
+    assert sys.getswitchinterval() == before
+    LoopLagMonitor().stop()  # never started: nothing to undo
+    assert sys.getswitchinterval() == before
+
+
+def test_a_frame_that_cannot_be_described_does_not_end_the_watchdog():
+    def broken(frame):
+        raise RuntimeError("a user object that refuses to be read")
+
+    async def main():
+        monitor = LoopLagMonitor(threshold=0.1, interval=0.01, describe=broken)
+        monitor.start()
+        await asyncio.sleep(0.05)
+        blocking_task()
+        await asyncio.sleep(0.05)
+        blocking_task()
+        await asyncio.sleep(0.05)
+        monitor.stop()
+        return monitor
+
+    monitor = run(main())
+    assert monitor.stalls >= 2  # still watching after the first failed description
+    assert monitor.figures().held_by == "unknown code"
