@@ -45,20 +45,22 @@ def test_lag_monitor_is_quiet_when_the_loop_is_free(caplog):
     assert not caplog.records
 
 
-def test_warnings_are_rate_limited_but_every_stall_counts(caplog):
-    async def main():
-        monitor = LoopLagMonitor(threshold=0.1, interval=0.02, warning_interval=30)
-        monitor.start()
-        await asyncio.sleep(0.05)
-        blocking_task()
-        await asyncio.sleep(0.05)
-        blocking_task()
-        await asyncio.sleep(0.05)
-        monitor.stop()
-        return monitor
+async def _two_stalls(monitor: LoopLagMonitor) -> LoopLagMonitor:
+    """Watch two blocking stalls of the loop, with free turns around them."""
+    monitor.start()
+    await asyncio.sleep(0.05)
+    blocking_task()
+    await asyncio.sleep(0.05)
+    blocking_task()
+    await asyncio.sleep(0.05)
+    monitor.stop()
+    return monitor
 
+
+def test_warnings_are_rate_limited_but_every_stall_counts(caplog):
+    monitor = LoopLagMonitor(threshold=0.1, interval=0.02, warning_interval=30)
     with caplog.at_level(logging.WARNING, logger="horde.runtime"):
-        monitor = run(main())
+        run(_two_stalls(monitor))
     assert monitor.stalls >= 2
     assert len(caplog.records) == 1
     figures = monitor.figures()
@@ -240,17 +242,6 @@ def test_a_frame_that_cannot_be_described_does_not_end_the_watchdog():
     def broken(frame):
         raise RuntimeError("a user object that refuses to be read")
 
-    async def main():
-        monitor = LoopLagMonitor(threshold=0.1, interval=0.01, describe=broken)
-        monitor.start()
-        await asyncio.sleep(0.05)
-        blocking_task()
-        await asyncio.sleep(0.05)
-        blocking_task()
-        await asyncio.sleep(0.05)
-        monitor.stop()
-        return monitor
-
-    monitor = run(main())
+    monitor = run(_two_stalls(LoopLagMonitor(threshold=0.1, interval=0.01, describe=broken)))
     assert monitor.stalls >= 2  # still watching after the first failed description
     assert monitor.figures().held_by == "unknown code"
