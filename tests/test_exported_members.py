@@ -47,6 +47,7 @@ def test_locust_names_are_all_there():
             "HttpUser",
             "LoadTestShape",
             "Locust",
+            "MarkovTaskSet",
             "SequentialTaskSet",
             "TaskSet",
             "User",
@@ -60,6 +61,8 @@ def test_locust_names_are_all_there():
             "run_single_user",
             "tag",
             "task",
+            "transition",
+            "transitions",
             "wait_time",
         }
         assert expected <= set(locust.__all__)

@@ -18,6 +18,7 @@ from horde.runtime import run_blocking
 from horde.user import (
     FastHttpUser,
     HttpUser,
+    MarkovTaskSet,
     SequentialTaskSet,
     TaskSet,
     User,
@@ -28,6 +29,8 @@ from horde.user import (
     poisson,
     tag,
     task,
+    transition,
+    transitions,
 )
 
 __all__ = [
@@ -35,6 +38,7 @@ __all__ = [
     "FastHttpUser",
     "HttpUser",
     "LoadTestShape",
+    "MarkovTaskSet",
     "SequentialTaskSet",
     "StepLoadShape",
     "TaskSet",
@@ -50,4 +54,6 @@ __all__ = [
     "run_single_user",
     "tag",
     "task",
+    "transition",
+    "transitions",
 ]

@@ -54,6 +54,19 @@ def test_tasksets_and_shadowed_user_name(run_locustfile):
         assert int(stats[key]["Request Count"]) > 0, key
 
 
+def test_markov_task_set_follows_its_chain_and_survives_tag_filtering(run_locustfile):
+    result, stats = run_locustfile("markov.py", "-u", "3", "-r", "3", "--tags", "admin")
+    assert result.code == 0, result.stderr
+    assert int(stats[("POST", "/api/auth/login")]["Request Count"]) >= 1
+    assert int(stats[("GET", "/admin/dashboard")]["Request Count"]) > 0
+    home, browse, detail = (
+        int(stats[("GET", name)]["Request Count"])
+        for name in ("/health", "/api/products", "/api/products/[id]")
+    )
+    # The chain's stationary shares are 2:4:3 (home, browse, detail).
+    assert browse > detail > home > 0
+
+
 def test_manual_request_events_and_measure(run_locustfile, tmp_path):
     result, stats = run_locustfile("manual_stats.py", "-u", "2", "-r", "2", seconds="2s")
     assert result.code == 1  # the measured failures

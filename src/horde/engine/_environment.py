@@ -122,7 +122,7 @@ class Environment:
             pending = list(user_class.tasks)
             while pending:
                 item = pending.pop(0)
-                if hasattr(item, "tasks"):
+                if getattr(item, "tasks", None):  # a task set with no flat list (Markov) stays
                     pending.extend(item.tasks)
                 elif item not in distinct:
                     distinct.append(item)

@@ -1,6 +1,15 @@
 """Users and their tasks: the locustfile API."""
 
 from horde.user._http_user import FastHttpUser, HttpUser
+from horde.user._markov import (
+    InvalidTransitionError,
+    MarkovTaskSet,
+    MarkovTaskTagError,
+    NoMarkovTasksError,
+    NonMarkovTaskTransitionError,
+    transition,
+    transitions,
+)
 from horde.user._task import filter_tasks_by_tags, get_tasks_from_base_classes, tag, task
 from horde.user._taskset import (
     LOCUST_STATE_RUNNING,
@@ -26,6 +35,11 @@ __all__ = [
     "DefaultTaskSet",
     "FastHttpUser",
     "HttpUser",
+    "InvalidTransitionError",
+    "MarkovTaskSet",
+    "MarkovTaskTagError",
+    "NoMarkovTasksError",
+    "NonMarkovTaskTransitionError",
     "SequentialTaskSet",
     "TaskSet",
     "User",
@@ -40,4 +54,6 @@ __all__ = [
     "poisson",
     "tag",
     "task",
+    "transition",
+    "transitions",
 ]

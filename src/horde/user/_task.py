@@ -129,7 +129,9 @@ def filter_tasks_by_tags(
                 kept.append(item)
             continue
         passing = True
-        if hasattr(item, "tasks"):  # a nested TaskSet: kept if anything is left in it
+        if getattr(item, "_chained", False):  # a MarkovTaskSet: its chain is kept whole
+            pass
+        elif hasattr(item, "tasks"):  # a nested TaskSet: kept if anything is left in it
             filter_tasks_by_tags(item, tags, exclude_tags, checked)
             passing = bool(item.tasks)
         else:

@@ -14,6 +14,7 @@ def test_locust_imports_resolve_to_horde_during_a_run():
         from locust.env import Environment
         from locust.exception import StopUser
         from locust.runners import STATE_RUNNING, LocalRunner, WorkerRunner
+        from locust.user.markov_taskset import InvalidTransitionError, MarkovTaskSet
         from locust.user.wait_time import constant
 
         assert HttpUser is horde.HttpUser
@@ -27,6 +28,8 @@ def test_locust_imports_resolve_to_horde_during_a_run():
         assert STATE_RUNNING == "running"
         assert not issubclass(LocalRunner, WorkerRunner)
         assert constant is horde.constant
+        assert MarkovTaskSet is horde.MarkovTaskSet is locust.MarkovTaskSet
+        assert issubclass(InvalidTransitionError, horde.exceptions.LocustError)
         assert locust.__name__ == "horde.compat.locust"
     assert "locust" not in sys.modules or sys.modules["locust"].__name__ != "horde.compat.locust"
 

@@ -4,6 +4,7 @@ from horde import (
     FastHttpUser,
     HttpUser,
     LoadTestShape,
+    MarkovTaskSet,
     SequentialTaskSet,
     TaskSet,
     User,
@@ -17,6 +18,8 @@ from horde import (
     run_single_user,
     tag,
     task,
+    transition,
+    transitions,
 )
 from horde.compat.locust.user import wait_time
 from horde.event import Events
@@ -56,6 +59,7 @@ __all__ = [
     "HttpUser",
     "LoadTestShape",
     "Locust",
+    "MarkovTaskSet",
     "SequentialTaskSet",
     "TaskSet",
     "User",
@@ -69,5 +73,7 @@ __all__ = [
     "run_single_user",
     "tag",
     "task",
+    "transition",
+    "transitions",
     "wait_time",
 ]
