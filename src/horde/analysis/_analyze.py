@@ -22,6 +22,7 @@ from horde.analysis._saturation import (
 )
 from horde.analysis._story import (
     FIXES,
+    NO_LATENCY_FIX,
     SPIKES_FIX,
     grace_sentence,
     tell_bottleneck,
@@ -113,7 +114,8 @@ def analyze(
     context = _Context(summaries, graceful, evidence, load_unit)
     if measured == 0:
         return context.inconclusive(
-            "no request completed with a response time, so there is no latency to read"
+            "no request completed with a response time, so there is no latency to read",
+            fix=NO_LATENCY_FIX,
         )
     if measured < t.MIN_SERIES_SECONDS:
         return context.inconclusive(
@@ -219,10 +221,10 @@ class _Context:
             load_unit=self.unit,
         )
 
-    def inconclusive(self, reason: str) -> Analysis:
+    def inconclusive(self, reason: str, fix: str = FIXES[Pattern.INCONCLUSIVE]) -> Analysis:
         self.evidence["reason"] = reason
         story = " ".join(filter(None, (f"Inconclusive: {reason}.", self.spikes_story)))
-        return self._verdict(Pattern.INCONCLUSIVE, story)
+        return self._verdict(Pattern.INCONCLUSIVE, story, fix=fix)
 
     def sawtooth(self, sawtooth: Sawtooth, columns: Columns) -> Analysis:
         baseline = baseline_of(columns, self.steps) if self.steps else None

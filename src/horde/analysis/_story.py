@@ -13,6 +13,7 @@ from horde.analysis._periodic import Sawtooth, Spikes
 
 __all__ = [
     "FIXES",
+    "NO_LATENCY_FIX",
     "SPIKES_FIX",
     "grace_sentence",
     "tell_bottleneck",
@@ -44,6 +45,13 @@ FIXES: dict[Pattern, str] = {
         "requests per second for stable percentiles."
     ),
 }
+
+
+#: The fix of a run in which no request completed: more load would not help.
+NO_LATENCY_FIX = (
+    "Check that the tasks make requests and that the host answers them: a short run with "
+    "one user and --loglevel DEBUG shows each request."
+)
 
 
 #: The fix of a run whose plateaus held but whose latency spiked now and then.

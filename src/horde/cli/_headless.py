@@ -245,19 +245,21 @@ class GeneratorMonitors:
         """The ``"generator"`` object of ``--summary-json``.
 
         With workers, its CPU figures are the busiest process's, its memory peak the
-        largest, its loop figures over every process; ``"workers"`` gives each.
+        largest, its loop's seconds (blocked, held) the worst process's, so that they
+        compare with the run's length, and its stalls all of them; ``"workers"`` gives each.
         """
         loops = [self.lag.figures(), *self.worker_lag.values()]
         cpus = [self.cpu, *self.workers.values()]
         busiest = max(cpus, key=lambda cpu: (cpu.saturated, cpu.seconds_over, cpu.peak))
+        most_held = max(loops, key=lambda figures: figures.held_s)
         document = {
             **busiest.to_dict(),
             "memory_peak_bytes": max(cpu.peak_memory for cpu in cpus),
             "loop_stalls": sum(figures.stalls for figures in loops),
             "loop_lag_max_ms": max(figures.max_lag_ms for figures in loops),
-            "loop_blocked_s": round(sum(figures.blocked_s for figures in loops), 3),
-            "loop_held_s": round(sum(figures.held_s for figures in loops), 3),
-            "loop_held_by": max(loops, key=lambda figures: figures.held_s).held_by,
+            "loop_blocked_s": round(max(figures.blocked_s for figures in loops), 3),
+            "loop_held_s": round(most_held.held_s, 3),
+            "loop_held_by": most_held.held_by,
             "caution": self.caution(),
         }
         if self.workers:

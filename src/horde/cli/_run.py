@@ -298,13 +298,15 @@ def _summary(
     arrivals = environment.runner.arrivals
     steps, _ = _plateaus(environment)
     users = environment.stats.total_series.column("user_count")
+    at_stop = environment.runner.final_user_count
     metadata = {
         "horde_version": __version__,
         "locustfile": environment.locustfile,
         "host": environment.host,
         "profile": environment.profile,
         "exit_code": code,
-        "users": {"peak": max(users, default=0), "at_stop": environment.runner.final_user_count},
+        # The series is sampled each second: the last users spawned may come after it.
+        "users": {"peak": max(max(users, default=0), at_stop), "at_stop": at_stop},
     }
     document = build_summary(
         environment.stats,

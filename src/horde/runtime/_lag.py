@@ -273,7 +273,8 @@ class LoopLagMonitor:
                 unreported += 1
                 continue
             frame = self._frame()
-            also = f" ({unreported} more stalls since the last warning)" if unreported else ""
+            stalls = "stall" if unreported == 1 else "stalls"
+            also = f" ({unreported} more {stalls} since the last warning)" if unreported else ""
             logger.warning(
                 "The event loop was blocked for over %d ms by %s%s. Every user in this "
                 "process waits meanwhile, so response times are inflated. %s",

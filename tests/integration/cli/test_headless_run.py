@@ -286,6 +286,7 @@ def test_every_output_asked_for_holds_the_same_counts(horde, locustfile, demo_sh
     endpoints = {endpoint["name"]: endpoint["requests"] for endpoint in summary["endpoints"]}
     assert endpoints == printed == {name: n for name, n in rows.items() if name != "Aggregated"}
     assert all(e["percentiles_ms"]["p50"] is not None for e in summary["endpoints"])
+    assert summary["users"] == {"peak": 10, "at_stop": 10}
     html = (tmp_path / "out" / "report.html").read_text()
     count = rows["/api/products"]  # under 1,000 in 3 s: no thousands separator
     assert f'name">/api/products</td><td class="">{count}</td>' in html

@@ -22,6 +22,13 @@ def test_a_run_whose_requests_never_completed_says_so_rather_than_too_short():
     analysis = analyze(samples_from_columns(users=[10] * 30, p95=[float("nan")] * 30))
     assert analysis.evidence["reason"].startswith("no request completed")
     assert "too short" not in analysis.story
+    # More load would not help: the advice is to look at the tasks and the host.
+    assert "make requests" in analysis.fix
+    assert "plateaus" not in analysis.fix
+
+
+def test_a_short_run_is_told_to_run_a_step_load():
+    assert "three plateaus" in analyze(synthetic.too_short(0).total).fix
 
 
 def test_a_short_run_is_inconclusive_and_says_how_long_it_was():

@@ -170,6 +170,15 @@ def test_a_run_with_no_requests_renders_a_page_without_charts():
     assert "No failures." in page
 
 
+def test_the_duration_is_the_runs_length_not_up_to_its_last_request():
+    clock = iter([100.0, 101.0, 101.0, 101.0, 160.0])
+    stats = RequestStats(now=lambda: next(clock, 160.0))
+    stats.log_request("GET", "/", 20, 2)  # one request at the start, then a long wait
+    assert '<dt>Duration</dt><dd class="">1 min 00 s</dd>' in render_html(
+        build_summary(stats, metadata={})
+    )
+
+
 def test_the_charts_over_time_and_against_load():
     charts = figures(render_html(make_summary(analysis=ANALYSIS, names=("/a", "/b"))))
     assert list(charts) == [
