@@ -289,7 +289,7 @@ class MasterRunner(LocalRunner):
             node.user_classes_count = dict(data["user_classes_count"])
         counts = data.get(ARRIVALS_KEY)
         if isinstance(self.arrivals, SharedArrivals) and isinstance(counts, dict):
-            self.arrivals.shares[node_id] = ArrivalCounts(**counts)
+            self.arrivals.note(node_id, ArrivalCounts(**counts))
         self._note_loop_figures(node_id, data)
 
     def _note_loop_figures(self, node_id: str, data: dict[str, Any]) -> None:
@@ -373,20 +373,22 @@ class MasterRunner(LocalRunner):
                     node.state = STATE_MISSING
                     node.user_classes_count = {}
                     self._changed.set()
-                    self._warn_of_a_lost_share(node)
+                    self._lose_share(node)
                     self._worker_gone("went missing")
 
-    def _warn_of_a_lost_share(self, node: WorkerNode) -> None:
-        """A worker went missing in an open-model run that goes on without it."""
+    def _lose_share(self, node: WorkerNode) -> None:
+        """A worker went missing in an open-model run: count what its share left undone."""
+        arrivals = self.arrivals
         running = self.state == STATE_RUNNING and not self._quitting
-        if not (isinstance(self.arrivals, SharedArrivals) and running and self.active_workers):
+        if not (isinstance(arrivals, SharedArrivals) and running):
             return
+        lost = arrivals.lose(node.id)
         logger.warning(
-            "Worker %s went missing in an open-model run: its share of the arrival rate went "
-            "unscheduled from its last heartbeat (about %.0f s ago) until now; the other "
-            "workers take it over.",
+            "Worker %s went missing in an open-model run: about %.0f iterations of its share "
+            "went unscheduled from its last report until now, and are counted as lost%s.",
             node.id,
-            (HEARTBEAT_LIVENESS + 1) * HEARTBEAT_INTERVAL,
+            lost,
+            "; the others take its share over" if self.active_workers else "",
         )
 
     def _worker_gone(self, how: str) -> None:
@@ -470,6 +472,7 @@ class MasterRunner(LocalRunner):
         arrivals = self.arrivals
         assert isinstance(arrivals, SharedArrivals)
         workers = self.active_workers
+        arrivals.sharing = len(workers)
         share = arrivals.rate.share(1 / len(workers))
         caps = even_shares(arrivals.max_concurrency, len(workers))
         if arrivals.max_concurrency < len(workers):
@@ -481,6 +484,7 @@ class MasterRunner(LocalRunner):
                 len(workers),
             )
         for index, (node, cap) in enumerate(zip(workers, caps, strict=True)):
+            arrivals.reported.setdefault(node.id, time.time())  # its share starts now
             data = {
                 "timestamp": time.time(),
                 "start": share.start,

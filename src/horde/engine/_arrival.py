@@ -78,6 +78,8 @@ class ArrivalCounts:
         users: Users created for the pool.
         start_failures: Pool users whose ``on_start`` failed: they served no iteration.
         max_concurrency: The cap on the pool.
+        lost: Iterations due on workers that went missing, from their last report on:
+            they are in no count above, and their requests in no figure (an estimate).
     """
 
     scheduled: int = 0
@@ -89,6 +91,7 @@ class ArrivalCounts:
     users: int = 0
     start_failures: int = 0
     max_concurrency: int = 0
+    lost: int = 0
 
     @property
     def not_started(self) -> int:
@@ -114,6 +117,7 @@ class ArrivalCounts:
             "users": self.users,
             "start_failures": self.start_failures,
             "max_concurrency": self.max_concurrency,
+            "lost": self.lost,
         }
 
 
@@ -139,6 +143,27 @@ class SharedArrivals:
     began: float
     shares: dict[str, ArrivalCounts] = field(default_factory=dict)
     """The latest counts of each worker, by id (kept after it quits)."""
+    reported: dict[str, float] = field(default_factory=dict)
+    """When each worker's latest counts came (epoch seconds); until then, its first share."""
+    sharing: int = 1
+    """Among how many workers the rate is shared now."""
+    lost: float = 0.0
+    """Iterations due on workers that went missing, after their latest counts."""
+
+    def note(self, worker_id: str, counts: ArrivalCounts) -> None:
+        """Keep a worker's latest counts."""
+        self.shares[worker_id] = counts
+        self.reported[worker_id] = time.time()
+
+    def lose(self, worker_id: str) -> float:
+        """Count the iterations of a worker that went missing: its part of those due since
+        its latest counts. They are neither scheduled nor measured anywhere; until the
+        rate is shared again, none of the other workers runs them. Returns that count."""
+        schedule = Schedule(self.rate, self.duration, self.step_s)
+        since = self.reported.get(worker_id, self.began) - self.began
+        due = schedule.due_by(time.time() - self.began) - schedule.due_by(since)
+        self.lost += due / self.sharing
+        return due / self.sharing
 
     @property
     def counts(self) -> ArrivalCounts:
@@ -153,6 +178,7 @@ class SharedArrivals:
             total.peak_concurrency += share.peak_concurrency
             total.users += share.users
             total.start_failures += share.start_failures
+        total.lost = round(self.lost)
         return total
 
     @property

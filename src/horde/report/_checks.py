@@ -6,7 +6,8 @@ A check is ``METRIC[ENDPOINT] OPERATOR NUMBER``:
   ``p95``, ``p99.9``; milliseconds), ``fail_ratio`` (0 to 1), ``failures``,
   ``requests``, ``rps`` (requests per second over the run); in the open model also
   ``corrected_pNN`` (the percentile corrected for coordinated omission, from each
-  iteration's scheduled start) and ``not_started`` (iterations that found no user);
+  iteration's scheduled start) and ``not_started`` (iterations that found no user, and
+  those lost with a worker that went missing);
 * ``[ENDPOINT]`` (optional): ``[GET /api/products]`` or just ``[/api/products]``;
   without it the check applies to the aggregate of every request;
 * ``OPERATOR``: ``<``, ``<=``, ``>``, ``>=``.
@@ -103,7 +104,7 @@ class Check:
         """The metric's value in ``stats`` (and the open model's ``arrivals``); None when
         the endpoint saw no request, or an open-model metric has no open model."""
         if self.metric == _NOT_STARTED:
-            return None if arrivals is None else float(arrivals.not_started)
+            return None if arrivals is None else float(arrivals.not_started + arrivals.lost)
         if self.metric.startswith(_CORRECTED):
             histogram = self._find(stats.corrected, stats.corrected_total)
             if histogram is None or histogram.count == 0:

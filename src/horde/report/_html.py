@@ -241,6 +241,16 @@ def _caution(summary: Mapping[str, Any]) -> str:
 _OPEN_MODEL_COLUMNS = ("p50", "p95", "p99", "max")
 
 
+def _lost(model: Mapping[str, Any]) -> str:
+    """The iterations lost with workers that went missing, if any were."""
+    if not model.get("lost"):
+        return ""
+    return (
+        f", about {_number(model['lost'])} lost with workers that went missing (due after "
+        "their last report, in no count and no figure)"
+    )
+
+
 def _open_model(summary: Mapping[str, Any]) -> str:
     model = summary.get("open_model")
     if not isinstance(model, Mapping):
@@ -264,7 +274,7 @@ def _open_model(summary: Mapping[str, Any]) -> str:
     counts = (
         f"{_number(model.get('scheduled'))} iterations scheduled, "
         f"{_number(model.get('started'))} started{late}, {cut_short}"
-        f"{_number(model.get('not_started'))} could not start{failed}; at most "
+        f"{_number(model.get('not_started'))} could not start{failed}{_lost(model)}; at most "
         f"{_number(model.get('max_concurrency'))} at once, {_number(model.get('users'))} users."
     )
     rows = []

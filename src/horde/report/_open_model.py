@@ -78,6 +78,12 @@ def open_model_report(counts: ArrivalCounts, stats: RequestStats) -> list[str]:
         f"Open model: {counts.scheduled} iterations scheduled, {counts.started} started, "
         f"{counts.not_started} could not start ({waiting})",
     ]
+    if counts.lost:
+        were = "was" if counts.lost == 1 else "were"
+        lines.append(
+            f"About {_count(counts.lost, 'more iteration')} {were} lost with workers that "
+            "went missing: due after their last report, they are in no count and no figure"
+        )
     if counts.cut_short:
         one = counts.cut_short == 1
         lines.append(

@@ -310,6 +310,25 @@ def test_shared_arrivals_add_up_the_workers_counts_and_keep_the_whole_schedule(m
     assert linear.plateaus == []
 
 
+def test_a_worker_that_went_missing_leaves_its_share_since_its_last_report_lost(
+    monkeypatch,
+):
+    # 20/s, then 40/s from 10 s on, shared by two workers.
+    shared = SharedArrivals(ArrivalRate(20.0, 40.0), 100, duration=20.0, step_s=10.0, began=1000.0)
+    shared.sharing = 2
+    monkeypatch.setattr("time.time", lambda: 1006.0)
+    shared.note("a", ArrivalCounts(scheduled=60, started=60))
+    shared.note("b", ArrivalCounts(scheduled=60, started=60))
+    monkeypatch.setattr("time.time", lambda: 1014.0)
+    # Due from 6 s to 14 s: 4 s at 20/s, then 4 s at 40/s; a's half of that.
+    assert shared.lose("a") == (80 + 160) / 2
+    # A worker that never reported lost everything since the schedule began.
+    assert shared.lose("c") == (200 + 160) / 2
+    counts = shared.counts
+    assert (counts.scheduled, counts.lost) == (120, 300)
+    assert counts.to_dict()["lost"] == 300
+
+
 def test_a_schedule_joined_late_goes_on_from_there_without_a_burst():
     environment = Environment(user_classes=[_worker(0.001)])
     runner = environment.create_local_runner()
@@ -442,8 +461,11 @@ def test_the_open_model_report_speaks_of_one_as_one():
         users=1,
         start_failures=1,
         max_concurrency=1,
+        lost=1,
     )
     text = "\n".join(open_model_report(counts, RequestStats()))
+    assert "About 1 more iteration was lost with workers that went missing" in text
+    assert "lost" not in "\n".join(open_model_report(ArrivalCounts(), RequestStats()))
     assert "1 pool user failed in on_start" in text
     assert "1 was cut short by the end of the run: its requests in flight" in text
     assert "the one user allowed was busy" in text

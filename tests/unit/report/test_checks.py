@@ -97,6 +97,9 @@ def test_open_model_checks_read_the_corrected_latency_and_the_iterations_left():
     assert [result.passed for result in results] == [True, False, True, False, True]
     assert results[1].value == pytest.approx(1095, rel=0.01)
     assert results[3].value == 50
+    # Iterations lost with a worker that went missing did not start either.
+    lost = ArrivalCounts(scheduled=100, started=100, finished=100, lost=7)
+    assert evaluate_checks([parse_check("not_started<1")], stats, lost)[0].value == 7
 
 
 def test_open_model_checks_have_no_data_in_a_closed_model(stats):

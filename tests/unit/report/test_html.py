@@ -365,6 +365,12 @@ def test_the_open_model_shows_its_counts_and_both_latencies():
     quiet = section(render_html(summary), "open-model")
     assert "700 iterations scheduled, 700 started, 0 could not start" in quiet
     assert "failed in on_start" not in quiet
+    assert "lost" not in quiet
+    lost = ArrivalCounts(scheduled=700, started=700, finished=700, users=4, lost=1200)
+    summary["open_model"] = open_model_summary(lost, stats)
+    assert "0 could not start, about 1,200 lost with workers that went missing" in section(
+        render_html(summary), "open-model"
+    )
     one_cut = ArrivalCounts(scheduled=700, started=700, finished=699, users=4)
     summary["open_model"] = open_model_summary(one_cut, stats)
     assert "1 cut short by the end of the run (its requests in flight" in section(
