@@ -9,8 +9,10 @@ mid-run; a task no path reaches is only warned about.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import random
+from bisect import bisect
 from collections.abc import Callable
 from typing import Any, ClassVar, TypeVar
 
@@ -70,6 +72,12 @@ def transition(func_name: str, weight: int = 1) -> Callable[[F], F]:
         ...         self.client.get("/products/1")
     """
 
+    if not isinstance(func_name, str):
+        raise LocustError(
+            "@transition needs the name of the task that may follow, e.g. "
+            "@transition('checkout') or @transition('checkout', weight=3)"
+        )
+
     def decorator(decorated: F) -> F:
         _transitions_of(decorated)[func_name] = weight
         return decorated
@@ -94,6 +102,13 @@ def transitions(weights: dict[str, int] | list[tuple[str, int] | str]) -> Callab
         ...         self.client.post("/checkout")
     """
 
+    if not isinstance(weights, dict | list | tuple):
+        raise LocustError(
+            f"@transitions takes a dict of names and weights or a list of names, not "
+            f"{weights!r}: e.g. @transitions({{'cart': 3, 'home': 1}}) or "
+            "@transitions(['cart', ('home', 2)]); for one task, @transition('cart')"
+        )
+
     def decorator(decorated: F) -> F:
         added = (
             weights
@@ -110,22 +125,31 @@ def _is_markov_task(value: Any) -> bool:
     return "transitions" in dir(value)
 
 
-def _weighted(name: str, targets: dict[str, Any], classname: str) -> list[str]:
-    """The targets of ``name``, each repeated as many times as its weight."""
-    chain: list[str] = []
-    for target, weight in targets.items():
-        if not isinstance(weight, int) or isinstance(weight, bool) or weight < 0:
+class _Links:
+    """Where a task may lead: the targets with a positive weight, and their running sums."""
+
+    __slots__ = ("cumulative", "targets", "total")
+
+    def __init__(self, name: str, weights: dict[str, Any], classname: str) -> None:
+        for target, weight in weights.items():
+            if not isinstance(weight, int) or isinstance(weight, bool) or weight < 0:
+                raise InvalidTransitionError(
+                    f"The transition from {classname}.{name} to {target} has weight "
+                    f"{weight!r}: a weight is a whole number, 0 or more"
+                )
+        kept = {target: weight for target, weight in weights.items() if weight > 0}
+        if not kept:
             raise InvalidTransitionError(
-                f"The transition from {classname}.{name} to {target} has weight {weight!r}: "
-                "a weight is a whole number, 0 or more"
+                f"Every transition from {classname}.{name} has weight 0, so the chain would "
+                "stop there: give one of them a weight of 1 or more"
             )
-        chain.extend([target] * weight)
-    if not chain:
-        raise InvalidTransitionError(
-            f"Every transition from {classname}.{name} has weight 0, so the chain would "
-            "stop there: give one of them a weight of 1 or more"
-        )
-    return chain
+        self.targets = list(kept)
+        self.cumulative = list(itertools.accumulate(kept.values()))
+        self.total = self.cumulative[-1]
+
+    def draw(self) -> str:
+        """A target at random, by weight."""
+        return self.targets[bisect(self.cumulative, random.random() * self.total)]
 
 
 def _check_chain(markov: dict[str, Any], namespace: dict[str, Any], classname: str) -> None:
@@ -167,11 +191,11 @@ def _check_chain(markov: dict[str, Any], namespace: dict[str, Any], classname: s
                 )
 
 
-def _warn_unreachable(chains: dict[str, list[str]], start: str, classname: str) -> None:
+def _warn_unreachable(chains: dict[str, _Links], start: str, classname: str) -> None:
     reached = {start}
     pending = [start]
     while pending:
-        for target in chains[pending.pop()]:
+        for target in chains[pending.pop()].targets:
             if target not in reached:
                 reached.add(target)
                 pending.append(target)
@@ -193,10 +217,11 @@ class MarkovTaskSetMeta(TaskSetMeta):
         if not namespace.get("abstract"):
             markov = {key: value for key, value in namespace.items() if _is_markov_task(value)}
             _check_chain(markov, namespace, name)
-            chains = {key: _weighted(key, func.transitions, name) for key, func in markov.items()}
+            chains = {key: _Links(key, func.transitions, name) for key, func in markov.items()}
             start = next(iter(markov))
             _warn_unreachable(chains, start, name)
-            namespace["current"] = markov[start]
+            namespace["abstract"] = False
+            namespace["_state"] = start
             namespace["_chains"] = chains
         # No flat task list: the chain, not a weighted draw, picks each task.
         return type.__new__(mcs, name, bases, namespace)
@@ -225,12 +250,30 @@ class MarkovTaskSet(TaskSet, metaclass=MarkovTaskSetMeta):
     abstract: ClassVar[bool] = True
     #: Tag filtering keeps the chain whole (its tasks may not be tagged).
     _chained: ClassVar[bool] = True
-    #: The task that runs next: the chain's start, then wherever its transitions lead.
-    current: Callable[..., Any]
-    _chains: ClassVar[dict[str, list[str]]]
+    #: Each task's links, by its name in the class body (a task made by a factory or
+    #: wrapped by a decorator has another ``__name__``).
+    _chains: ClassVar[dict[str, _Links]]
+    #: The name of the task that runs next: the chain's start, then wherever it leads.
+    _state: str
+
+    @property
+    def current(self) -> Callable[..., Any]:
+        """The task that runs next."""
+        task: Callable[..., Any] = getattr(self, self._state_name())
+        return task
 
     def get_next_task(self) -> Any:
         """The current task; the next one is drawn from its transitions."""
-        task = self.current
-        self.current = getattr(self, random.choice(self._chains[task.__name__]))
-        return task
+        name = self._state_name()
+        self._state = self._chains[name].draw()
+        return getattr(self, name)
+
+    def _state_name(self) -> str:
+        """The name of the task that runs next (at first, the chain's start)."""
+        state: str | None = getattr(self, "_state", None)
+        if state is None:
+            raise LocustError(
+                f"{type(self).__name__} is abstract (abstract = True): it has no chain to "
+                "run. Put a subclass with @transition tasks in the user's tasks instead"
+            )
+        return state

@@ -67,7 +67,13 @@ def tag(*tags: str) -> Callable[[F], F]:
     """
 
     def decorator(decorated: F) -> F:
-        if hasattr(decorated, "tasks"):  # a TaskSet class: tag every task inside it
+        if getattr(decorated, "_chained", False):
+            logger.warning(
+                "@tag on %s has no effect: a MarkovTaskSet is kept whole by tag filtering, "
+                "and its tasks may not be tagged",
+                decorated.__name__,
+            )
+        elif hasattr(decorated, "tasks"):  # a TaskSet class: tag every task inside it
             decorated.tasks = [tag(*tags)(item) for item in decorated.tasks]
         else:
             existing = decorated.__dict__.get("locust_tag_set", set())

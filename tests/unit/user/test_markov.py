@@ -1,3 +1,4 @@
+import asyncio
 import logging
 import random
 
@@ -7,6 +8,7 @@ from tests.unit.user.test_tasks import run_user
 from horde import MarkovTaskSet, User, constant, tag, task, transition, transitions
 from horde.engine import Environment
 from horde.exceptions import LocustError, StopUser
+from horde.runtime import run
 from horde.user import (
     InvalidTransitionError,
     MarkovTaskTagError,
@@ -231,3 +233,120 @@ def test_equal_weights_keep_a_markov_task_set_as_one_task():
     environment = Environment(user_classes=[Walker])
     environment.assign_equal_weights()
     assert Walker.tasks == [Journey]
+
+
+def test_tasks_are_known_by_their_name_in_the_class_not_their_function_name():
+    calls = []
+
+    def page(path):
+        @transition("home")
+        def visit(self):  # the same __name__ for both pages
+            self.user.note(path)
+
+        return visit
+
+    def counted(func):  # a decorator without functools.wraps
+        def wrapper(self):
+            return func(self)
+
+        wrapper.transitions = func.transitions
+        return wrapper
+
+    class Site(MarkovTaskSet):
+        @transitions(["product"])
+        def home(self):
+            self.user.note("home")
+
+        product = page("/product")
+
+        @counted
+        @transition("home")
+        def unused(self):
+            pass
+
+    run_user(user_of(Site, 4, calls))
+    assert calls == ["home", "/product", "home", "/product"]
+
+
+def test_a_subclass_that_overrides_a_task_of_the_chain_runs_its_own_from_the_start():
+    calls = []
+
+    class Base(MarkovTaskSet):
+        @transition("b")
+        def a(self):
+            self.user.note("base a")
+
+        @transition("a")
+        def b(self):
+            self.user.note("b")
+
+    class Child(Base):
+        abstract = True  # not checked: it adds no chain, only an override
+
+        def a(self):
+            self.user.note("child a")
+
+    run_user(user_of(Child, 3, calls))
+    assert calls == ["child a", "b", "child a"]
+    assert Base.abstract is False
+
+
+def test_an_abstract_task_set_in_a_users_tasks_says_so_when_it_runs():
+    class Base(MarkovTaskSet):
+        abstract = True
+
+    class Walker(User):
+        wait_time = constant(0.01)
+        tasks = [Base]
+
+    environment = Environment(user_classes=[Walker])
+    errors = []
+    environment.events.user_error.add_listener(
+        lambda exception, **kwargs: errors.append(str(exception))
+    )
+    user = Walker(environment)
+
+    async def main():
+        task = asyncio.ensure_future(user._run())
+        await asyncio.sleep(0.05)
+        task.cancel()
+
+    run(main())
+    assert errors[0].startswith("Base is abstract (abstract = True): it has no chain to run")
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: transition(lambda self: None), "@transition needs the name"),
+        (lambda: transitions("browse"), "@transitions takes a dict"),
+    ],
+)
+def test_a_decorator_given_the_wrong_thing_says_how_to_write_it(make, message):
+    with pytest.raises(LocustError, match=message):
+        make()
+
+
+def test_large_weights_cost_no_memory():
+    class Heavy(MarkovTaskSet):
+        @transitions({"a": 10**12, "b": 3 * 10**12})
+        def a(self):
+            pass
+
+        @transition("a")
+        def b(self):
+            pass
+
+    assert Heavy._chains["a"].total == 4 * 10**12
+
+
+def test_a_tag_on_a_markov_task_set_is_said_to_have_no_effect(caplog):
+    with caplog.at_level(logging.WARNING):
+
+        @tag("checkout")
+        class Journey(MarkovTaskSet):
+            @transition("a")
+            def a(self):
+                pass
+
+    assert "@tag on Journey has no effect" in caplog.text
