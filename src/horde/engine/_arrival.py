@@ -297,6 +297,7 @@ class ArrivalExecutor:
             _describe(self.rate),
             self.counts.max_concurrency,
         )
+        _warn_of_endless_chains(self.runner.user_classes)
         self._record_corrected()
         # From the next due: a worker joining a shared run late leaves the past ones to
         # the others, which ran them until they were shared anew.
@@ -518,6 +519,26 @@ class ArrivalExecutor:
 def _wake(waker: asyncio.Future[None]) -> None:
     if not waker.done():
         waker.set_result(None)
+
+
+def _warn_of_endless_chains(user_classes: Sequence[type[User]]) -> None:
+    """An iteration that picks a MarkovTaskSet walks its chain until a task interrupts it,
+    which chains seldom do: the iterations would pile up behind it."""
+    chains = sorted(
+        {
+            task.__name__
+            for cls in user_classes
+            for task in cls.tasks
+            if getattr(task, "_chained", False)
+        }
+    )
+    if chains:
+        logger.warning(
+            "In the open model, an iteration that picks %s walks its chain until one of its "
+            "tasks calls self.interrupt(): give the chain a task that does, or the "
+            "iterations wait behind it",
+            ", ".join(chains),
+        )
 
 
 def _iteration_mix(user_classes: Sequence[type[User]]) -> Iterator[type[User]]:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 import math
 import re
 import time
 
 import pytest
 
-from horde import User, task
+from horde import MarkovTaskSet, User, task, transition
 from horde.engine import ArrivalCounts, ArrivalRate, Environment, SharedArrivals
 from horde.engine._rate import Schedule, _plateau_count
 from horde.exceptions import StopUser
@@ -627,3 +628,26 @@ def test_a_user_stopping_itself_in_on_start_is_no_failure():
     counts, _ = _run_open(Quitter, "10/s", 5, 0.5)
     assert counts.users > 0
     assert counts.start_failures == 0
+
+
+def test_a_markov_chain_in_the_open_model_is_warned_about_and_ends_where_it_interrupts(
+    caplog,
+):
+    class Journey(MarkovTaskSet):
+        @transition("leave")
+        def browse(self):
+            pass
+
+        @transition("browse")
+        def leave(self):
+            self.interrupt()
+
+    class Walker(User):
+        tasks = [Journey]
+
+    with caplog.at_level(logging.WARNING):
+        counts, _ = _run_open(Walker, "50/s", 5, 0.5)
+    assert "an iteration that picks Journey walks its chain until" in caplog.text
+    # Each iteration ended where the chain interrupted (the last one may be just released).
+    assert counts.started == counts.finished > 10
+    assert counts.scheduled - counts.started <= 1

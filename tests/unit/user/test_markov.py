@@ -1,14 +1,12 @@
-import asyncio
 import logging
 import random
 
 import pytest
-from tests.unit.user.test_tasks import run_user
+from tests.unit.user.test_tasks import run_user, user_errors
 
 from horde import MarkovTaskSet, User, constant, tag, task, transition, transitions
 from horde.engine import Environment
 from horde.exceptions import LocustError, StopUser
-from horde.runtime import run
 from horde.user import (
     InvalidTransitionError,
     MarkovTaskTagError,
@@ -299,19 +297,7 @@ def test_an_abstract_task_set_in_a_users_tasks_says_so_when_it_runs():
         wait_time = constant(0.01)
         tasks = [Base]
 
-    environment = Environment(user_classes=[Walker])
-    errors = []
-    environment.events.user_error.add_listener(
-        lambda exception, **kwargs: errors.append(str(exception))
-    )
-    user = Walker(environment)
-
-    async def main():
-        task = asyncio.ensure_future(user._run())
-        await asyncio.sleep(0.05)
-        task.cancel()
-
-    run(main())
+    errors = user_errors(Walker)
     assert errors[0].startswith("Base is abstract (abstract = True): it has no chain to run")
 
 

@@ -20,6 +20,24 @@ def run_user(user_class, environment=None, timeout=2.0):
     return user
 
 
+def user_errors(user_class, seconds=0.05):
+    """What ``user_error`` said while a ``user_class`` user ran for ``seconds``."""
+    environment = Environment(user_classes=[user_class])
+    errors = []
+    environment.events.user_error.add_listener(
+        lambda exception, **kw: errors.append(str(exception))
+    )
+    user = user_class(environment)
+
+    async def main():
+        task = asyncio.ensure_future(user._run())
+        await asyncio.sleep(seconds)
+        task.cancel()
+
+    run(main())
+    return errors
+
+
 def test_task_weights_repeat_tasks_in_the_flat_list():
     class Shopper(User):
         @task(3)
@@ -361,19 +379,7 @@ def test_missing_tasks_error_names_the_class(caplog):
     class Empty(User):
         pass
 
-    environment = Environment(user_classes=[Empty])
-    errors = []
-    environment.events.user_error.add_listener(
-        lambda exception, **kw: errors.append(str(exception))
-    )
-    user = Empty(environment)
-
-    async def main():
-        task = asyncio.ensure_future(user._run())
-        await asyncio.sleep(0.05)
-        task.cancel()
-
-    run(main())
+    errors = user_errors(Empty)
     assert errors
     assert errors[0].startswith("No tasks defined on Empty.")
 
