@@ -1,4 +1,5 @@
 import asyncio
+import threading
 import time
 
 import pytest
@@ -90,20 +91,18 @@ def test_cooperative_sleep_lets_users_overlap_and_is_removed_after():
 
 
 def test_run_blocking_runs_in_a_thread_without_blocking_the_loop():
-    import threading
-
     def blocking():
         return threading.current_thread() is threading.main_thread()
 
     assert run(call_sync(run_blocking, blocking)) is False
 
 
-def test_sync_caller_reuses_one_greenlet_and_nests():
+def test_callers_share_idle_greenlets_and_a_nested_call_gets_another():
     from greenlet import getcurrent
 
     from horde.runtime import SyncCaller
 
-    caller = SyncCaller()
+    caller, other = SyncCaller(), SyncCaller()
     seen = []
 
     def inner():
@@ -117,14 +116,62 @@ def test_sync_caller_reuses_one_greenlet_and_nests():
 
     async def main():
         first = await caller.call(outer)
-        second = await caller.call(outer)
+        second = await other.call(outer)
         return first, second
 
     assert run(main()) == ("inner done", "inner done")
     outers = [g for name, g in seen if name == "outer"]
     inners = [g for name, g in seen if name == "inner"]
-    assert outers[0] is outers[1]  # reused between calls
+    assert outers[0] is outers[1]  # reused by the next call, whoever makes it
     assert inners[0] is not outers[0]  # the nested call got its own
+
+
+def test_each_caller_keeps_its_own_context_variables_across_calls():
+    import contextvars
+
+    from horde.runtime import SyncCaller
+
+    who = contextvars.ContextVar("who", default="nobody")
+    first, second = SyncCaller(), SyncCaller()
+
+    def remember(name):
+        before = who.get()
+        who.set(name)
+        return before
+
+    def nested():
+        return who.get()
+
+    def calls_nested():
+        return await_(first.call(nested))
+
+    async def main():
+        return [
+            await first.call(remember, "first"),
+            await second.call(remember, "second"),  # the same greenlet, its own context
+            await first.call(remember, "first again"),
+            await second.call(who.get),
+            await first.call(calls_nested),  # a nested call starts empty
+        ]
+
+    assert run(main()) == ["nobody", "nobody", "first", "second", "nobody"]
+    assert who.get() == "nobody"  # the loop's own context is untouched
+
+
+def test_each_thread_has_its_own_idle_greenlets():
+    from horde.runtime import SyncCaller
+
+    caller = SyncCaller()
+
+    async def main():
+        return await caller.call(await_, asyncio.sleep(0, result="ran"))
+
+    assert run(main()) == "ran"
+    results = []
+    thread = threading.Thread(target=lambda: results.append(run(main())))
+    thread.start()
+    thread.join()
+    assert results == ["ran"]
 
 
 def test_sync_caller_survives_errors_and_cancellation():
