@@ -88,10 +88,6 @@ def _serve(fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
         fn, args = driver.switch(outcome)
 
 
-#: Idle greenlets kept for the next call (of any user) in a thread.
-_POOL_MAX = 1024
-
-
 class _Pool(threading.local):
     """The idle bridged greenlets of one thread (a greenlet runs only in its own)."""
 
@@ -152,7 +148,11 @@ class SyncCaller:
             if not nested:
                 self._busy = False
                 self._context = child.gr_context
-            if not child.dead and len(idle) < _POOL_MAX:
+            if not child.dead:
+                # Kept however many: the most calls ever in progress at once, which the
+                # users' own greenlets would all hold. Dropping greenlets after a burst
+                # costs a switch into each, and a generator slowed by a burst would then
+                # drop and remake them without end.
                 child.gr_context = None  # the next caller brings its own
                 idle.append(child)
         if value.error is not None:
