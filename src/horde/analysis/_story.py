@@ -49,8 +49,8 @@ FIXES: dict[Pattern, str] = {
 
 #: The fix of a run in which no request completed: more load would not help.
 NO_LATENCY_FIX = (
-    "Check that the tasks make requests and that the host answers them: a short run with "
-    "one user and --loglevel DEBUG shows each request."
+    "Check that the tasks make requests and that the host answers them: run one user "
+    "(-u 1) for a few seconds and read its errors."
 )
 
 

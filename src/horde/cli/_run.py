@@ -292,7 +292,7 @@ def _html_file(settings: Settings) -> str | None:
 
 
 def _summary(
-    startup: Startup, results: list[CheckResult], code: int, analysis: Analysis
+    startup: Startup, results: list[CheckResult], code: int, analysis: Analysis, ended: float
 ) -> dict[str, Any]:
     environment = startup.environment
     arrivals = environment.runner.arrivals
@@ -315,6 +315,7 @@ def _summary(
         steps=steps,
         analysis=analysis.to_dict(),
         exceptions=environment.runner.exceptions,
+        end_time=ended,
     )
     if arrivals is not None:
         document["open_model"] = open_model_summary(arrivals.counts, environment.stats)
@@ -351,6 +352,7 @@ def _shutdown(startup: Startup, outputs: _Outputs, monitors: GeneratorMonitors) 
     settings = startup.settings
     environment = startup.environment
     stats = environment.stats
+    ended = stats.now()  # before the listeners and the analysis take their time
     environment.events.quitting.fire(reverse=True, environment=environment)
     arrivals = environment.runner.arrivals
     results = evaluate_checks(settings.checks, stats, None if arrivals is None else arrivals.counts)
@@ -368,7 +370,7 @@ def _shutdown(startup: Startup, outputs: _Outputs, monitors: GeneratorMonitors) 
     if outputs.csv_writer is not None:
         outputs.csv_writer.close(stats, runner.exceptions, runner.final_user_count)
     if outputs.summary_path is not None or outputs.html_path is not None:
-        document = _summary(startup, results, code, analysis)
+        document = _summary(startup, results, code, analysis, ended)
         document["generator"] = monitors.to_dict()
         if outputs.summary_path is not None:
             _write(outputs.summary_path, json.dumps(document, indent=2), "--summary-json")

@@ -364,6 +364,7 @@ class MasterRunner(LocalRunner):
     async def _liveness_loop(self) -> None:
         while True:
             await asyncio.sleep(HEARTBEAT_INTERVAL)
+            missing = []  # all marked before any share is given out again
             for node in list(self.clients.values()):
                 node.heartbeat -= 1
                 if node.heartbeat < 0 and node.state != STATE_MISSING:
@@ -372,17 +373,18 @@ class MasterRunner(LocalRunner):
                     )
                     node.state = STATE_MISSING
                     node.user_classes_count = {}
-                    self._changed.set()
-                    self._lose_share(node)
-                    self._worker_gone("went missing")
+                    missing.append(node)
+            for node in missing:
+                self._changed.set()
+                self._lose_share(node)
+                self._worker_gone("went missing")
 
     def _lose_share(self, node: WorkerNode) -> None:
         """A worker went missing in an open-model run: count what its share left undone."""
-        arrivals = self.arrivals
         running = self.state == STATE_RUNNING and not self._quitting
-        if not (isinstance(arrivals, SharedArrivals) and running):
+        if not (isinstance(self.arrivals, SharedArrivals) and running):
             return
-        lost = arrivals.lose(node.id)
+        lost = self.arrivals.lose(node.id)
         logger.warning(
             "Worker %s went missing in an open-model run: about %.0f iterations of its share "
             "went unscheduled from its last report until now, and are counted as lost%s.",
@@ -472,7 +474,6 @@ class MasterRunner(LocalRunner):
         arrivals = self.arrivals
         assert isinstance(arrivals, SharedArrivals)
         workers = self.active_workers
-        arrivals.sharing = len(workers)
         share = arrivals.rate.share(1 / len(workers))
         caps = even_shares(arrivals.max_concurrency, len(workers))
         if arrivals.max_concurrency < len(workers):
@@ -484,7 +485,7 @@ class MasterRunner(LocalRunner):
                 len(workers),
             )
         for index, (node, cap) in enumerate(zip(workers, caps, strict=True)):
-            arrivals.reported.setdefault(node.id, time.time())  # its share starts now
+            arrivals.share(node.id, len(workers))
             data = {
                 "timestamp": time.time(),
                 "start": share.start,

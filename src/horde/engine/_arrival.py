@@ -145,25 +145,36 @@ class SharedArrivals:
     """The latest counts of each worker, by id (kept after it quits)."""
     reported: dict[str, float] = field(default_factory=dict)
     """When each worker's latest counts came (epoch seconds); until then, its first share."""
-    sharing: int = 1
-    """Among how many workers the rate is shared now."""
-    lost: float = 0.0
-    """Iterations due on workers that went missing, after their latest counts."""
+    fractions: dict[str, float] = field(default_factory=dict)
+    """Each worker's part of the rate, as last shared."""
+    losses: dict[str, float] = field(default_factory=dict)
+    """Iterations due on each worker that went missing, after its latest counts."""
+
+    def share(self, worker_id: str, workers: int) -> None:
+        """Note that a worker runs one of ``workers`` equal parts of the rate from now on."""
+        self.fractions[worker_id] = 1 / workers
+        self.reported.setdefault(worker_id, time.time())  # its share starts now
 
     def note(self, worker_id: str, counts: ArrivalCounts) -> None:
         """Keep a worker's latest counts."""
         self.shares[worker_id] = counts
         self.reported[worker_id] = time.time()
+        self.losses.pop(worker_id, None)  # back after all: its counts hold them
 
     def lose(self, worker_id: str) -> float:
         """Count the iterations of a worker that went missing: its part of those due since
         its latest counts. They are neither scheduled nor measured anywhere; until the
         rate is shared again, none of the other workers runs them. Returns that count."""
         schedule = Schedule(self.rate, self.duration, self.step_s)
-        since = self.reported.get(worker_id, self.began) - self.began
-        due = schedule.due_by(time.time() - self.began) - schedule.due_by(since)
-        self.lost += due / self.sharing
-        return due / self.sharing
+
+        def due_by(moment: float) -> float:
+            elapsed = max(moment - self.began, 0.0)
+            return schedule.due_by(min(elapsed, self.duration or elapsed))
+
+        since = self.reported.get(worker_id, self.began)
+        lost = (due_by(time.time()) - due_by(since)) * self.fractions.get(worker_id, 1.0)
+        self.losses[worker_id] = lost
+        return lost
 
     @property
     def counts(self) -> ArrivalCounts:
@@ -178,7 +189,7 @@ class SharedArrivals:
             total.peak_concurrency += share.peak_concurrency
             total.users += share.users
             total.start_failures += share.start_failures
-        total.lost = round(self.lost)
+        total.lost = round(sum(self.losses.values()))
         return total
 
     @property

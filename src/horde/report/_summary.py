@@ -78,6 +78,7 @@ def build_summary(
     steps: Sequence[Any] = (),
     analysis: Mapping[str, Any] | None = None,
     exceptions: Mapping[Any, Mapping[str, Any]] | None = None,
+    end_time: float | None = None,
 ) -> dict[str, Any]:
     """The ``--summary-json`` document (JSON-ready: plain dicts, lists, numbers, strings).
 
@@ -88,15 +89,16 @@ def build_summary(
         steps: The plateaus of a step load (objects with users/start/end).
         analysis: The degradation analysis, as a dict, when there is one.
         exceptions: ``runner.exceptions``: errors raised by user code, by traceback.
+        end_time: When the run ended (epoch seconds); by default, now.
     """
     total = stats.total
     endpoints = sorted(stats.entries.values(), key=lambda e: (e.name, e.method))
     return {
         **metadata,
         "start_time": _iso(total.start_time),
-        # Built as the run ends, so now: the last request's time (Locust's report) makes a
-        # run whose users wait long between requests look shorter than it was.
-        "end_time": _iso(stats.now()),
+        # Not the last request's time (Locust's report): that makes a run whose users wait
+        # long between requests look shorter than it was.
+        "end_time": _iso(stats.now() if end_time is None else end_time),
         "totals": _entry(total),
         "endpoints": [{"method": e.method, "name": e.name, **_entry(e)} for e in endpoints],
         "errors": [

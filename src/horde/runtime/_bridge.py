@@ -105,20 +105,19 @@ class SyncCaller:
     takes an idle greenlet from a pool and puts it back when it returns. Only the calls
     in progress hold one: 12,000 users sending a request a second each need a few
     dozen, which stay in the CPU's caches (one greenlet kept per user took 7% more CPU
-    there, and 6 KB more memory per user). Each caller keeps its own ``contextvars`` context
-    from one call to the next, as a user's own greenlet would; a call made while the
-    caller is busy (user code that runs a nested task set synchronously) starts in an
-    empty one, as in a greenlet of its own.
+    there, and 6 KB more memory per user). Each caller has its own ``contextvars``
+    context, which every call it makes runs in, nested ones too (user code that runs a
+    task set synchronously): what a user's tasks set, its later tasks see, as in the one
+    greenlet a user has under gevent.
 
     Example:
         >>> caller = SyncCaller()
         >>> # inside a coroutine:  result = await caller.call(task_function, user)
     """
 
-    __slots__ = ("_busy", "_context", "suspended")
+    __slots__ = ("_context", "suspended")
 
     def __init__(self) -> None:
-        self._busy = False
         self._context: contextvars.Context | None = None
         self.suspended = False
         """Whether a call waited on the loop since the flag was last cleared."""
@@ -129,11 +128,13 @@ class SyncCaller:
         Exceptions raised by ``fn`` propagate to the caller; exceptions raised while
         awaiting (timeouts, cancellation) are thrown into ``fn`` where it waits.
         """
+        context = self._context
+        if context is None:
+            context = self._context = contextvars.Context()
         idle = _POOL.idle
         child = idle.pop() if idle else _BridgedGreenlet(_serve)
-        nested, self._busy = self._busy, True
-        if not nested:
-            child.gr_context = self._context
+        child.gr_context = context
+        value: Any = None
         try:
             value = child.switch(fn, args)
             while type(value) is not _Outcome:
@@ -145,20 +146,19 @@ class SyncCaller:
                 else:
                     value = child.switch(result)
         finally:
-            if not nested:
-                self._busy = False
-                self._context = child.gr_context
-            if not child.dead:
-                # Kept however many: the most calls ever in progress at once, which the
-                # users' own greenlets would all hold. Dropping greenlets after a burst
-                # costs a switch into each, and a generator slowed by a burst would then
-                # drop and remake them without end.
+            # Back to the pool only once its call ended (an error that hit the driver
+            # mid-call leaves the greenlet waiting, and it is dropped). Kept however many:
+            # the most calls ever in progress at once, which users' own greenlets would
+            # all hold; dropping them after a burst costs a switch into each, and a
+            # generator slowed by a burst would drop and remake them without end.
+            if type(value) is _Outcome and not child.dead:
                 child.gr_context = None  # the next caller brings its own
                 idle.append(child)
         if value.error is not None:
             error, value.error = value.error, None  # no reference cycle through the frame
             raise error
         returned: T = value.result
+        value.result = None  # the idle greenlet still holds its last outcome
         return returned
 
 

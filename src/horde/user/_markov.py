@@ -221,7 +221,7 @@ class MarkovTaskSetMeta(TaskSetMeta):
             start = next(iter(markov))
             _warn_unreachable(chains, start, name)
             namespace["abstract"] = False
-            namespace["_state"] = start
+            namespace["_next"] = start
             namespace["_chains"] = chains
         # No flat task list: the chain, not a weighted draw, picks each task.
         return type.__new__(mcs, name, bases, namespace)
@@ -254,26 +254,35 @@ class MarkovTaskSet(TaskSet, metaclass=MarkovTaskSetMeta):
     #: wrapped by a decorator has another ``__name__``).
     _chains: ClassVar[dict[str, _Links]]
     #: The name of the task that runs next: the chain's start, then wherever it leads.
-    _state: str
+    _next: str
 
     @property
     def current(self) -> Callable[..., Any]:
-        """The task that runs next."""
-        task: Callable[..., Any] = getattr(self, self._state_name())
+        """The task that runs next; set it to one of the chain's tasks to jump there."""
+        task: Callable[..., Any] = getattr(self, self._next_name())
         return task
+
+    @current.setter
+    def current(self, task: Callable[..., Any]) -> None:
+        function = getattr(task, "__func__", task)
+        for name in getattr(self, "_chains", {}):
+            if getattr(type(self), name, None) is function:
+                self._next = name
+                return
+        raise LocustError(f"{task!r} is not a task of the chain of {type(self).__name__}")
 
     def get_next_task(self) -> Any:
         """The current task; the next one is drawn from its transitions."""
-        name = self._state_name()
-        self._state = self._chains[name].draw()
+        name = self._next_name()
+        self._next = self._chains[name].draw()
         return getattr(self, name)
 
-    def _state_name(self) -> str:
+    def _next_name(self) -> str:
         """The name of the task that runs next (at first, the chain's start)."""
-        state: str | None = getattr(self, "_state", None)
-        if state is None:
+        name: str | None = getattr(self, "_next", None)
+        if name is None:
             raise LocustError(
                 f"{type(self).__name__} is abstract (abstract = True): it has no chain to "
                 "run. Put a subclass with @transition tasks in the user's tasks instead"
             )
-        return state
+        return name

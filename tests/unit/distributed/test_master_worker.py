@@ -612,6 +612,29 @@ def test_the_arrival_rate_is_shared_anew_when_workers_join_or_leave(caplog):
     assert "the others take its share over" in caplog.text
 
 
+def test_workers_missing_together_each_lose_their_own_share():
+    master = _new_master()
+
+    async def main():
+        async with _cluster(master, 3) as [first, second, third]:
+            master.start_arrivals(ArrivalRate(300.0, 300.0), max_concurrency=30)
+            await _until(lambda: all(w.arrivals is not None for w in (first, second, third)))
+            await asyncio.sleep(0.3)
+            _silence(second)
+            _silence(third)
+            await _until(lambda: first.arrivals.rate == ArrivalRate(300.0, 300.0))
+            arrivals = master.arrivals
+            gone = (second.client_id, third.client_id)
+            found = [(arrivals.fractions[w], arrivals.losses[w] > 0) for w in gone]
+        await second.quit_async()
+        await third.quit_async()
+        return found
+
+    # Both ran a third of the rate until they fell silent: neither is counted as a half
+    # because the other was found missing first and the rate shared anew.
+    assert run(main()) == [(1 / 3, True), (1 / 3, True)]
+
+
 @pytest.mark.parametrize(
     ("total", "parts", "shares"),
     [(10, 2, [5, 5]), (3, 2, [2, 1]), (7, 3, [3, 2, 2]), (3, 4, [1, 1, 1, 1])],

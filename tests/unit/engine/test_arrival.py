@@ -316,18 +316,27 @@ def test_a_worker_that_went_missing_leaves_its_share_since_its_last_report_lost(
 ):
     # 20/s, then 40/s from 10 s on, shared by two workers.
     shared = SharedArrivals(ArrivalRate(20.0, 40.0), 100, duration=20.0, step_s=10.0, began=1000.0)
-    shared.sharing = 2
+    monkeypatch.setattr("time.time", lambda: 1000.0)
+    for worker in ("a", "b", "c"):
+        shared.share(worker, 2)  # c's share never reached it
     monkeypatch.setattr("time.time", lambda: 1006.0)
     shared.note("a", ArrivalCounts(scheduled=60, started=60))
     shared.note("b", ArrivalCounts(scheduled=60, started=60))
     monkeypatch.setattr("time.time", lambda: 1014.0)
+    shared.share("b", 1)  # a went missing: b runs it all from now on
     # Due from 6 s to 14 s: 4 s at 20/s, then 4 s at 40/s; a's half of that.
     assert shared.lose("a") == (80 + 160) / 2
-    # A worker that never reported lost everything since the schedule began.
+    # A worker that never reported lost everything since its share began.
     assert shared.lose("c") == (200 + 160) / 2
     counts = shared.counts
     assert (counts.scheduled, counts.lost) == (120, 300)
     assert counts.to_dict()["lost"] == 300
+    # Nothing is due after the run's end.
+    monkeypatch.setattr("time.time", lambda: 1100.0)
+    assert shared.lose("c") == (200 + 400) / 2
+    # A worker found missing that reports again after all has its iterations counted.
+    shared.note("a", ArrivalCounts(scheduled=180, started=180))
+    assert (shared.counts.scheduled, shared.counts.lost) == (240, 300)
 
 
 def test_a_schedule_joined_late_goes_on_from_there_without_a_burst():

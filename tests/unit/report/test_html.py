@@ -177,6 +177,9 @@ def test_the_duration_is_the_runs_length_not_up_to_its_last_request():
     assert '<dt>Duration</dt><dd class="">1 min 00 s</dd>' in render_html(
         build_summary(stats, metadata={})
     )
+    # The run's end, when known, not the moment the report is made.
+    ended = build_summary(stats, metadata={}, end_time=130.0)
+    assert '<dt>Duration</dt><dd class="">30 s</dd>' in render_html(ended)
 
 
 def test_the_charts_over_time_and_against_load():

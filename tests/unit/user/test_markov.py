@@ -336,3 +336,27 @@ def test_a_tag_on_a_markov_task_set_is_said_to_have_no_effect(caplog):
                 pass
 
     assert "@tag on Journey has no effect" in caplog.text
+
+
+def test_setting_current_jumps_to_that_task_of_the_chain():
+    calls = []
+
+    class Journey(MarkovTaskSet):
+        @transition("b")
+        def a(self):
+            self.user.note("a")
+            if len(calls) == 1:
+                self.current = self.c  # Locust's attribute: jump past b
+
+        @transition("a")
+        def b(self):
+            self.user.note("b")
+
+        @transition("a")
+        def c(self):
+            self.user.note("c")
+
+    run_user(user_of(Journey, 4, calls))
+    assert calls == ["a", "c", "a", "b"]
+    with pytest.raises(LocustError, match="is not a task of the chain of Journey"):
+        Journey.__new__(Journey).current = print
