@@ -24,7 +24,7 @@ from horde.exceptions import (
     UsageError,
 )
 from horde.runtime import LOOP_TURNS, alarm_for, await_
-from horde.user._invoke import invoke, invoke_on_stop
+from horde.user._invoke import invoke, invoke_on_stop, overrides
 from horde.user._task import get_tasks_from_base_classes
 
 if TYPE_CHECKING:
@@ -234,7 +234,8 @@ class TaskSet(metaclass=TaskSetMeta):
 
     async def _run(self) -> None:
         try:
-            await invoke(self._user._caller, self.on_start)
+            if overrides(self.on_start, TaskSet.on_start):
+                await invoke(self._user._caller, self.on_start)
         except InterruptTaskSet as exc:
             raise (RescheduleTaskImmediately if exc.reschedule else RescheduleTask)(
                 exc.reschedule
@@ -286,7 +287,8 @@ class TaskSet(metaclass=TaskSetMeta):
         logger.error("%s\n%s", exc, traceback.format_exc())
 
     async def _stop_quietly(self) -> None:
-        await invoke_on_stop(self._user._caller, self.on_stop)
+        if overrides(self.on_stop, TaskSet.on_stop):
+            await invoke_on_stop(self._user._caller, self.on_stop)
 
 
 class DefaultTaskSet(TaskSet):

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from horde.exceptions import StopTest, StopUser
 from horde.runtime import Alarm, SyncCaller, await_
-from horde.user._invoke import invoke, invoke_on_stop
+from horde.user._invoke import invoke, invoke_on_stop, overrides
 from horde.user._task import get_tasks_from_base_classes
 from horde.user._taskset import (
     LOCUST_STATE_RUNNING,
@@ -124,7 +124,8 @@ class User(metaclass=UserMeta):
 
     async def _start(self) -> None:
         try:
-            await invoke(self._caller, self.on_start)
+            if overrides(self.on_start, User.on_start):
+                await invoke(self._caller, self.on_start)
         except (StopUser, StopTest, asyncio.CancelledError):
             raise
         except Exception as exc:
@@ -135,7 +136,8 @@ class User(metaclass=UserMeta):
             raise
 
     async def _stop_hook(self) -> None:
-        await invoke_on_stop(self._caller, self.on_stop)
+        if overrides(self.on_stop, User.on_stop):
+            await invoke_on_stop(self._caller, self.on_stop)
 
     def stop(self, force: bool = False) -> bool:
         """Stop the user.

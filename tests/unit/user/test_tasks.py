@@ -440,3 +440,35 @@ def test_graceful_stop_finishes_the_running_task():
     with cooperative_sleep():
         run(main())
     assert calls == ["begin", "end", "stop"]
+
+
+def test_default_start_and_stop_hooks_are_not_called_through_a_greenlet(monkeypatch):
+    from horde.runtime import SyncCaller
+
+    called = []
+    real_call = SyncCaller.call
+
+    def spy(self, fn, *args):
+        called.append(getattr(fn, "__name__", fn))
+        return real_call(self, fn, *args)
+
+    monkeypatch.setattr(SyncCaller, "call", spy)
+
+    class Quiet(User):
+        wait_time = constant(0)
+
+        @task
+        async def work(self):
+            raise StopUser
+
+    class Hooked(Quiet):
+        def on_start(self):
+            pass
+
+        def on_stop(self):
+            pass
+
+    run_user(Quiet)
+    assert called == []  # nothing to run: no greenlet trip at start or stop
+    run_user(Hooked)
+    assert called == ["on_start", "on_stop"]
