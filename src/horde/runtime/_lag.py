@@ -28,11 +28,9 @@ import sys
 import sysconfig
 import threading
 import time
-import traceback
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import FrameType
 
 from horde.runtime._sleep import _real_sleep, sleep
@@ -51,7 +49,7 @@ logger = logging.getLogger("horde.runtime")
 FrameDescriber = Callable[[FrameType], str]
 
 
-_HORDE = str(Path(__file__).resolve().parent.parent)
+# The standard library and installed packages, by path (real and as given).
 _LIBRARIES = tuple(
     {
         form
@@ -59,9 +57,6 @@ _LIBRARIES = tuple(
         for form in (sysconfig.get_paths()[key], os.path.realpath(sysconfig.get_paths()[key]))
     }
 )
-# Code that is not the user's: horde itself, the standard library, installed packages.
-_NOT_USER_CODE = (_HORDE, *_LIBRARIES)
-
 # horde's time.sleep, which sleeps for real outside sync tasks: the user's sleep.
 _REAL_SLEEP_CALLER = sleep.__code__
 
@@ -88,17 +83,37 @@ LOOP_OVERLOADED = (
 )
 
 
+def _is_horde(frame: FrameType) -> bool:
+    """Whether ``frame`` runs horde's code: known by module name, wherever its files are
+    (a symlinked path)."""
+    module = str(frame.f_globals.get("__name__", ""))
+    return module == "horde" or module.startswith("horde.")
+
+
+def _is_library(frame: FrameType) -> bool:
+    filename = frame.f_code.co_filename
+    return filename.startswith(_LIBRARIES) or filename.startswith("<")
+
+
+def _callers(frame: FrameType) -> Iterator[FrameType]:
+    """``frame`` and its callers, innermost first, without the outermost: the script that
+    started the loop, never user code at work."""
+    current: FrameType | None = frame
+    while current is not None and current.f_back is not None:
+        yield current
+        current = current.f_back
+
+
 def describe_frame(frame: FrameType) -> str:
     """Name the innermost frame of the user's own code (a locustfile, most likely).
 
-    The outermost frame is the script that started the loop: when it is the only one
-    outside libraries, the loop was busy with its own work, not blocked by user code.
+    When only the outermost frame (the script that started the loop) is outside horde
+    and libraries, the loop was busy with its own work, not blocked by user code.
     """
-    stack = traceback.extract_stack(frame)
-    for entry in reversed(stack[1:]):
-        if entry.filename.startswith(_NOT_USER_CODE) or entry.filename.startswith("<"):
-            continue
-        return f"{entry.filename}:{entry.lineno} in {entry.name}"
+    for current in _callers(frame):
+        if not (_is_horde(current) or _is_library(current)):
+            code = current.f_code
+            return f"{code.co_filename}:{current.f_lineno} in {code.co_name}"
     return LOOP_OVERLOADED
 
 
@@ -106,18 +121,11 @@ def _user_code_at_work(frame: FrameType) -> FrameType | None:
     """The frame of user code that ``frame`` (a thread's innermost) runs in, if no horde
     code runs inside it: the user's own work, or a library it called, holding the loop.
     None while horde works (sending requests for a task) or the loop waits for events."""
-    current: FrameType | None = frame
-    # The outermost frame is the script that started the loop, not user code at work.
-    while current is not None and current.f_back is not None:
-        module = current.f_globals.get("__name__", "")
-        if (module == "horde" or module.startswith("horde.")) and (
-            current.f_code is not _REAL_SLEEP_CALLER
-        ):
+    for current in _callers(frame):
+        if _is_horde(current) and current.f_code is not _REAL_SLEEP_CALLER:
             return None
-        filename = current.f_code.co_filename
-        if not filename.startswith(_LIBRARIES) and not filename.startswith("<"):
+        if not _is_library(current):
             return current
-        current = current.f_back
     return None
 
 
