@@ -326,7 +326,8 @@ class GeneratorMonitors:
                 f"{_blocked_for(worst, each=len(blocked) > 1)}: {_their(len(blocked))} users "
                 "waited meanwhile, so response times include that wait"
             )
-        if own.blocked_s >= BLOCKED_CAUTION_S:
+        own_blocked = own.blocked_s >= BLOCKED_CAUTION_S
+        if own_blocked:
             parts.append(
                 f"the master's event loop was blocked {_blocked_for(own)}: the workers' "
                 "reports waited meanwhile"
@@ -351,7 +352,7 @@ class GeneratorMonitors:
             return None
         if held:
             return f"{'; '.join(parts)}. {BLOCKING_ADVICE}"
-        it = "them" if len(blocked) + (own.blocked_s >= BLOCKED_CAUTION_S) > 1 else "it"
+        it = "them" if len(blocked) + own_blocked > 1 else "it"
         return (
             f"{'; '.join(parts)}. The loop-lag warnings name what held {it}: a blocking "
             f"call, or more work than one core can do. {BLOCKING_ADVICE}"
