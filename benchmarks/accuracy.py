@@ -4,11 +4,12 @@ Each generator runs ``locustfiles/known_delays.py`` pinned to one core against
 ``_delay_target.py`` pinned to the other. The requested delays spread evenly over 5 to
 304.7 ms in any prefix, and ``-s 2`` lets the requests in flight at the end finish, so
 the p50/p95/p99/max of the delay list are what a perfect target would serve ("delays"
-row). The target also measures how long each request actually took, from its arrival
-to its answer: that is the truth each row is held against, so a target that answers
-late once (a scheduling hiccup on its core) does not count as the generator's error.
-Rows climb in users until the generator's own core is full, to show how far each stays
-accurate:
+row). The target also measures how long each request actually took, from its arrival in
+the kernel to its answer: that is the truth each row is held against, so a target that
+answers late once (a scheduling hiccup on its core), or reads a request late, does not
+count as the generator's error.
+Rows climb in users until the generator's own core is about 80% busy (horde; Locust's
+is full sooner), to show how far each stays accurate:
 
 - **gen CPU**: the generator's CPU time over its run, as a share of one core;
 - **p50/p95/p99/max**: reported (horde: ``--summary-json``; Locust: its ``_stats.csv``,
@@ -17,7 +18,9 @@ accurate:
 - **within 1%**: whether every one of the four is within 1% + 1 ms of the served truth;
 - **served max ms**: the longest any request took at the target (the max's truth);
 - **target late max ms**: the latest any answer left the target after its delay: how
-  far the served truth strayed from the delay list.
+  far the served truth strayed from the delay list;
+- **target queued max ms**: the longest a request waited in the target's socket before
+  the target read it (part of the served time: any client would have waited).
 
 Usage::
 
@@ -66,6 +69,8 @@ class Row:
     """What the target measured each request to take, by point: the truth."""
     target_late_ms: float
     """The latest any answer left the target after its delay: the target's own error."""
+    target_queued_ms: float
+    """The longest a request waited in the target's socket before the target read it."""
 
     def error(self, point: str) -> float:
         return self.reported[point] - self.served[point]
@@ -98,7 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--users", default="20,200,1000,2000", help="comma-separated levels")
+    parser.add_argument("--users", default="20,200,1000,2000,2500", help="comma-separated levels")
     parser.add_argument("--seconds", type=int, default=20, help="run time of each row")
     parser.add_argument("--only", help="comma-separated: horde,locust")
     parser.add_argument("--horde", help="horde executable (default: .venv/bin/horde)")
@@ -149,6 +154,7 @@ def _measure(
         reported,
         {point: float(figures["served_ms"][point]) for point, _ in POINTS},
         float(figures["late_max_ms"]),
+        float(figures["queued_max_ms"]),
     )
 
 
@@ -169,9 +175,9 @@ def _reported(slug: str, prefix: Path) -> tuple[dict[str, float], int]:
 def _table(rows: list[Row]) -> str:
     head = "| generator | users | gen CPU | req/s |"
     head += "".join(f" {point} ms (error) |" for point, _ in POINTS)
-    head += " within 1% | served max ms | target late max ms |"
+    head += " within 1% | served max ms | target late max ms | target queued max ms |"
     delays = " | ".join(f"{delay_percentile(fraction):g}" for _, fraction in POINTS)
-    lines = [head, "|" + "---|" * (7 + len(POINTS)), f"| delays | | | | {delays} | | | |"]
+    lines = [head, "|" + "---|" * (8 + len(POINTS)), f"| delays | | | | {delays} | | | | |"]
     for row in rows:
         cells = "".join(
             f" {row.reported[point]:.1f} ({row.error(point):+.1f}) |" for point, _ in POINTS
@@ -179,7 +185,7 @@ def _table(rows: list[Row]) -> str:
         verdict = "yes" if row.accurate else "no"
         lines.append(
             f"| {row.name} | {row.users:,} | {row.cpu:.0%} | {row.rps:,.0f} |{cells} {verdict} "
-            f"| {row.served['max']:.1f} | {row.target_late_ms:.1f} |"
+            f"| {row.served['max']:.1f} | {row.target_late_ms:.1f} | {row.target_queued_ms:.1f} |"
         )
     return "\n".join(lines)
 
