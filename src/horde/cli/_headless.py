@@ -25,6 +25,7 @@ from horde.runtime import (
     LoopLagMonitor,
 )
 from horde.stats import CONSOLE_STATS_INTERVAL_SEC, CSV_STATS_INTERVAL_SEC
+from horde.user import has_sync_tasks
 
 __all__ = ["GeneratorMonitors", "run_headless", "serve_as_worker"]
 
@@ -240,6 +241,8 @@ class GeneratorMonitors:
     """A master's workers, by id: their CPU from their heartbeats."""
     worker_lag: dict[str, LoopFigures] = field(default_factory=dict)
     """A master's workers, by id: their event loops' figures, from their heartbeats."""
+    sync_tasks: bool = True
+    """Whether some task is a plain function (see :func:`saturation_advice`)."""
 
     def to_dict(self) -> dict[str, Any]:
         """The ``"generator"`` object of ``--summary-json``.
@@ -298,8 +301,8 @@ class GeneratorMonitors:
                 f"Caution: the generator itself was saturated. {len(saturated)} of "
                 f"{len(self.workers)} workers had their CPU at or above {worst.threshold:.0f}% "
                 f"of a core (the worst for {worst.seconds_over} of {worst.samples} s, peak "
-                f"{worst.peak:.0f}%), so response times include their own queueing: use "
-                "async def tasks, fewer users per worker, or more workers."
+                f"{worst.peak:.0f}%), so response times include their own queueing: "
+                f"{saturation_advice(self.sync_tasks, 'worker')}"
             )
         cpu = self.cpu
         if not cpu.saturated:
@@ -307,8 +310,8 @@ class GeneratorMonitors:
         return (
             f"Caution: the generator itself was saturated. Its CPU was at or above "
             f"{cpu.threshold:.0f}% of a core for {cpu.seconds_over} of {cpu.samples} s "
-            f"(peak {cpu.peak:.0f}%), so response times include its own queueing: use "
-            "async def tasks, fewer users per process, or more processes."
+            f"(peak {cpu.peak:.0f}%), so response times include its own queueing: "
+            f"{saturation_advice(self.sync_tasks, 'process')}"
         )
 
     def _loop_caution(self) -> str | None:
@@ -359,6 +362,16 @@ class GeneratorMonitors:
         )
 
 
+def saturation_advice(sync_tasks: bool, unit: str) -> str:
+    """What to do about a saturated generator: fewer users per ``unit`` (a process or a
+    worker) or more of them, and ``async def`` tasks, which take less CPU per request than
+    plain ones, unless they already are (``sync_tasks`` False)."""
+    units = f"{unit}es" if unit.endswith("s") else f"{unit}s"
+    if sync_tasks:
+        return f"use async def tasks, fewer users per {unit}, or more {units}."
+    return f"use fewer users per {unit}, or more {units}."
+
+
 def _held(lag: LoopFigures) -> bool:
     """Whether user code held ``lag``'s loop long enough to make the numbers suspect."""
     return lag.held_s >= BLOCKED_CAUTION_S and lag.held_share >= LOOP_HELD_SHARE
@@ -400,11 +413,11 @@ def _usage_job(startup: Startup, cpu: CpuMonitor) -> Callable[[], None]:
             logger.warning(
                 "CPU usage above %d%%! This may constrain your throughput and may even give "
                 "inconsistent response time measurements! horde used %.0f%% of a core for "
-                "%d s in a row: use async def tasks, fewer users per process, or more "
-                "processes.",
+                "%d s in a row: %s",
                 cpu.threshold,
                 percent,
                 cpu.sustained,
+                saturation_advice(has_sync_tasks(environment.user_classes), "process"),
             )
         window.append(percent)
         if len(window) * USAGE_SAMPLE_SECONDS >= CPU_MONITOR_INTERVAL:

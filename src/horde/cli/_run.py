@@ -47,6 +47,7 @@ from horde.report import (
     render_html,
 )
 from horde.runtime import cooperative_sleep, run
+from horde.user import has_sync_tasks
 
 __all__ = ["run_command"]
 
@@ -125,7 +126,7 @@ def _run_worker(startup: Startup) -> int:
     options = startup.settings.options
     runner = environment.create_worker_runner(options.master_host, options.master_port)
     runner.node_options = builtin_option_names()
-    monitors = GeneratorMonitors()
+    monitors = GeneratorMonitors(sync_tasks=has_sync_tasks(environment.user_classes))
     if not run(_main(startup, serve_as_worker(startup, monitors))):
         return -1
     environment.events.quitting.fire(reverse=True, environment=environment)
@@ -152,7 +153,7 @@ def _run_test(startup: Startup, outputs: _Outputs, local_workers: LocalWorkers |
     _create_runner(startup, local_workers)
     csv_writer = _csv_writer(startup.settings, outputs.percentiles)
     outputs = dataclasses.replace(outputs, csv_writer=csv_writer)
-    monitors = GeneratorMonitors()
+    monitors = GeneratorMonitors(sync_tasks=has_sync_tasks(startup.environment.user_classes))
     run(_main(startup, run_headless(startup, csv_writer, monitors)))
     return _shutdown(startup, outputs, monitors)
 

@@ -1,6 +1,7 @@
 """Users and their tasks: the locustfile API."""
 
 from horde.user._http_user import FastHttpUser, HttpUser
+from horde.user._invoke import has_sync_tasks
 from horde.user._markov import (
     InvalidTransitionError,
     MarkovTaskSet,
@@ -51,6 +52,7 @@ __all__ = [
     "constant_throughput",
     "filter_tasks_by_tags",
     "get_tasks_from_base_classes",
+    "has_sync_tasks",
     "poisson",
     "tag",
     "task",

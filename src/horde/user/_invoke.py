@@ -5,12 +5,12 @@ from __future__ import annotations
 import inspect
 import logging
 import traceback
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from horde.runtime import SyncCaller
 
-__all__ = ["invoke", "invoke_on_stop", "is_async", "overrides"]
+__all__ = ["has_sync_tasks", "invoke", "invoke_on_stop", "is_async", "overrides"]
 
 logger = logging.getLogger("horde.user")
 
@@ -28,6 +28,26 @@ def is_async(fn: Callable[..., Any]) -> bool:
         return result
     except TypeError:  # unhashable callable
         return inspect.iscoroutinefunction(fn)
+
+
+def has_sync_tasks(owners: Iterable[Any]) -> bool:
+    """Whether any task of these user or task set classes, nested sets and Markov chains
+    included, is a plain function: it runs in a greenlet, which costs more CPU per request
+    than an ``async def`` task (advice for a saturated generator depends on it)."""
+    seen: set[int] = set()
+    pending = list(owners)
+    while pending:
+        owner = pending.pop()
+        if id(owner) in seen:
+            continue
+        seen.add(id(owner))
+        chain = [getattr(owner, name) for name in getattr(owner, "_chains", {})]
+        for task in [*(getattr(owner, "tasks", None) or []), *chain]:
+            if hasattr(task, "tasks"):
+                pending.append(task)
+            elif not is_async(task):
+                return True
+    return False
 
 
 def overrides(hook: Callable[..., Any], default: Callable[..., Any]) -> bool:

@@ -36,9 +36,23 @@ class Burner(User):
 """
 
 
+# The same burner with an async def task: telling it to use async def tasks would be no help.
+ASYNC_BURNER = BURNER.replace("    def burn(self):", "    async def burn(self):")
+
+
 @pytest.mark.slow
-def test_a_saturated_generator_warns_and_the_summary_says_so(horde, locustfile, tmp_path):
-    locustfile(BURNER)
+@pytest.mark.parametrize(
+    ("source", "advice"),
+    [
+        (BURNER, "use async def tasks, fewer users per process, or more processes."),
+        (ASYNC_BURNER, "own queueing: use fewer users per process, or more processes."),
+    ],
+    ids=["sync", "async"],
+)
+def test_a_saturated_generator_warns_and_the_summary_says_so(
+    horde, locustfile, tmp_path, source, advice
+):
+    locustfile(source)
     result = horde(
         "--headless",
         "-u",
@@ -56,6 +70,9 @@ def test_a_saturated_generator_warns_and_the_summary_says_so(horde, locustfile, 
     assert "Caution: the generator itself was saturated" in result.stderr
     generator = json.loads((tmp_path / "summary.json").read_text())["generator"]
     assert generator["saturated"] is True
+    assert advice in generator["caution"]
+    warning = next(line for line in result.stderr.splitlines() if "CPU usage above" in line)
+    assert warning.endswith(advice.removeprefix("own queueing: "))
     assert generator["cpu_seconds_over_threshold"] >= 3
     assert generator["cpu_peak_percent"] >= 90
     assert generator["memory_peak_bytes"] > 2**20
