@@ -179,7 +179,7 @@ class LoopLagMonitor:
         self.interval = interval
         self.describe = describe
         self.max_lag = 0.0
-        """Largest heartbeat delay seen since the last :meth:`take_max_lag`, in seconds."""
+        """Largest heartbeat delay seen since the start (or :meth:`restart`), in seconds."""
         self.stalls = 0
         """How many times the loop was found blocked beyond the threshold."""
         self.blocked = 0.0
@@ -225,11 +225,6 @@ class LoopLagMonitor:
         self.max_lag, self.stalls, self.blocked, self.held = 0.0, 0, 0.0, 0.0
         self.held_by = Counter()
         self._started = time.monotonic()
-
-    def take_max_lag(self) -> float:
-        """Return the largest lag seen since the previous call, and start over."""
-        lag, self.max_lag = self.max_lag, 0.0
-        return lag
 
     def figures(self) -> LoopFigures:
         """The stalls, the longest lag, the time blocked and held, so far."""
