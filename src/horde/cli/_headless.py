@@ -16,6 +16,7 @@ from horde.cli._logging import STATS_LOGGER
 from horde.cli._startup import Startup
 from horde.distributed import WORKER_REPORT_INTERVAL, MasterRunner
 from horde.engine import DEFAULT_MAX_CONCURRENCY, describe_blocking_frame
+from horde.http import requests_in_flight
 from horde.report import CsvWriter, evaluate_checks, periodic_report
 from horde.runtime import (
     BLOCKING_ADVICE,
@@ -432,13 +433,22 @@ def _usage_job(startup: Startup, cpu: CpuMonitor) -> Callable[[], None]:
     return job
 
 
+def _start_lag_monitor(startup: Startup, monitors: GeneratorMonitors) -> LoopLagMonitor:
+    """Start watching this process's loop; a hold counts while it delays someone."""
+    runner = startup.environment.runner
+    loop = asyncio.get_running_loop()
+    monitor = monitors.lag
+    monitor.crowded = lambda: runner.user_count > 1 or requests_in_flight(loop) > 0
+    monitor.start()
+    return monitor
+
+
 async def run_headless(
     startup: Startup, csv_writer: CsvWriter | None, monitors: GeneratorMonitors
 ) -> None:
     """Run the test until the run time, the shape, a signal or user code ends it."""
     runner = startup.environment.runner
-    monitor = monitors.lag
-    monitor.start()
+    monitor = _start_lag_monitor(startup, monitors)
     _install_signal_handlers(startup)
     master = isinstance(runner, MasterRunner)
     # A master's samples close on whole seconds, between its workers' reports.
@@ -483,8 +493,7 @@ async def serve_as_worker(startup: Startup, monitors: GeneratorMonitors) -> bool
     _install_signal_handlers(startup)
     # Blocking user code is named where it runs; the master reports the figures, from
     # the test's start: waiting for it (for the other workers, say) is no load.
-    monitors.lag.start()
-    runner.loop_lag = monitors.lag
+    runner.loop_lag = _start_lag_monitor(startup, monitors)
     startup.environment.events.test_start.add_listener(lambda **_: monitors.lag.restart())
     usage = asyncio.ensure_future(
         _every(USAGE_SAMPLE_SECONDS, _usage_job(startup, monitors.cpu), wait_first=True)

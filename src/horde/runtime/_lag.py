@@ -189,6 +189,10 @@ class LoopLagMonitor:
         self.held_by: Counter[str] = Counter()
         """The user code found holding the loop, and how often."""
         self.warning_interval = warning_interval
+        self.crowded: Callable[[], bool] = lambda: True
+        """Whether a hold now would delay someone: other users, or requests in flight.
+        The held time counts only then: a lone user's own blocking call (a ``-u 1`` run)
+        delays no response. Called from the watchdog thread."""
         self._started = time.monotonic()
         self._stopped: float | None = None
         self._due = self._started
@@ -316,7 +320,7 @@ class LoopLagMonitor:
         log line's write) are where it would look most often, out of all proportion.
         """
         holder = self._holder()
-        if holder is None:
+        if holder is None or not self.crowded():
             return
         _real_sleep(_SECOND_LOOK_S)
         if self._holder() is not holder:

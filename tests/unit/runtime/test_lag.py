@@ -105,6 +105,32 @@ def test_short_blocking_calls_back_to_back_are_counted_and_named(caplog):
         assert "await asyncio.to_thread(fn, ...)" in message
 
 
+def test_holds_that_delay_nobody_are_not_counted(caplog):
+    async def main():
+        monitor = LoopLagMonitor(threshold=5.0, interval=0.02, warning_interval=0.3)
+        crowded = False
+        monitor.crowded = lambda: crowded  # a lone user, nothing in flight
+        monitor.start()
+        deadline = time.monotonic() + 0.8
+        while time.monotonic() < deadline:
+            short_blocking_call()
+            await asyncio.sleep(0)
+        alone = monitor.figures()
+        crowded = True  # another user came
+        deadline = time.monotonic() + 0.8
+        while time.monotonic() < deadline:
+            short_blocking_call()
+            await asyncio.sleep(0)
+        monitor.stop()
+        return alone, monitor.figures()
+
+    with caplog.at_level(logging.WARNING, logger="horde.runtime"):
+        alone, crowded = run(main())
+    assert (alone.held_s, alone.held_by) == (0.0, "")
+    assert crowded.held_s > 0.4
+    assert crowded.held_by.endswith("in short_blocking_call")
+
+
 def passing_call():
     os.stat(__file__)  # a system call of microseconds: it lets go of the GIL in passing
 
