@@ -257,7 +257,8 @@ class Blocker(User):
 def test_a_worker_blocking_its_loop_is_named_and_counted(horde, locustfile, tmp_path):
     locustfile(BLOCKER)
     result = horde(
-        *("--headless", "--processes", "1", "-u", "1", "-r", "1", "-t", "4s"),
+        # Two users: a lone user's hold delays nobody, and is not counted as held.
+        *("--headless", "--processes", "1", "-u", "2", "-r", "2", "-t", "4s"),
         *("--only-summary", "--summary-json", "summary.json"),
     )
     assert result.code == 0, result.stderr
