@@ -1,0 +1,227 @@
+"""The plain-TCP transport: stamped reads, buffered writes, and every way a socket ends."""
+
+import asyncio
+import socket
+import struct
+import threading
+import time
+
+import pytest
+
+from horde.http._connection import Connection
+from horde.http._socket import KERNEL_TIMESTAMPS, SocketTransport, open_socket
+from horde.runtime import run
+
+
+class Recorder:
+    """A protocol noting what the transport tells it."""
+
+    def __init__(self, keep_open=False):
+        self.transport = None
+        self.reads = []  # (data, arrived, read at)
+        self.eof = False
+        self.lost = []
+        self.keep_open = keep_open
+
+    def connection_made(self, transport):
+        self.transport = transport
+
+    def received_at(self, data, arrived):
+        self.reads.append((data, arrived, time.perf_counter()))
+
+    def eof_received(self):
+        self.eof = True
+        return self.keep_open
+
+    def connection_lost(self, exc):
+        self.lost.append(exc)
+
+    @property
+    def data(self):
+        return b"".join(data for data, _, _ in self.reads)
+
+
+async def pair(protocol):
+    """A transport on a connection to a listener of this test, and the server's end."""
+    loop = asyncio.get_running_loop()
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        sock = await open_socket(loop, "127.0.0.1", listener.getsockname()[1])
+        server, _ = listener.accept()  # already established by the kernel
+    return SocketTransport(loop, sock, protocol), server
+
+
+async def until(condition, seconds=5.0):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.001)
+
+
+@pytest.mark.skipif(not KERNEL_TIMESTAMPS, reason="the kernel's receive stamps are Linux's")
+def test_a_read_carries_when_the_data_arrived_not_when_the_loop_read_it():
+    async def main():
+        protocol = Recorder()
+        transport, server = await pair(protocol)
+        sent = time.perf_counter()
+        server.sendall(b"hello")
+        time.sleep(0.05)  # the loop is busy: the data waits in the socket
+        await until(lambda: protocol.reads)
+        transport.abort()
+        server.close()
+        return sent, protocol.reads[0]
+
+    sent, (data, arrived, read_at) = run(main())
+    assert data == b"hello"
+    assert read_at - sent >= 0.05
+    assert sent <= arrived < sent + 0.01  # the wait in the socket is not in it
+
+
+def test_a_response_ends_when_its_last_read_arrived():
+    async def main():
+        connection = Connection(asyncio.get_running_loop())
+        transport, server = await pair(connection)
+        waiter = connection.send(
+            b"GET / HTTP/1.1\r\n\r\n", head_only=False, stream=False, read_timeout=5, max_body=99
+        )
+        server.recv(100)
+        server.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n")
+        await until(lambda: connection._arrived)  # the head alone does not complete it
+        server.sendall(b"ok")
+        sent = time.perf_counter()
+        time.sleep(0.05)
+        raw = await waiter
+        transport.abort()
+        server.close()
+        return sent, raw
+
+    sent, raw = run(main())
+    assert raw.status == 200
+    assert raw.body == b"ok"
+    if KERNEL_TIMESTAMPS:
+        assert sent - 0.01 < raw.received < sent + 0.01
+
+
+def test_what_the_socket_cannot_take_is_sent_when_it_can_then_closed():
+    payload = bytes(range(256)) * 40_000  # 10 MB: far more than the socket buffers
+
+    async def main():
+        protocol = Recorder()
+        transport, server = await pair(protocol)
+        transport.write(b"head:")
+        transport.write(payload)
+        buffered = transport.get_write_buffer_size()
+        transport.close()  # after what is buffered
+        assert transport.is_closing()
+        received = bytearray()
+        reader = threading.Thread(target=_read_all, args=(server, received))
+        reader.start()
+        await until(lambda: protocol.lost)
+        await asyncio.to_thread(reader.join, 5)
+        server.close()
+        return buffered, bytes(received), protocol.lost
+
+    buffered, received, lost = run(main())
+    assert buffered > 0
+    assert received == b"head:" + payload
+    assert lost == [None]
+
+
+def _read_all(sock, into):
+    while chunk := sock.recv(1 << 20):
+        into += chunk
+
+
+def test_abort_drops_what_is_buffered_and_ends_once():
+    async def main():
+        protocol = Recorder()
+        transport, server = await pair(protocol)
+        transport.write(b"x" * 20_000_000)
+        transport.abort()
+        transport.abort()
+        transport.close()
+        transport.write(b"more")  # ignored once closing
+        await asyncio.sleep(0.01)
+        server.close()
+        return protocol.lost, transport.get_write_buffer_size()
+
+    lost, buffered = run(main())
+    assert lost == [None]
+    assert buffered == 0
+
+
+def test_the_peer_closing_reads_as_eof_then_the_end():
+    async def main():
+        protocol = Recorder()
+        _, server = await pair(protocol)
+        server.sendall(b"last words")
+        server.close()
+        await until(lambda: protocol.lost)
+        return protocol
+
+    protocol = run(main())
+    assert protocol.data == b"last words"
+    assert protocol.eof
+    assert protocol.lost == [None]
+
+
+def test_a_reset_ends_the_connection_with_its_error():
+    async def main():
+        protocol = Recorder()
+        transport, server = await pair(protocol)
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        server.close()  # RST, not FIN
+        await until(lambda: protocol.lost)
+        transport.write(b"too late")  # ignored: the connection is gone
+        return protocol.lost
+
+    (error,) = run(main())
+    assert isinstance(error, ConnectionResetError)
+
+
+def test_paused_reading_holds_the_data_until_resumed():
+    async def main():
+        protocol = Recorder()
+        transport, server = await pair(protocol)
+        transport.pause_reading()
+        assert not transport.is_reading()
+        server.sendall(b"later")
+        await asyncio.sleep(0.05)
+        before = protocol.data
+        transport.resume_reading()
+        await until(lambda: protocol.reads)
+        transport.abort()
+        server.close()
+        return before, protocol.data
+
+    before, after = run(main())
+    assert before == b""
+    assert after == b"later"
+
+
+def test_extra_info_names_both_ends():
+    async def main():
+        transport, server = await pair(Recorder())
+        info = (
+            transport.get_extra_info("peername"),
+            transport.get_extra_info("sockname"),
+            transport.get_extra_info("socket") is not None,
+            transport.get_extra_info("compression", "none"),
+        )
+        expected = (server.getsockname(), server.getpeername())
+        transport.abort()
+        server.close()
+        return info, expected
+
+    (peer, own, has_socket, other), (server_end, client_end) = run(main())
+    assert (peer, own, has_socket, other) == (server_end, client_end, True, "none")
+
+
+def test_opening_a_refused_port_fails_as_create_connection_does():
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        port = listener.getsockname()[1]
+
+    async def main():
+        return await open_socket(asyncio.get_running_loop(), "127.0.0.1", port)
+
+    with pytest.raises(ConnectionRefusedError):
+        run(main())
