@@ -50,6 +50,10 @@ async def pair(protocol):
     return SocketTransport(loop, sock, protocol), server
 
 
+def busy_loop():
+    time.sleep(0.05)  # a real sleep: the loop reads nothing meanwhile
+
+
 async def until(condition, seconds=5.0):
     deadline = time.monotonic() + seconds
     while not condition():
@@ -64,7 +68,7 @@ def test_a_read_carries_when_the_data_arrived_not_when_the_loop_read_it():
         transport, server = await pair(protocol)
         sent = time.perf_counter()
         server.sendall(b"hello")
-        time.sleep(0.05)  # the loop is busy: the data waits in the socket
+        busy_loop()  # the data waits in the socket
         await until(lambda: protocol.reads)
         transport.abort()
         server.close()
@@ -88,7 +92,7 @@ def test_a_response_ends_when_its_last_read_arrived():
         await until(lambda: connection._arrived)  # the head alone does not complete it
         server.sendall(b"ok")
         sent = time.perf_counter()
-        time.sleep(0.05)
+        busy_loop()
         raw = await waiter
         transport.abort()
         server.close()
