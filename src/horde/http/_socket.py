@@ -8,7 +8,9 @@ over with the data to ``recvmsg``, which asyncio's transports do not call. So pl
 HTTP connections get :class:`SocketTransport`: a small transport over
 ``add_reader``/``add_writer`` that reads with ``recvmsg`` and gives its protocol each
 read's arrival on the ``perf_counter`` clock. TLS keeps the loop's own transports (its
-reads are the TLS layer's); so does any platform without the option.
+reads are the TLS layer's); so does any platform without the option. A read without a
+stamp (the kernel turns stamping on a moment after the first socket asks) is timed when
+it is made, as before.
 """
 
 from __future__ import annotations
@@ -116,14 +118,14 @@ class SocketTransport:
         except OSError as exc:
             self._fail(exc)
             return
-        now = time.perf_counter()
+        now, wall = time.perf_counter(), time.time()
         if not data:
             self._eof()
             return
         arrived = now
         if ancillary:
             seconds, nanoseconds = _TIMESPEC.unpack_from(ancillary[0][2])
-            waited = time.time() - seconds - nanoseconds * 1e-9
+            waited = wall - seconds - nanoseconds * 1e-9
             if 0.0 < waited < 60.0:  # a wall clock stepped meanwhile gives nonsense
                 arrived = now - waited
         self._protocol.received_at(data, arrived)
