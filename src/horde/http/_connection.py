@@ -261,7 +261,8 @@ class Connection(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         """Keep the transport; the connection starts idle and reusable."""
-        # uvloop's transports do not derive from asyncio.Transport; they behave like one.
+        # uvloop's transports, and horde's SocketTransport, do not derive from
+        # asyncio.Transport; they behave like one (as far as a connection uses it).
         self._transport = cast(asyncio.Transport, transport)
         self.keep_alive = True
 
