@@ -16,7 +16,6 @@ from horde.cli._logging import STATS_LOGGER
 from horde.cli._startup import Startup
 from horde.distributed import WORKER_REPORT_INTERVAL, MasterRunner
 from horde.engine import DEFAULT_MAX_CONCURRENCY, describe_blocking_frame
-from horde.http import requests_in_flight
 from horde.report import CsvWriter, evaluate_checks, periodic_report
 from horde.runtime import (
     BLOCKING_ADVICE,
@@ -328,7 +327,7 @@ class GeneratorMonitors:
             parts.append(
                 f"{_loops_of(len(blocked), workers)} {were} blocked "
                 f"{_blocked_for(worst, each=len(blocked) > 1)}: {_their(len(blocked))} users "
-                "waited meanwhile, so response times include that wait"
+                f"waited meanwhile, {WAITED}"
             )
         own_blocked = own.blocked_s >= BLOCKED_CAUTION_S
         if own_blocked:
@@ -337,7 +336,7 @@ class GeneratorMonitors:
                 "reports waited meanwhile"
                 if workers
                 else f"the generator's event loop was blocked {_blocked_for(own)}: every "
-                "user waited meanwhile, so response times include that wait"
+                f"user waited meanwhile, {WAITED}"
             )
         # The master runs no users: what holds its loop delays reports, which a stall says.
         held = [lag for lag in (self.worker_lag.values() if workers else [own]) if _held(lag)]
@@ -349,8 +348,8 @@ class GeneratorMonitors:
                 f"{'up to ' if each else ''}{worst.held_share:.0%} of the time{each} "
                 f"({'the worst ' if each else ''}{worst.held_s:.1f} s), most often "
                 f"{worst.held_by}: "
-                f"{_their(len(held)) if workers else 'the other'} users' responses waited "
-                "behind it, so response times include that wait"
+                f"{_their(len(held)) if workers else 'the other'} users waited behind it, "
+                f"{WAITED}"
             )
         if not parts:
             return None
@@ -361,6 +360,12 @@ class GeneratorMonitors:
             f"{'; '.join(parts)}. The loop-lag warnings name what held {it}: a blocking "
             f"call, or more work than one core can do. {BLOCKING_ADVICE}"
         )
+
+
+# What a loop's stall or hold did to the figures. A response that arrived meanwhile is
+# timed from the kernel's stamp on a plain connection (see horde.http._socket), but the
+# requests due then started late, and HTTPS has no stamps.
+WAITED = "so their requests started late, and HTTPS response times include that wait"
 
 
 def saturation_advice(sync_tasks: bool, unit: str) -> str:
@@ -436,9 +441,8 @@ def _usage_job(startup: Startup, cpu: CpuMonitor) -> Callable[[], None]:
 def _start_lag_monitor(startup: Startup, monitors: GeneratorMonitors) -> LoopLagMonitor:
     """Start watching this process's loop; a hold counts while it delays someone."""
     runner = startup.environment.runner
-    loop = asyncio.get_running_loop()
     monitor = monitors.lag
-    monitor.crowded = lambda: runner.user_count > 1 or requests_in_flight(loop) > 0
+    monitor.crowded = lambda: runner.user_count > 1
     monitor.start()
     return monitor
 

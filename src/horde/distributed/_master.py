@@ -132,7 +132,7 @@ class MasterRunner(LocalRunner):
     @property
     def active_workers(self) -> list[WorkerNode]:
         """Workers that are connected and not missing."""
-        return [n for n in self.clients.values() if n.state != STATE_MISSING]
+        return [n for n in list(self.clients.values()) if n.state != STATE_MISSING]
 
     @property
     def worker_count(self) -> int:  # type: ignore[override]

@@ -43,7 +43,6 @@ from horde.http._pool import ConnectionPool
 from horde.http._response import PreparedRequest, Response
 from horde.http._rest import RestResponseContextManager, arest, rest, rest_
 from horde.http._session import HttpSession
-from horde.http._timeouts import requests_in_flight
 
 __all__ = [
     "DEFAULT_MAX_BODY_SIZE",
@@ -81,7 +80,6 @@ __all__ = [
     "TooManyRedirects",
     "arest",
     "fire_request_listeners",
-    "requests_in_flight",
     "rest",
     "rest_",
 ]

@@ -116,6 +116,7 @@ class Connection(asyncio.Protocol):
         "_parser",
         "_reason",
         "_received",
+        "_sent",
         "_sets_cookies",
         "_spare_parser",
         "_status",
@@ -156,6 +157,8 @@ class Connection(asyncio.Protocol):
         self._arrived = 0.0
         """When the kernel received the last read's data (``perf_counter``), from a
         :class:`~horde.http._socket.SocketTransport`; 0 when the transport cannot say."""
+        self._sent = 0.0
+        """When the request in flight was written: no response to it arrived before."""
         self._reset(head_only=False, read_timeout=0.0, max_body=0)
 
     def _reset(self, head_only: bool, read_timeout: float, max_body: int) -> None:
@@ -231,6 +234,7 @@ class Connection(asyncio.Protocol):
             self.reader = StreamReader(self._loop, self._pause, self._resume)
             self.reader.on_abandon = self.abort
         waiter = self._waiter = self._loop.create_future()
+        self._sent = perf_counter()
         self._transport.write(data)
         self._watch()
         return waiter
@@ -430,7 +434,7 @@ class Connection(asyncio.Protocol):
                 self._content_encoding,
                 self._sets_cookies,
                 self.reader,
-                self._arrived or perf_counter(),
+                max(self._arrived, self._sent) if self._arrived else perf_counter(),
             )
             # The response owns the headers list now; a new one for the next response.
             # The old one is then freed with the response, while it is still in the

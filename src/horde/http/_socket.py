@@ -36,6 +36,10 @@ _ANCILLARY_SIZE = socket.CMSG_SPACE(_TIMESPEC.size)
 # came: up to 64 KB that is a quick allocation; at 256 KB each read maps fresh memory,
 # 15 us instead of 3.5 us.
 _READ_SIZE = 64 * 1024
+# struct tcp_info (linux/tcp.h): tcpi_rcv_ooopack, segments received out of order (5.4+).
+_OUT_OF_ORDER = struct.Struct("@I")
+_OUT_OF_ORDER_AT = 224
+_TCP_INFO_SIZE = _OUT_OF_ORDER_AT + _OUT_OF_ORDER.size
 
 
 class Stamped(Protocol):
@@ -49,15 +53,20 @@ class Stamped(Protocol):
 
 async def open_socket(loop: asyncio.AbstractEventLoop, host: str, port: int) -> socket.socket:
     """A connected non-blocking TCP socket to ``host``, trying each address in turn as
-    ``create_connection`` does (and failing as it does: with the error, when all agree)."""
+    ``create_connection`` does, and failing as it does: with the error when every address
+    gave the same one (``localhost`` refused on ``::1`` and on ``127.0.0.1``)."""
     infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
     errors: list[OSError] = []
     for family, kind, proto, _, address in infos:
-        sock = socket.socket(family, kind, proto)
+        try:
+            sock = socket.socket(family, kind, proto)  # EAFNOSUPPORT: try the next one
+        except OSError as exc:
+            errors.append(exc)
+            continue
         try:
             sock.setblocking(False)
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            await loop.sock_connect(sock, address)
+            await _connect(loop, sock, address)
         except OSError as exc:
             sock.close()
             errors.append(exc)
@@ -68,9 +77,35 @@ async def open_socket(loop: asyncio.AbstractEventLoop, host: str, port: int) -> 
         return sock
     if not errors:
         raise OSError(f"getaddrinfo returned no address for {host}")
-    if len({str(error) for error in errors}) == 1:
+    if len({(type(error), error.errno) for error in errors}) == 1:
         raise errors[0]
     raise OSError(f"Multiple exceptions: {', '.join(str(error) for error in errors)}")
+
+
+async def _connect(loop: asyncio.AbstractEventLoop, sock: socket.socket, address: Any) -> None:
+    """Connect ``sock`` to an address already resolved, as asyncio's ``sock_connect`` does
+    but without resolving it again (uvloop's does, in its thread pool: 50 us a connect,
+    and an IPv6 scope lost)."""
+    try:
+        sock.connect(address)
+        return
+    except (BlockingIOError, InterruptedError):
+        pass
+    done: asyncio.Future[None] = loop.create_future()
+
+    def writable() -> None:
+        if not done.done():
+            done.set_result(None)
+
+    fd = sock.fileno()
+    loop.add_writer(fd, writable)
+    try:
+        await done
+    finally:
+        loop.remove_writer(fd)
+    error = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+    if error:
+        raise OSError(error, f"Connect call failed {address}")
 
 
 class SocketTransport:
@@ -88,8 +123,10 @@ class SocketTransport:
         "_closing",
         "_fd",
         "_loop",
+        "_out_of_order",
         "_protocol",
         "_reading",
+        "_segment",
         "_sock",
     )
 
@@ -104,6 +141,11 @@ class SocketTransport:
         self._closing = False
         with contextlib.suppress(OSError):  # without stamps, a read is timed when made
             sock.setsockopt(socket.SOL_SOCKET, _SO_TIMESTAMPNS, 1)
+        try:  # the segment size: a longer read took several segments (see _in_order)
+            self._segment = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG)
+        except OSError:
+            self._segment = 536  # the least any TCP peer may send
+        self._out_of_order = 0
         protocol.connection_made(self)
         self._reading = True
         loop.add_reader(self._fd, self._read)
@@ -119,16 +161,44 @@ class SocketTransport:
             self._fail(exc)
             return
         now, wall = time.perf_counter(), time.time()
-        if not data:
-            self._eof()
-            return
-        arrived = now
-        if ancillary:
-            seconds, nanoseconds = _TIMESPEC.unpack_from(ancillary[0][2])
-            waited = wall - seconds - nanoseconds * 1e-9
-            if 0.0 < waited < 60.0:  # a wall clock stepped meanwhile gives nonsense
-                arrived = now - waited
-        self._protocol.received_at(data, arrived)
+        try:
+            if not data:
+                self._eof()
+                return
+            arrived = now
+            if ancillary and self._in_order(len(data)):
+                level, kind, payload = ancillary[0]
+                if level == socket.SOL_SOCKET and kind == _SO_TIMESTAMPNS:
+                    seconds, nanoseconds = _TIMESPEC.unpack_from(payload)
+                    waited = wall - seconds - nanoseconds * 1e-9
+                    if 0.0 < waited < 60.0:  # a wall clock stepped meanwhile gives nonsense
+                        arrived = now - waited
+            self._protocol.received_at(data, arrived)
+        except Exception as exc:  # the protocol failed: the connection's state is unknown
+            self._fail(exc)
+
+    def _in_order(self, size: int) -> bool:
+        """Whether a read of ``size`` bytes carries a stamp that is its last byte's arrival.
+
+        A read gets the stamp of the last segment it took. When a segment was lost and
+        sent again, the segments after it waited in the kernel, and they carry their own,
+        earlier arrival: the stamp would end the response before it was complete. So a
+        read of more than one segment is checked against the kernel's count of segments
+        received out of order; one that changed falls back to the read's own time.
+        """
+        if size <= self._segment:
+            return True
+        try:
+            info = self._sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, _TCP_INFO_SIZE)
+        except OSError:
+            return False
+        if len(info) < _TCP_INFO_SIZE:
+            return False  # a kernel before 5.4 does not count them
+        (out_of_order,) = _OUT_OF_ORDER.unpack_from(info, _OUT_OF_ORDER_AT)
+        if out_of_order == self._out_of_order:
+            return True
+        self._out_of_order = out_of_order
+        return False
 
     def _eof(self) -> None:
         self._stop_reading()
@@ -214,7 +284,7 @@ class SocketTransport:
         self._stop_reading()
         self._finish(None)
 
-    def _fail(self, exc: OSError) -> None:
+    def _fail(self, exc: Exception) -> None:
         self._closing = True
         self._stop_reading()
         self._finish(exc)

@@ -14,7 +14,7 @@ import asyncio
 import weakref
 from typing import Protocol
 
-__all__ = ["TimeoutWatcher", "Watched", "requests_in_flight", "watcher_for"]
+__all__ = ["TimeoutWatcher", "Watched", "watcher_for"]
 
 _MIN_INTERVAL = 0.005
 _MAX_INTERVAL = 1.0
@@ -101,10 +101,3 @@ def watcher_for(loop: asyncio.AbstractEventLoop) -> TimeoutWatcher:
     if watcher is None:
         watcher = _WATCHERS[loop] = TimeoutWatcher(loop)
     return watcher
-
-
-def requests_in_flight(loop: asyncio.AbstractEventLoop) -> int:
-    """How many requests of horde's clients on ``loop`` wait for their response now (safe
-    to call from another thread)."""
-    watcher = _WATCHERS.get(loop)
-    return 0 if watcher is None else len(watcher)

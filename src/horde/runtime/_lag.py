@@ -190,9 +190,9 @@ class LoopLagMonitor:
         """The user code found holding the loop, and how often."""
         self.warning_interval = warning_interval
         self.crowded: Callable[[], bool] = lambda: True
-        """Whether a hold now would delay someone: other users, or requests in flight.
-        The held time counts only then: a lone user's own blocking call (a ``-u 1`` run)
-        delays no response. Called from the watchdog thread."""
+        """Whether a hold now would delay someone else: other users are running. The held
+        time counts only then: a lone user's own blocking call (a ``-u 1`` run) delays
+        nobody. Called from the watchdog thread (an error counts as crowded)."""
         self._started = time.monotonic()
         self._stopped: float | None = None
         self._due = self._started
@@ -284,7 +284,8 @@ class LoopLagMonitor:
             also = f" ({unreported} more {stalls} since the last warning)" if unreported else ""
             logger.warning(
                 "The event loop was blocked for over %d ms by %s%s. Every user in this "
-                "process waits meanwhile, so response times are inflated. %s",
+                "process waits meanwhile: requests start late, and HTTPS response times "
+                "include the wait. %s",
                 overdue * 1000,
                 self._describe(frame),
                 also,
@@ -320,7 +321,7 @@ class LoopLagMonitor:
         log line's write) are where it would look most often, out of all proportion.
         """
         holder = self._holder()
-        if holder is None or not self.crowded():
+        if holder is None or not self._crowded():
             return
         _real_sleep(_SECOND_LOOK_S)
         if self._holder() is not holder:
@@ -333,6 +334,12 @@ class LoopLagMonitor:
         window.held += span
         window.held_by[where] += 1
 
+    def _crowded(self) -> bool:
+        try:
+            return self.crowded()
+        except Exception:  # read from this thread while the loop's thread changes it
+            return True
+
     def _warn_of_holds(self, window: _HoldWindow, now: float) -> bool:
         """Warn when user code held the loop a quarter of the window; say whether it did."""
         span = now - window.start
@@ -340,7 +347,8 @@ class LoopLagMonitor:
             return False
         logger.warning(
             "User code held the event loop for %.1f s of the last %.0f s, most often %s. "
-            "Every other user's responses wait behind it, so response times are inflated. "
+            "Every other user waits behind it: requests start late, and HTTPS response times "
+            "include the wait. "
             "%s",
             window.held,
             span,

@@ -211,38 +211,3 @@ def test_a_lone_user_holding_the_loop_delays_nobody(horde, locustfile, tmp_path)
     assert generator["loop_held_s"] == 0
     assert generator["caution"] is None
     assert "User code held" not in result.stderr
-
-
-HOLD_WITH_A_REQUEST_OUT = """
-import asyncio
-import time
-
-from locust import FastHttpUser, constant, task
-
-
-class Overlapper(FastHttpUser):
-    wait_time = constant(0)
-
-    @task
-    async def query(self):
-        pending = asyncio.ensure_future(self.client.aget("/health"))
-        await asyncio.sleep(0)  # the request goes out
-        time.sleep(0.03)  # its response waits behind this
-        await pending
-"""
-
-
-@pytest.mark.slow
-def test_a_lone_user_holding_the_loop_over_its_own_request_gets_a_caution(
-    horde, locustfile, demo_shop, tmp_path
-):
-    locustfile(HOLD_WITH_A_REQUEST_OUT)
-    result = horde(
-        *("--headless", "-u", "1", "-r", "1", "-t", "4s", "-H", demo_shop, "--only-summary"),
-        *("--summary-json", "summary.json"),
-    )
-    assert result.code == 0, result.stderr
-    generator = json.loads((tmp_path / "summary.json").read_text())["generator"]
-    assert generator["loop_held_s"] >= 2
-    assert generator["loop_held_by"].startswith("user class Overlapper at ")
-    assert generator["caution"].startswith("Caution: user code held the generator's event loop")

@@ -56,7 +56,6 @@ def test_exported_names():
         "TooManyRedirects",
         "arest",
         "fire_request_listeners",
-        "requests_in_flight",
         "rest",
         "rest_",
     ]

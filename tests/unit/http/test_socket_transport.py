@@ -1,6 +1,7 @@
 """The plain-TCP transport: stamped reads, buffered writes, and every way a socket ends."""
 
 import asyncio
+import errno
 import socket
 import struct
 import threading
@@ -252,3 +253,98 @@ def test_opening_a_refused_port_fails_as_create_connection_does():
 
     with pytest.raises(ConnectionRefusedError):
         run(main())
+
+
+class Addresses:
+    """A loop whose name lookups give ``addresses``, in that order."""
+
+    def __init__(self, loop, addresses):
+        self._loop = loop
+        self._addresses = addresses
+
+    def __getattr__(self, name):
+        return getattr(self._loop, name)
+
+    async def getaddrinfo(self, host, port, **kwargs):
+        return [
+            (socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, port))
+            for address in self._addresses
+        ]
+
+
+def test_every_address_refusing_fails_with_their_error_not_a_list():
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        port = listener.getsockname()[1]
+
+    async def main():
+        loop = Addresses(asyncio.get_running_loop(), ["127.0.0.2", "127.0.0.1"])
+        return await open_socket(loop, "localhost", port)
+
+    with pytest.raises(ConnectionRefusedError) as failure:
+        run(main())
+    assert failure.value.errno == errno.ECONNREFUSED
+
+
+def test_the_next_address_is_tried_when_one_refuses():
+    async def main():
+        with socket.create_server(("127.0.0.1", 0)) as listener:
+            port = listener.getsockname()[1]
+            loop = Addresses(asyncio.get_running_loop(), ["127.0.0.2", "127.0.0.1"])
+            with await open_socket(loop, "localhost", port) as sock:
+                return sock.getpeername()
+
+    assert run(main())[0] == "127.0.0.1"
+
+
+def test_a_failing_protocol_ends_the_connection_with_its_error():
+    class Failing(Recorder):
+        def received_at(self, data, arrived):
+            raise ValueError("the parser broke")
+
+    async def main():
+        protocol = Failing()
+        transport, server = await pair(protocol)
+        server.sendall(b"anything")
+        await until(lambda: protocol.lost)
+        server.close()
+        return transport, protocol.lost
+
+    transport, (error,) = run(main())
+    assert isinstance(error, ValueError)
+    assert transport.is_closing()
+
+
+class Info:
+    """A socket whose TCP_INFO says how many segments came out of order."""
+
+    def __init__(self, out_of_order, size=232):
+        self.out_of_order = out_of_order
+        self.size = size
+
+    def getsockopt(self, level, option, length):
+        info = bytearray(self.size)
+        if self.size >= 228:
+            struct.pack_into("@I", info, 224, self.out_of_order)
+        return bytes(info)
+
+
+def test_a_read_of_several_segments_keeps_its_stamp_only_if_none_came_out_of_order():
+    async def main():
+        transport, server = await pair(Recorder())
+        real, segment = transport._sock, transport._segment
+        try:
+            transport._sock = Info(out_of_order=0)
+            verdicts = [transport._in_order(segment), transport._in_order(segment + 1)]
+            transport._sock = Info(out_of_order=3)  # a segment was lost and sent again
+            verdicts += [transport._in_order(segment + 1), transport._in_order(segment + 1)]
+            transport._sock = Info(out_of_order=3, size=104)  # an older kernel: unknown
+            verdicts.append(transport._in_order(segment + 1))
+        finally:
+            transport._sock = real
+            transport.abort()
+            server.close()
+        return verdicts
+
+    # One segment always keeps it; after a loss, the next longer read does not, the one
+    # after it does again; without the count, no longer read does.
+    assert run(main()) == [True, True, False, True, False]
