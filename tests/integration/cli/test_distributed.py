@@ -279,4 +279,4 @@ def test_a_worker_blocking_its_loop_is_named_and_counted(horde, locustfile, tmp_
     # Blocked 0.5 s of every 0.8 s: held by the task, most of the time.
     assert worker["loop_held_s"] >= 1
     assert "user code held the worker's event loop for " in generator["caution"]
-    assert f"most often {worker['loop_held_by']}: its users'" in generator["caution"]
+    assert f"most often {worker['loop_held_by']}: its users waited" in generator["caution"]
