@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import platform
 import socket
 import struct
 import sys
@@ -26,8 +27,10 @@ from typing import Any, Protocol
 
 __all__ = ["KERNEL_TIMESTAMPS", "SocketTransport", "Stamped", "open_socket"]
 
-KERNEL_TIMESTAMPS = sys.platform.startswith("linux")
-"""Whether this platform stamps received data (``SO_TIMESTAMPNS``, Linux's number 35)."""
+KERNEL_TIMESTAMPS = sys.platform.startswith("linux") and not platform.machine().startswith(
+    ("alpha", "mips", "parisc", "sparc")  # their own option numbers; the others share 35
+)
+"""Whether this platform stamps received data as used here (``SO_TIMESTAMPNS``, 35)."""
 
 _SO_TIMESTAMPNS = 35
 _TIMESPEC = struct.Struct("@ll")
@@ -285,6 +288,8 @@ class SocketTransport:
         self._finish(None)
 
     def _fail(self, exc: Exception) -> None:
+        if self._sock.fileno() < 0:
+            return  # already ended (the protocol aborted, then raised)
         self._closing = True
         self._stop_reading()
         self._finish(exc)

@@ -296,9 +296,12 @@ def test_the_next_address_is_tried_when_one_refuses():
     assert run(main())[0] == "127.0.0.1"
 
 
-def test_a_failing_protocol_ends_the_connection_with_its_error():
+@pytest.mark.parametrize("aborted_first", [False, True])
+def test_a_failing_protocol_ends_the_connection_once(aborted_first):
     class Failing(Recorder):
         def received_at(self, data, arrived):
+            if aborted_first:
+                self.transport.abort()
             raise ValueError("the parser broke")
 
     async def main():
@@ -310,7 +313,7 @@ def test_a_failing_protocol_ends_the_connection_with_its_error():
         return transport, protocol.lost
 
     transport, (error,) = run(main())
-    assert isinstance(error, ValueError)
+    assert error is None if aborted_first else isinstance(error, ValueError)
     assert transport.is_closing()
 
 
