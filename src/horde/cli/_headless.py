@@ -25,7 +25,6 @@ from horde.runtime import (
     LoopLagMonitor,
 )
 from horde.stats import CONSOLE_STATS_INTERVAL_SEC, CSV_STATS_INTERVAL_SEC
-from horde.user import has_sync_tasks
 
 __all__ = ["GeneratorMonitors", "run_headless", "serve_as_worker"]
 
@@ -401,8 +400,9 @@ def _blocked_for(lag: LoopFigures, each: bool = False) -> str:
     return f"for {span} (the longest stall {lag.max_lag_ms:,.0f} ms)"
 
 
-def _usage_job(startup: Startup, cpu: CpuMonitor) -> Callable[[], None]:
+def _usage_job(startup: Startup, monitors: GeneratorMonitors) -> Callable[[], None]:
     """Sample the CPU each second; Locust's ``usage_monitor``/``cpu_warning`` every 10 s."""
+    cpu = monitors.cpu
     environment = startup.environment
     runner = environment.runner
     window: list[float] = []
@@ -422,7 +422,7 @@ def _usage_job(startup: Startup, cpu: CpuMonitor) -> Callable[[], None]:
                 cpu.threshold,
                 percent,
                 cpu.sustained,
-                saturation_advice(has_sync_tasks(environment.user_classes), "process"),
+                saturation_advice(monitors.sync_tasks, "process"),
             )
         window.append(percent)
         if len(window) * USAGE_SAMPLE_SECONDS >= CPU_MONITOR_INTERVAL:
@@ -456,7 +456,7 @@ async def run_headless(
     master = isinstance(runner, MasterRunner)
     # A master's samples close on whole seconds, between its workers' reports.
     tick = _every(STATS_TICK_SECONDS, _tick_job(startup), on_the_clock=master)
-    usage = _every(USAGE_SAMPLE_SECONDS, _usage_job(startup, monitors.cpu), wait_first=True)
+    usage = _every(USAGE_SAMPLE_SECONDS, _usage_job(startup, monitors), wait_first=True)
     jobs = [asyncio.ensure_future(tick), asyncio.ensure_future(usage)]
     jobs += [
         asyncio.ensure_future(_every(interval, job))
@@ -499,7 +499,7 @@ async def serve_as_worker(startup: Startup, monitors: GeneratorMonitors) -> bool
     runner.loop_lag = _start_lag_monitor(startup, monitors)
     startup.environment.events.test_start.add_listener(lambda **_: monitors.lag.restart())
     usage = asyncio.ensure_future(
-        _every(USAGE_SAMPLE_SECONDS, _usage_job(startup, monitors.cpu), wait_first=True)
+        _every(USAGE_SAMPLE_SECONDS, _usage_job(startup, monitors), wait_first=True)
     )
     try:
         await runner.wait_until_quit()

@@ -177,15 +177,20 @@ class Querier(User):
 """
 
 
-@pytest.mark.slow
-def test_short_blocking_calls_back_to_back_get_a_caution_naming_them(horde, locustfile, tmp_path):
+def run_short_holds(horde, locustfile, tmp_path, users, seconds):
+    """Run SHORT_HOLDS; the result, and the summary's ``generator`` object."""
     locustfile(SHORT_HOLDS)
     result = horde(
-        *("--headless", "-u", "3", "-r", "3", "-t", "5s", "--only-summary"),
-        *("--summary-json", "summary.json"),
+        *("--headless", "-u", str(users), "-r", str(users), "-t", f"{seconds}s"),
+        *("--only-summary", "--summary-json", "summary.json"),
     )
     assert result.code == 0, result.stderr
-    generator = json.loads((tmp_path / "summary.json").read_text())["generator"]
+    return result, json.loads((tmp_path / "summary.json").read_text())["generator"]
+
+
+@pytest.mark.slow
+def test_short_blocking_calls_back_to_back_get_a_caution_naming_them(horde, locustfile, tmp_path):
+    result, generator = run_short_holds(horde, locustfile, tmp_path, users=3, seconds=5)
     # Each hold is far below a stall, and the CPU sleeps through them: only the time
     # the loop was found held by the task shows that every user waited.
     assert generator["saturated"] is False
@@ -201,13 +206,7 @@ def test_short_blocking_calls_back_to_back_get_a_caution_naming_them(horde, locu
 
 @pytest.mark.slow
 def test_a_lone_user_holding_the_loop_delays_nobody(horde, locustfile, tmp_path):
-    locustfile(SHORT_HOLDS)
-    result = horde(
-        *("--headless", "-u", "1", "-r", "1", "-t", "3s", "--only-summary"),
-        *("--summary-json", "summary.json"),
-    )
-    assert result.code == 0, result.stderr
-    generator = json.loads((tmp_path / "summary.json").read_text())["generator"]
+    result, generator = run_short_holds(horde, locustfile, tmp_path, users=1, seconds=3)
     assert generator["loop_held_s"] == 0
     assert generator["caution"] is None
     assert "User code held" not in result.stderr
