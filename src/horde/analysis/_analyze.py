@@ -84,7 +84,8 @@ def analyze(
     Returns:
         The verdict. ``evidence`` always holds ``"measured_seconds"`` and ``"steps"`` (each
         plateau's users, seconds, rps, p50_ms, p95_ms, failure_ratio), then the numbers
-        behind the pattern: ``"baseline_p95_ms"``, ``"baseline_spread"``,
+        behind the pattern: ``"baseline_p95_ms"``, ``"baseline_iqr_ms"``,
+        ``"baseline_spread"`` (its jitter over the rise that counts as leaving it),
         ``"saturation_reasons"``, ``"r_squared"``, ``"slope_ms_per_100_users"``,
         ``"jump_ms"``, ``"jump_ratio"``, ``"period_strength"``, ``"bottleneck_growth"``
         and so on, ``"reason"`` when inconclusive, and ``"spikes"``,
@@ -151,13 +152,16 @@ def _judge_steps(
         return context.inconclusive("the first plateaus have too few timed requests")
     context.evidence |= {
         "baseline_p95_ms": round(baseline.p95_ms, 2),
+        "baseline_iqr_ms": round(baseline.iqr_ms, 2),
         "baseline_spread": round(baseline.spread, 2),
         "baseline_rps_per_user": round(baseline.rps_per_user, 4),
     }
     if baseline.spread > t.NOISY_BASELINE_SPREAD:
         return context.inconclusive(
-            f"latency is too noisy to tell: the baseline's p95 varies by {baseline.spread:.1f}x "
-            f"its median from second to second (above {t.NOISY_BASELINE_SPREAD})"
+            f"latency is too noisy to tell: the baseline's p95 varies by {baseline.iqr_ms:.0f} ms "
+            f"from second to second (interquartile range), {baseline.spread:.1f}x the "
+            f"{baseline.margin_ms:.0f} ms rise that would count as leaving it "
+            f"(above {t.NOISY_BASELINE_SPREAD})"
         )
     if endpoints:
         named = {f"{method} {name}": Columns.of(s) for (name, method), s in endpoints.items()}

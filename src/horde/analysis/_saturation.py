@@ -29,7 +29,18 @@ class Baseline:
 
     p95_ms: float
     rps_per_user: float
-    spread: float
+    #: The interquartile range of its per-second p95, in milliseconds.
+    iqr_ms: float
+
+    @property
+    def margin_ms(self) -> float:
+        """How far above the baseline a plateau's p95 must rise to have left it."""
+        return max(self.p95_ms * (t.LATENCY_DEPARTURE_RATIO - 1), t.LATENCY_DEPARTURE_MIN_MS)
+
+    @property
+    def spread(self) -> float:
+        """The second-to-second jitter over :attr:`margin_ms`: above 1, jitter alone departs."""
+        return self.iqr_ms / self.margin_ms
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,21 +63,15 @@ def baseline_of(columns: Columns, steps: Sequence[StepSummary]) -> Baseline | No
     p95 = p95[~np.isnan(p95)]
     if p95.size < t.MIN_STEP_SAMPLES:
         return None
-    median = float(np.median(p95))
     q25, q75 = np.percentile(p95, [25, 75])
-    spread = float(q75 - q25) / median if median > 0 else 0.0
     ratios = [step.rps / step.users for step in early if step.users > 0]
-    return Baseline(median, float(np.median(ratios)) if ratios else 0.0, spread)
+    return Baseline(
+        float(np.median(p95)), float(np.median(ratios)) if ratios else 0.0, float(q75 - q25)
+    )
 
 
 def _latency_departed(step: StepSummary, baseline: Baseline) -> bool:
-    if step.p95_ms is None:
-        return False
-    limit = max(
-        baseline.p95_ms * t.LATENCY_DEPARTURE_RATIO,
-        baseline.p95_ms + t.LATENCY_DEPARTURE_MIN_MS,
-    )
-    return step.p95_ms > limit
+    return step.p95_ms is not None and step.p95_ms > baseline.p95_ms + baseline.margin_ms
 
 
 def _reasons(step: StepSummary, baseline: Baseline) -> tuple[str, ...]:

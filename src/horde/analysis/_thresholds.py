@@ -29,9 +29,11 @@ BASELINE_STEPS: Final = 2
 
 # -- Noise ----------------------------------------------------------------------------
 
-#: Above this robust spread (interquartile range over median) of the baseline's
-#: per-second p95, a 2x departure cannot be told from jitter. Log-normal jitter reaches
-#: it at sigma ~1.05; real per-second p95 jitter sits around sigma 0.3-0.6.
+#: Above this robust spread of the baseline's per-second p95 (its interquartile range
+#: over the rise that counts as a departure, the larger of 1x the median and
+#: LATENCY_DEPARTURE_MIN_MS), a departure cannot be told from jitter. Where the ratio
+#: binds, log-normal jitter reaches it at sigma ~1.05; real per-second p95 jitter sits
+#: around sigma 0.3-0.6. A 5 ms baseline jittering by 8 ms is no reason to give up.
 NOISY_BASELINE_SPREAD: Final = 1.5
 
 # -- Saturation (aggregate, per plateau) ------------------------------------------------

@@ -108,11 +108,11 @@ def _endpoints(
     return result
 
 
-def healthy(seed: int = 0, sigma: float = 0.3) -> Run:
+def healthy(seed: int = 0, sigma: float = 0.3, p95_ms: float = 5.0) -> Run:
     """Flat latency from 100 to 1,000 users."""
     rng = np.random.default_rng(seed)
     users = staircase(100, 1000, 100, 18)
-    latency = np.full(len(users), 5.0)
+    latency = np.full(len(users), p95_ms)
     total, _ = _series(rng, users, latency, sigma=sigma)
     return Run(total, _endpoints(rng, users, np.zeros(len(users))))
 

@@ -46,10 +46,23 @@ def test_a_constant_load_without_spikes_is_inconclusive():
 
 @pytest.mark.parametrize("seed", range(4))
 def test_wildly_jittering_latency_is_too_noisy(seed):
-    analysis = analyze(synthetic.healthy(seed, sigma=1.8).total)
+    # At 50 ms a plateau leaves the baseline by doubling: jitter of sigma 1.8 does as much.
+    analysis = analyze(synthetic.healthy(seed, sigma=1.8, p95_ms=50.0).total)
     assert analysis.pattern is Pattern.INCONCLUSIVE
     assert "noisy" in analysis.story
     assert analysis.evidence["baseline_spread"] > 1.5
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_jitter_is_judged_against_the_rise_that_would_count(seed):
+    # A 5 ms baseline jittering by a few ms: far from the 20 ms rise that counts as
+    # leaving it, so the run is judged, not given up on as noisy.
+    analysis = analyze(synthetic.healthy(seed, sigma=1.6).total)
+    assert analysis.pattern is Pattern.HEALTHY, analysis.story
+    assert analysis.evidence["baseline_spread"] < 1.5
+    # ... though its interquartile range is well over 1.5x its median.
+    evidence = analysis.evidence
+    assert evidence["baseline_iqr_ms"] > 1.5 * evidence["baseline_p95_ms"]
 
 
 def test_latency_that_departs_and_comes_back_is_too_noisy():
