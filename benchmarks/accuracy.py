@@ -8,10 +8,11 @@ row). The target also measures how long each request actually took, from its arr
 the kernel to its answer: that is the truth each row is held against, so a target that
 answers late once (a scheduling hiccup on its core), or reads a request late, does not
 count as the generator's error.
-The users start in one second (``--ramp-seconds`` for longer: thousands of users
-started at once fill the generator's core while they connect, and the first request of
-each carries its connection's wait). Rows climb in users until the generator's own core
-is about 80% busy (horde; Locust's is full sooner), to show how far each stays accurate:
+The users start over 5 s (``--ramp-seconds``): started all in one second, thousands of
+them fill the generator's core while they connect, and the first request of each
+carries its connection's wait; the rows measure a steady load. Rows climb in users
+until the generator's own core is about 80% busy (horde; Locust's is full sooner), to
+show how far each stays accurate:
 
 - **gen CPU**: the generator's CPU time over its run, as a share of one core;
 - **p50/p95/p99/max**: reported (horde: ``--summary-json``; Locust: its ``_stats.csv``,
@@ -105,10 +106,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--users", default="20,200,1000,2000,2500", help="comma-separated levels")
+    parser.add_argument("--users", default="20,200,1000,2000,2800", help="comma-separated levels")
     parser.add_argument("--seconds", type=int, default=20, help="run time of each row")
     parser.add_argument(
-        "--ramp-seconds", type=float, default=1.0, help="the users start over this long"
+        "--ramp-seconds", type=float, default=5.0, help="the users start over this long"
     )
     parser.add_argument("--only", help="comma-separated: horde,locust")
     parser.add_argument("--horde", help="horde executable (default: .venv/bin/horde)")

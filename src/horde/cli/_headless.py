@@ -361,9 +361,10 @@ class GeneratorMonitors:
         )
 
 
-# What a loop's stall or hold did to the figures: a response that arrived meanwhile is
-# timed when the loop reads it.
-WAITED = "so response times include that wait"
+# What a loop's stall or hold did to the figures. A response that arrived meanwhile is
+# timed from the kernel's stamp on a plain connection (see horde.http._socket), but the
+# requests due then started late, and HTTPS has no stamps.
+WAITED = "so their requests started late, and HTTPS response times include that wait"
 
 
 def saturation_advice(sync_tasks: bool, unit: str) -> str:

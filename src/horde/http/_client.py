@@ -5,8 +5,9 @@ defaults; everything that touches the wire is here, written for the hot path:
 
 * the session's headers are rendered once and reused until they change;
 * cookies, auth, proxies and content decoding cost nothing when unused;
-* ``time.time()`` is taken once per request, ``perf_counter()`` once, plus once per hop
-  when its response completes (in the connection, before the waiting coroutine resumes).
+* ``time.time()`` is taken once per request, ``perf_counter()`` once; each hop ends when
+  its response's last bytes arrived (the kernel's stamp on a plain connection, see
+  ``_socket.py``; else its read, before the waiting coroutine resumes).
 """
 
 from __future__ import annotations

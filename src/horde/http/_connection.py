@@ -80,7 +80,8 @@ class RawResponse:
         self.stream = stream
         self.received = received
         """``perf_counter()`` when the response (its head, for a stream) was complete: the
-        end of its response time, taken before the waiting coroutine resumes."""
+        end of its response time. On a plain connection it is when the kernel received the
+        last bytes; otherwise when they were read, before the waiting coroutine resumed."""
 
 
 class NoResponse(Exception):
@@ -100,6 +101,7 @@ class Connection(asyncio.Protocol):
 
     __slots__ = (
         "__weakref__",
+        "_arrived",
         "_body",
         "_body_size",
         "_content_encoding",
@@ -114,6 +116,7 @@ class Connection(asyncio.Protocol):
         "_parser",
         "_reason",
         "_received",
+        "_sent",
         "_sets_cookies",
         "_spare_parser",
         "_status",
@@ -151,6 +154,11 @@ class Connection(asyncio.Protocol):
         """Called when a streamed response ends with the connection reusable."""
         self._headers: list[tuple[bytes, bytes]] = []
         self._body: list[bytes] = []
+        self._arrived = 0.0
+        """When the kernel received the last read's data (``perf_counter``), from a
+        :class:`~horde.http._socket.SocketTransport`; 0 when the transport cannot say."""
+        self._sent = 0.0
+        """When the request in flight was written: no response to it arrived before."""
         self._reset(head_only=False, read_timeout=0.0, max_body=0)
 
     def _reset(self, head_only: bool, read_timeout: float, max_body: int) -> None:
@@ -226,6 +234,7 @@ class Connection(asyncio.Protocol):
             self.reader = StreamReader(self._loop, self._pause, self._resume)
             self.reader.on_abandon = self.abort
         waiter = self._waiter = self._loop.create_future()
+        self._sent = perf_counter()
         self._transport.write(data)
         self._watch()
         return waiter
@@ -256,7 +265,8 @@ class Connection(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         """Keep the transport; the connection starts idle and reusable."""
-        # uvloop's transports do not derive from asyncio.Transport; they behave like one.
+        # uvloop's transports, and horde's SocketTransport, do not derive from
+        # asyncio.Transport; they behave like one (as far as a connection uses it).
         self._transport = cast(asyncio.Transport, transport)
         self.keep_alive = True
 
@@ -282,6 +292,12 @@ class Connection(asyncio.Protocol):
             self._fail(InvalidResponse("Invalid HTTP response: unexpected protocol upgrade"))
         except HttpParserError as exc:
             self._fail(InvalidResponse(f"Invalid HTTP response: {exc}"))
+
+    def received_at(self, data: bytes, arrived: float) -> None:
+        """:meth:`data_received`, with when the kernel received ``data``: a response ends
+        then, however long the loop took to read it."""
+        self._arrived = arrived
+        self.data_received(data)
 
     def eof_received(self) -> bool:
         """Let the transport close; :meth:`connection_lost` sorts out what it meant."""
@@ -418,7 +434,7 @@ class Connection(asyncio.Protocol):
                 self._content_encoding,
                 self._sets_cookies,
                 self.reader,
-                perf_counter(),
+                max(self._arrived, self._sent) if self._arrived else perf_counter(),
             )
             # The response owns the headers list now; a new one for the next response.
             # The old one is then freed with the response, while it is still in the

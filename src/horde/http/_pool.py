@@ -18,6 +18,7 @@ from http.client import RemoteDisconnected
 
 from horde.http._connection import Connection, NoResponse, RawResponse
 from horde.http._errors import ConnectionError, ConnectTimeout, ProxyError, SSLError
+from horde.http._socket import KERNEL_TIMESTAMPS, SocketTransport, open_socket
 from horde.http._url import Target
 
 __all__ = ["ConnectionPool", "connection_error"]
@@ -217,6 +218,12 @@ class ConnectionPool:
         direct_tls = ssl_context if proxy is None else None
         try:
             async with asyncio.timeout(connect_timeout):
+                if ssl_context is None and KERNEL_TIMESTAMPS:
+                    # Plain HTTP: reads stamped by the kernel (see _socket.py).
+                    connection = Connection(loop, origin)
+                    sock = await open_socket(loop, peer.host, peer.port)
+                    SocketTransport(loop, sock, connection)
+                    return connection
                 _, connection = await loop.create_connection(
                     lambda: Connection(loop, origin),
                     peer.host,

@@ -284,7 +284,8 @@ class LoopLagMonitor:
             also = f" ({unreported} more {stalls} since the last warning)" if unreported else ""
             logger.warning(
                 "The event loop was blocked for over %d ms by %s%s. Every user in this "
-                "process waits meanwhile, so response times are inflated. %s",
+                "process waits meanwhile: requests start late, and HTTPS response times "
+                "include the wait. %s",
                 overdue * 1000,
                 self._describe(frame),
                 also,
@@ -346,7 +347,8 @@ class LoopLagMonitor:
             return False
         logger.warning(
             "User code held the event loop for %.1f s of the last %.0f s, most often %s. "
-            "Every other user's responses wait behind it, so response times are inflated. "
+            "Every other user waits behind it: requests start late, and HTTPS response times "
+            "include the wait. "
             "%s",
             window.held,
             span,

@@ -284,8 +284,8 @@ def test_a_saturated_worker_is_known_to_the_master_and_cautioned_about(caplog):
     one_held = GeneratorMonitors(worker_lag={"a": held, "b": LoopFigures()}).caution()
     assert one_held == (
         "Caution: user code held the event loop of 1 of 2 workers for 90% of the time "
-        f"(9.0 s), most often {query}: its users waited behind it, so response times "
-        f"include that wait. {BLOCKING_ADVICE}"
+        f"(9.0 s), most often {query}: its users waited behind it, so their requests started "
+        f"late, and HTTPS response times include that wait. {BLOCKING_ADVICE}"
     )
     lightly = LoopFigures(held_s=2.0, watched_s=10.0, held_by=query)  # 20%: no caution
     both_held = {"a": held, "b": LoopFigures(held_s=6.0, watched_s=10.0, held_by=query)}
