@@ -159,6 +159,11 @@ async def _connect(loop: asyncio.AbstractEventLoop, sock: socket.socket, address
         return
     except (BlockingIOError, InterruptedError):
         pass
+    with contextlib.suppress(OSError):  # ENOTCONN while the handshake is under way
+        # On loopback the handshake is often over already: the connection's first
+        # request need not wait for a busy loop's next turn to be sent.
+        sock.getpeername()
+        return
     done: asyncio.Future[None] = loop.create_future()
 
     def writable(events: int) -> None:

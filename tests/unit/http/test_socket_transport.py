@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from horde.http import _socket
 from horde.http._connection import Connection
 from horde.http._socket import _REACTORS, KERNEL_TIMESTAMPS, SocketTransport, open_socket
 from horde.runtime import run
@@ -323,6 +324,28 @@ def test_opening_a_refused_port_fails_as_create_connection_does():
 
     with pytest.raises(ConnectionRefusedError):
         run(main())
+
+
+class Connected:
+    """A socket whose connect is under way by its own account, yet already done."""
+
+    def connect(self, address):
+        raise BlockingIOError
+
+    def getpeername(self):
+        return ("127.0.0.1", 80)
+
+
+def test_a_connection_already_made_is_not_waited_for(monkeypatch):
+    def no_reactor(loop):
+        raise AssertionError("waited for the loop")
+
+    monkeypatch.setattr(_socket, "_reactor", no_reactor)
+
+    async def main():
+        await _socket._connect(asyncio.get_running_loop(), Connected(), ("127.0.0.1", 80))
+
+    run(main())
 
 
 class Addresses:
