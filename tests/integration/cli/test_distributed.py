@@ -269,7 +269,9 @@ def test_a_worker_blocking_its_loop_is_named_and_counted(horde, locustfile, tmp_
     assert generator["loop_stalls"] >= 2
     assert generator["loop_lag_max_ms"] >= 400
     (worker,) = generator["workers"]
-    assert worker["loop_stalls"] == generator["loop_stalls"]
+    # The stalls are all of them: the worker's, and any of the master's (a slow machine
+    # can stall it once while it starts the worker).
+    assert 2 <= worker["loop_stalls"] <= generator["loop_stalls"]
     assert worker["loop_blocked_s"] >= 1
     # Its heartbeats carry what its watchdog found holding the loop.
     assert "user class Blocker at" in worker["loop_held_by"]
