@@ -92,21 +92,24 @@ class _Reactor:
                 callback(events)
 
     def _close(self) -> None:
-        if _REACTORS.get(self._loop) is self:
-            del _REACTORS[self._loop]
+        _REACTORS.pop(self._loop, None)
         self._loop.remove_reader(self._epoll.fileno())
         self._epoll.close()
 
 
-_REACTORS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Reactor] = (
+# Each loop's reactor, held by the loop alone (through its reader): a loop left with
+# connections open is collected with them.
+_REACTORS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, weakref.ref[_Reactor]] = (
     weakref.WeakKeyDictionary()
 )
 
 
 def _reactor(loop: asyncio.AbstractEventLoop) -> _Reactor:
-    reactor = _REACTORS.get(loop)
+    known = _REACTORS.get(loop)
+    reactor = None if known is None else known()
     if reactor is None:
-        reactor = _REACTORS[loop] = _Reactor(loop)
+        reactor = _Reactor(loop)
+        _REACTORS[loop] = weakref.ref(reactor)
     return reactor
 
 

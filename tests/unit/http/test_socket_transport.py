@@ -2,10 +2,12 @@
 
 import asyncio
 import errno
+import gc
 import socket
 import struct
 import threading
 import time
+import weakref
 
 import pytest
 
@@ -266,15 +268,29 @@ def test_the_loops_epoll_set_closes_with_its_last_connection():
         loop = asyncio.get_running_loop()
         first, server_one = await pair(Recorder())
         second, server_two = await pair(Recorder())
-        reactor = _REACTORS[loop]
+        reactor = _REACTORS[loop]()
         first.abort()
-        still = _REACTORS.get(loop) is reactor
+        still = _REACTORS[loop]() is reactor
         second.abort()
         server_one.close()
         server_two.close()
         return still, loop in _REACTORS, reactor._epoll.closed
 
     assert run(main()) == (True, False, True)
+
+
+def test_a_loop_left_with_open_connections_is_not_kept_alive():
+    async def main():
+        transport, server = await pair(Recorder())
+        return weakref.ref(asyncio.get_running_loop()), transport, server
+
+    loop, transport, server = run(main())
+    client = transport.get_extra_info("socket")
+    del transport
+    gc.collect()
+    assert loop() is None
+    client.close()
+    server.close()
 
 
 def test_paused_reading_holds_the_data_until_resumed():
