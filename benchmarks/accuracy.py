@@ -154,7 +154,7 @@ def _measure(
     reported, requests = _reported(slug, prefix)
     figures = json.loads(said.strip().splitlines()[-1])
     return Row(
-        f"{slug} FastHttpUser",
+        "horde FastHttpUser" if slug == "horde" else "Locust FastHttpUser",
         users,
         cpu / elapsed,
         requests / options.seconds,
