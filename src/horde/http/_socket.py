@@ -51,8 +51,11 @@ _READ_SIZE = 64 * 1024
 _OUT_OF_ORDER = struct.Struct("@I")
 _OUT_OF_ORDER_AT = 224
 _TCP_INFO_SIZE = _OUT_OF_ORDER_AT + _OUT_OF_ORDER.size
-_READABLE = select.EPOLLIN | select.EPOLLERR | select.EPOLLHUP
-_WRITABLE = select.EPOLLOUT | select.EPOLLERR | select.EPOLLHUP
+if KERNEL_TIMESTAMPS:
+    _READABLE = select.EPOLLIN | select.EPOLLERR | select.EPOLLHUP
+    _WRITABLE = select.EPOLLOUT | select.EPOLLERR | select.EPOLLHUP
+else:  # epoll is Linux's as well: elsewhere this module is imported, never used
+    _READABLE = _WRITABLE = 0
 
 
 class _Reactor:

@@ -3,8 +3,11 @@
 import asyncio
 import errno
 import gc
+import importlib.util
+import select
 import socket
 import struct
+import sys
 import threading
 import time
 import weakref
@@ -460,3 +463,17 @@ def test_a_read_of_several_segments_keeps_its_stamp_only_if_none_came_out_of_ord
     # One segment always keeps it; after a loss, the next longer read does not, the one
     # after it does again; without the count, no longer read does.
     assert run(main()) == [True, True, False, True, False]
+
+
+def test_the_module_imports_where_there_is_no_epoll(monkeypatch):
+    # Elsewhere than Linux, connections keep the loop's transports; the pool still
+    # imports this module.
+    for name in [name for name in dir(select) if name.startswith("EPOLL")] + ["epoll"]:
+        monkeypatch.delattr(select, name)
+    monkeypatch.setattr(sys, "platform", "darwin")
+    spec = importlib.util.spec_from_file_location("elsewhere", _socket.__file__)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.KERNEL_TIMESTAMPS is False
