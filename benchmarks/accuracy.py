@@ -12,7 +12,9 @@ The users start over 5 s (``--ramp-seconds``): started all in one second, thousa
 them fill the generator's core while they connect, and the first request of each
 carries its connection's wait; the rows measure a steady load. Rows climb in users
 until the generator's own core is about 80% busy (horde; Locust's is full sooner), to
-show how far each stays accurate:
+show how far each stays accurate. By default (``--users auto``) horde's rows find that
+load on this machine: 20 and 200 users, then the users that the last two rows' CPU,
+drawn as a line, puts at 40%, 65% and 80% of the core; Locust runs the same rows.
 
 - **gen CPU**: the generator's CPU time over its run, as a share of one core;
 - **p50/p95/p99/max**: reported (horde: ``--summary-json``; Locust: its ``_stats.csv``,
@@ -35,11 +37,12 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import json
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,6 +55,9 @@ LOCUSTFILE = BENCHMARKS_DIR / "locustfiles" / "known_delays.py"
 TARGET = BENCHMARKS_DIR / "_delay_target.py"
 DELAYS = [round(5 + 0.3 * index, 1) for index in range(1000)]
 POINTS = (("p50", 0.5), ("p95", 0.95), ("p99", 0.99), ("max", 1.0))
+#: ``--users auto``: the first rows, then the shares of a core the next rows aim at.
+AUTO_START = (20, 200)
+AUTO_CPU_TARGETS = (0.4, 0.65, 0.8)
 
 
 def delay_percentile(fraction: float) -> float:
@@ -93,20 +99,54 @@ def main(argv: Sequence[str] | None = None) -> int:
     run_dir = OUT_DIR / time.strftime("accuracy-%Y%m%d-%H%M%S")
     run_dir.mkdir(parents=True)
     chosen = options.only.split(",") if options.only else ["horde", "locust"]
-    rows = []
+    auto = options.users == "auto"
+    if auto and chosen[0] != "horde":
+        print("accuracy: --users auto climbs with horde's CPU: give --users", file=sys.stderr)
+        return 2
+    levels = [] if auto else [int(users) for users in options.users.split(",")]
+    rows: list[Row] = []
+
+    def measure(slug: str, users: int) -> Row:
+        print(f"{slug}: {users} users ...", flush=True)
+        row = _measure(slug, tools, users, options, run_dir)
+        rows.append(row)
+        return row
+
     for slug in chosen:
-        for users in (int(u) for u in options.users.split(",")):
-            print(f"{slug}: {users} users ...", flush=True)
-            rows.append(_measure(slug, tools, users, options, run_dir))
+        if not levels:
+            levels = [row.users for row in climb(functools.partial(measure, slug))]
+            continue
+        for users in levels:
+            measure(slug, users)
     table = _table(rows)
     print(table)
     (run_dir / "accuracy.md").write_text(table + "\n")
     return 0
 
 
+def climb(measure: Callable[[int], Row]) -> list[Row]:
+    """Measure :data:`AUTO_START`, then the users that the line through the last two rows'
+    CPU puts at each of :data:`AUTO_CPU_TARGETS` (in hundreds), skipping any not above
+    the last row: rows up to about 80% of the generator's core, whatever the machine."""
+    rows = [measure(users) for users in AUTO_START]
+    for target in AUTO_CPU_TARGETS:
+        before, last = rows[-2], rows[-1]
+        per_user = (last.cpu - before.cpu) / (last.users - before.users)
+        if per_user <= 0:
+            break  # the CPU did not grow with the users: no line to follow
+        users = round((last.users + (target - last.cpu) / per_user) / 100) * 100
+        if users > last.users:
+            rows.append(measure(users))
+    return rows
+
+
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--users", default="20,200,1000,2000,2800", help="comma-separated levels")
+    parser.add_argument(
+        "--users",
+        default="auto",
+        help="comma-separated levels, or auto: climb to about 80%% of horde's core",
+    )
     parser.add_argument("--seconds", type=int, default=20, help="run time of each row")
     parser.add_argument(
         "--ramp-seconds", type=float, default=5.0, help="the users start over this long"
