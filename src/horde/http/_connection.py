@@ -300,7 +300,12 @@ class Connection(asyncio.Protocol):
         self.data_received(data)
 
     def eof_received(self) -> bool:
-        """Let the transport close; :meth:`connection_lost` sorts out what it meant."""
+        """Let the transport close; :meth:`connection_lost` sorts out what it meant.
+
+        A body that the server's close ends is complete now, not when its last data came:
+        the close carries no stamp, so it is timed when read.
+        """
+        self._arrived = perf_counter()
         return False
 
     def connection_lost(self, exc: Exception | None) -> None:

@@ -51,6 +51,9 @@ _READ_SIZE = 64 * 1024
 _OUT_OF_ORDER = struct.Struct("@I")
 _OUT_OF_ORDER_AT = 224
 _TCP_INFO_SIZE = _OUT_OF_ORDER_AT + _OUT_OF_ORDER.size
+# A stamp at most this old is kept unchecked: were it wrong (see _in_order), the response
+# would end at most this much early, as the data was complete when it was read.
+_CLOSE_ENOUGH_S = 0.001
 if KERNEL_TIMESTAMPS:
     _READABLE = select.EPOLLIN | select.EPOLLERR | select.EPOLLHUP
     _WRITABLE = select.EPOLLOUT | select.EPOLLERR | select.EPOLLHUP
@@ -203,12 +206,12 @@ class SocketTransport:
         "_closing",
         "_events",
         "_fd",
+        "_last_read",
         "_loop",
         "_out_of_order",
         "_protocol",
         "_reactor",
         "_reading",
-        "_segment",
         "_sock",
     )
 
@@ -223,11 +226,10 @@ class SocketTransport:
         self._closing = False
         with contextlib.suppress(OSError):  # without stamps, a read is timed when made
             sock.setsockopt(socket.SOL_SOCKET, _SO_TIMESTAMPNS, 1)
-        try:  # the segment size: a longer read took several segments (see _in_order)
-            self._segment = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG)
-        except OSError:
-            self._segment = 536  # the least any TCP peer may send
         self._out_of_order = 0
+        self._last_read = 0.0
+        """When a read last emptied the socket (0: none yet, or the last one filled its
+        buffer and may have left data behind)."""
         self._reactor = _reactor(loop)
         self._events = 0
         """The events the reactor watches for (0: the socket is not in its set)."""
@@ -267,28 +269,36 @@ class SocketTransport:
                 self._eof()
                 return
             arrived = now
-            if ancillary and self._in_order(len(data)):
+            if ancillary:
                 level, kind, payload = ancillary[0]
                 if level == socket.SOL_SOCKET and kind == _SO_TIMESTAMPNS:
                     seconds, nanoseconds = _TIMESPEC.unpack_from(payload)
                     waited = wall - seconds - nanoseconds * 1e-9
-                    if 0.0 < waited < 60.0:  # a wall clock stepped meanwhile gives nonsense
-                        arrived = now - waited
+                    stamped = now - waited
+                    # (A wall clock stepped meanwhile gives nonsense: more than a minute.)
+                    if 0.0 < waited < 60.0 and (
+                        waited <= _CLOSE_ENOUGH_S or self._in_order(stamped)
+                    ):
+                        arrived = stamped
+            self._last_read = now if len(data) < _READ_SIZE else 0.0
             self._protocol.received_at(data, arrived)
         except Exception as exc:  # the protocol failed: the connection's state is unknown
             self._fail(exc)
 
-    def _in_order(self, size: int) -> bool:
-        """Whether a read of ``size`` bytes carries a stamp that is its last byte's arrival.
+    def _in_order(self, stamped: float) -> bool:
+        """Whether a read's stamp (``stamped``, which says its data waited) is the arrival
+        of its last byte.
 
         A read gets the stamp of the last segment it took. When a segment was lost and
-        sent again, the segments after it waited in the kernel, and they carry their own,
-        earlier arrival: the stamp would end the response before it was complete. So a
-        read of more than one segment is checked against the kernel's count of segments
-        received out of order; one that changed falls back to the read's own time.
+        sent again, the segments after it waited in the kernel, out of order, and they
+        carry their own, earlier arrival: the stamp would end the response before it was
+        complete, by as long as the resend took. So the read's own time is kept instead
+        when its stamp is older than the last read that emptied the socket (the data was
+        there, yet could not be read), or when the kernel's count of segments received
+        out of order changed since the last look (any read's segments may be small).
         """
-        if size <= self._segment:
-            return True
+        if stamped < self._last_read:
+            return False
         try:
             info = self._sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, _TCP_INFO_SIZE)
         except OSError:

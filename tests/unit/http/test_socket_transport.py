@@ -140,6 +140,27 @@ def test_a_response_ends_when_its_last_read_arrived(stamping):
     assert sent - 0.01 < raw.received < sent + 0.01
 
 
+def test_a_body_ended_by_the_close_is_timed_at_the_close(stamping):
+    async def main():
+        connection = Connection(asyncio.get_running_loop())
+        _, server = await pair(connection)
+        waiter = connection.send(
+            b"GET / HTTP/1.1\r\n\r\n", head_only=False, stream=False, read_timeout=5, max_body=99
+        )
+        server.recv(100)
+        server.sendall(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nthe body")
+        await until(lambda: connection._arrived)
+        await asyncio.sleep(0.1)  # more could come until the server closes
+        closed = time.perf_counter()
+        server.close()
+        raw = await waiter
+        return closed, raw
+
+    closed, raw = run(main())
+    assert raw.body == b"the body"
+    assert raw.received >= closed
+
+
 def test_what_the_socket_cannot_take_is_sent_when_it_can_then_closed():
     payload = bytes(range(256)) * 40_000  # 10 MB: far more than the socket buffers
 
@@ -429,40 +450,61 @@ def test_a_failing_protocol_ends_the_connection_once(aborted_first):
     assert transport.is_closing()
 
 
-class Info:
-    """A socket whose TCP_INFO says how many segments came out of order."""
+class Stamping:
+    """A socket whose reads carry stamps of a chosen age, and whose TCP_INFO says how
+    many segments came out of order so far."""
 
-    def __init__(self, out_of_order, size=232):
-        self.out_of_order = out_of_order
-        self.size = size
+    def __init__(self):
+        self.reads = []  # (size, age of the stamp in seconds)
+        self.out_of_order = 0
+
+    def recvmsg(self, size, ancillary_size):
+        length, age = self.reads.pop(0)
+        stamp = time.time() - age
+        seconds = int(stamp)
+        payload = struct.pack("@ll", seconds, int((stamp - seconds) * 1e9))
+        return b"x" * length, [(socket.SOL_SOCKET, 35, payload)], 0, None
 
     def getsockopt(self, level, option, length):
-        info = bytearray(self.size)
-        if self.size >= 228:
-            struct.pack_into("@I", info, 224, self.out_of_order)
+        info = bytearray(232)
+        struct.pack_into("@I", info, 224, self.out_of_order)
         return bytes(info)
 
 
-def test_a_read_of_several_segments_keeps_its_stamp_only_if_none_came_out_of_order():
+def test_a_stamp_is_kept_only_when_nothing_waited_behind_a_lost_segment():
     async def main():
-        transport, server = await pair(Recorder())
-        real, segment = transport._sock, transport._segment
+        protocol = Recorder()
+        transport, server = await pair(protocol)
+        real, fake = transport._sock, Stamping()
+        transport._sock = fake
+        verdicts = []
+
+        def read(size, age, out_of_order):
+            fake.reads.append((size, age))
+            fake.out_of_order = out_of_order
+            transport._read()
+            _, arrived, read_at = protocol.reads[-1]
+            waited = read_at - arrived
+            verdicts.append("stamp" if waited > age / 2 else "read")
+
         try:
-            transport._sock = Info(out_of_order=0)
-            verdicts = [transport._in_order(segment), transport._in_order(segment + 1)]
-            transport._sock = Info(out_of_order=3)  # a segment was lost and sent again
-            verdicts += [transport._in_order(segment + 1), transport._in_order(segment + 1)]
-            transport._sock = Info(out_of_order=3, size=104)  # an older kernel: unknown
-            verdicts.append(transport._in_order(segment + 1))
+            read(100, 0.2, 0)  # the data waited, and nothing came out of order
+            read(100, 0.0005, 0)  # close enough: kept (the kernel is not asked)
+            await asyncio.sleep(0.25)
+            read(100, 0.2, 3)  # segments came out of order since the last look
+            await asyncio.sleep(0.25)
+            read(100, 0.2, 3)  # ... and none since
+            await asyncio.sleep(0.02)
+            read(100, 0.2, 3)  # older than the last read, which emptied the socket
+            read(65536, 0.0005, 3)  # a read that filled its buffer may leave data behind
+            read(100, 0.1, 3)  # ... so data older than it is not suspect
         finally:
             transport._sock = real
             transport.abort()
             server.close()
         return verdicts
 
-    # One segment always keeps it; after a loss, the next longer read does not, the one
-    # after it does again; without the count, no longer read does.
-    assert run(main()) == [True, True, False, True, False]
+    assert run(main()) == ["stamp", "stamp", "read", "stamp", "read", "stamp", "stamp"]
 
 
 def test_the_module_imports_where_there_is_no_epoll(monkeypatch):
