@@ -116,14 +116,21 @@ def test_a_read_carries_when_the_data_arrived_not_when_the_loop_read_it(stamping
     assert sent - 0.001 < arrived < sent + 0.01
 
 
+async def request_sent():
+    """A connection on a transport, its GET read by the server: the connection, the
+    transport, the server's end, and the response's waiter."""
+    connection = Connection(asyncio.get_running_loop())
+    transport, server = await pair(connection)
+    waiter = connection.send(
+        b"GET / HTTP/1.1\r\n\r\n", head_only=False, stream=False, read_timeout=5, max_body=99
+    )
+    server.recv(100)
+    return connection, transport, server, waiter
+
+
 def test_a_response_ends_when_its_last_read_arrived(stamping):
     async def main():
-        connection = Connection(asyncio.get_running_loop())
-        transport, server = await pair(connection)
-        waiter = connection.send(
-            b"GET / HTTP/1.1\r\n\r\n", head_only=False, stream=False, read_timeout=5, max_body=99
-        )
-        server.recv(100)
+        connection, transport, server, waiter = await request_sent()
         server.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n")
         await until(lambda: connection._arrived)  # the head alone does not complete it
         server.sendall(b"ok")
@@ -142,12 +149,7 @@ def test_a_response_ends_when_its_last_read_arrived(stamping):
 
 def test_a_body_ended_by_the_close_is_timed_at_the_close(stamping):
     async def main():
-        connection = Connection(asyncio.get_running_loop())
-        _, server = await pair(connection)
-        waiter = connection.send(
-            b"GET / HTTP/1.1\r\n\r\n", head_only=False, stream=False, read_timeout=5, max_body=99
-        )
-        server.recv(100)
+        connection, _, server, waiter = await request_sent()
         server.sendall(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nthe body")
         await until(lambda: connection._arrived)
         await asyncio.sleep(0.1)  # more could come until the server closes
@@ -237,35 +239,26 @@ def test_a_reset_ends_the_connection_with_its_error():
     assert isinstance(error, ConnectionResetError)
 
 
-def test_a_reset_after_data_was_read_ends_the_connection_with_its_error():
+@pytest.mark.parametrize("read_first", [True, False], ids=["after-the-data", "right-behind"])
+def test_a_reset_behind_data_ends_the_connection_with_its_error(read_first):
     # The socket reports an error (POLLERR) with the reset: the loop's own watch of a
     # socket would stop there without a word, and the response wait for its timeout.
     async def main():
         protocol = Recorder()
         _, server = await pair(protocol)
         server.sendall(b"HTTP/1.1 200 OK\r\nContent-Len")
-        await until(lambda: protocol.reads)
-        _reset(server)
+        if read_first:
+            await until(lambda: protocol.reads)
+            _reset(server)
+        else:
+            _reset(server)
+            busy_loop()  # both wait in the socket
         await until(lambda: protocol.lost, seconds=2)
         return protocol
 
     protocol = run(main())
-    assert protocol.data == b"HTTP/1.1 200 OK\r\nContent-Len"
-    (error,) = protocol.lost
-    assert isinstance(error, ConnectionResetError)
-
-
-def test_a_reset_right_behind_the_data_ends_the_connection_with_its_error():
-    async def main():
-        protocol = Recorder()
-        _, server = await pair(protocol)
-        server.sendall(b"HTTP/1.1 200 OK\r\nContent-Len")
-        _reset(server)
-        busy_loop()  # both wait in the socket
-        await until(lambda: protocol.lost, seconds=2)
-        return protocol
-
-    protocol = run(main())
+    if read_first:
+        assert protocol.data == b"HTTP/1.1 200 OK\r\nContent-Len"
     (error,) = protocol.lost
     assert isinstance(error, ConnectionResetError)
 
