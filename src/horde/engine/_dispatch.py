@@ -1,10 +1,10 @@
 """Which user classes to run, in what order: fixed counts first, then by weight.
 
 The order is one deterministic sequence: every ``fixed_count`` user (interleaved by
-count), then an endless smooth weighted round-robin over the weighted classes. The
+count), then an endless sequence of the weighted classes by the quota method. The
 first ``n`` entries of the sequence are the users of an ``n``-user test, so any prefix
-is as close to the weights as whole users allow (3:1:6 of 1,000 is exactly
-300/100/600), and ramping down removes the most recently added users first.
+is within one user of each class's share (3:1:6 of 1,000 is exactly 300/100/600), and
+ramping down removes the most recently added users first.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import itertools
 import math
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
+from fractions import Fraction
 from typing import Any
 
 __all__ = ["UserSequence", "interleave", "weighted_cycle"]
@@ -26,7 +27,7 @@ def interleave(counts: Mapping[Any, int]) -> list[Any]:
         'aaba'
     """
     chosen = [key for key, count in counts.items() if count > 0]
-    return _smooth_round_robin(chosen, [counts[key] for key in chosen], sum(counts.values()))
+    return _first_picks(chosen, [counts[key] for key in chosen], sum(counts.values()))
 
 
 def _interleave_fixed(classes: Sequence[Any]) -> list[Any]:
@@ -34,30 +35,42 @@ def _interleave_fixed(classes: Sequence[Any]) -> list[Any]:
     return interleave({cls: cls.fixed_count for cls in classes if cls.fixed_count > 0})
 
 
-def _smooth_round_robin(classes: Sequence[Any], weights: Sequence[float], count: int) -> list[Any]:
+def _first_picks(classes: Sequence[Any], weights: Sequence[float], count: int) -> list[Any]:
     """The first ``count`` picks of :func:`weighted_cycle`."""
     return list(itertools.islice(weighted_cycle(classes, weights), count)) if classes else []
 
 
 def weighted_cycle(classes: Sequence[Any], weights: Sequence[float]) -> Iterator[Any]:
-    """Pick classes forever by smooth weighted round-robin (as nginx balances upstreams).
+    """Pick classes forever by the quota method, so every prefix is within one of its share.
 
-    At each pick every class gains its weight; the class with the most credit is picked
-    and pays the total. Over any prefix, each class is within one pick of its share.
+    After ``n`` picks each class has been picked ``floor(n * share)`` or
+    ``ceil(n * share)`` times, for every ``n`` (Balinski and Young's quota method: of
+    the classes still under their upper quota, the one with the most weight per pick
+    it would then have; ties go to the one furthest behind its share). Weights are
+    taken exactly, as fractions, so no rounding drifts over a long run.
 
     Example:
         >>> list(itertools.islice(weighted_cycle("ab", [3, 1]), 8))
         ['a', 'a', 'b', 'a', 'a', 'a', 'b', 'a']
     """
-    total = sum(weights)
-    credit = [0.0] * len(classes)
-    while True:
-        best = 0
-        for index, weight in enumerate(weights):
-            credit[index] += weight
-            if credit[index] > credit[best]:
+    shares = [Fraction(weight) for weight in weights]
+    denominator = math.lcm(*(share.denominator for share in shares))
+    scaled = [int(share * denominator) for share in shares]
+    total = sum(scaled)
+    picked = [0] * len(classes)
+    for n in itertools.count(1):
+        best = -1
+        for index, weight in enumerate(scaled):
+            if picked[index] * total >= n * weight:
+                continue  # one more would put it over its upper quota
+            if best < 0:
                 best = index
-        credit[best] -= total
+                continue
+            ahead = weight * (picked[best] + 1) - scaled[best] * (picked[index] + 1)
+            behind = n * (weight - scaled[best]) - (picked[index] - picked[best]) * total
+            if ahead > 0 or (ahead == 0 and behind > 0):
+                best = index
+        picked[best] += 1
         yield classes[best]
 
 
@@ -105,7 +118,7 @@ class UserSequence:
         # how it was extended; cheap, since it only grows when a test adds users.
         weighted_len = len(self._picks) - len(self._fixed) + missing
         weighted_len = max(weighted_len, 2 * (len(self._picks) - len(self._fixed)))
-        self._picks = self._fixed + _smooth_round_robin(self._weighted, weights, weighted_len)
+        self._picks = self._fixed + _first_picks(self._weighted, weights, weighted_len)
 
 
 def ramp_batches(current: int, target: int, spawn_rate: float) -> Iterator[tuple[int, float]]:

@@ -39,6 +39,21 @@ def test_every_prefix_is_within_one_user_of_its_share(weights, count):
     assert sum(counts.values()) == count
 
 
+def test_many_classes_stay_within_one_user_at_every_count():
+    # Smooth weighted round-robin put one weight-17 class at 5 of its 6.02 share here.
+    weights = [2, 2, 2, 8, 17, 17]
+    sequence = UserSequence([make_class(f"C{i}", w) for i, w in enumerate(weights)])
+    for count in range(400):
+        counts = sequence.counts(count)
+        for i, weight in enumerate(weights):
+            assert abs(counts[f"C{i}"] - count * weight / sum(weights)) < 1
+
+
+def test_fractional_weights_are_taken_exactly():
+    classes = [make_class("A", 0.1), make_class("B", 0.2)]
+    assert UserSequence(classes).counts(30_000) == {"A": 10_000, "B": 20_000}
+
+
 def test_sequence_does_not_depend_on_how_it_grew():
     classes = [make_class("A", 5), make_class("B", 2)]
     grown = UserSequence(classes)
