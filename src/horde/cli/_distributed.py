@@ -158,15 +158,20 @@ class LocalWorkers:
 
         A first interrupt asks the workers to quit with SIGTERM: a Ctrl-C in a terminal
         reached them too, a plain ``kill -INT`` of this process did not. A second one
-        kills them.
+        kills them. Interrupts are taken even when this process was started with them
+        ignored (in the background of a script), as a headless run takes them.
         """
         interrupts = 0
-        while len(self.codes) < len(self.pids):
-            try:
-                self._reap(time.monotonic() + 1.0)
-            except KeyboardInterrupt:
-                interrupts += 1
-                self._signal(signal.SIGTERM if interrupts == 1 else signal.SIGKILL)
+        previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+        try:
+            while len(self.codes) < len(self.pids):
+                try:
+                    self._reap(time.monotonic() + 1.0)
+                except KeyboardInterrupt:
+                    interrupts += 1
+                    self._signal(signal.SIGTERM if interrupts == 1 else signal.SIGKILL)
+        finally:
+            signal.signal(signal.SIGINT, previous)
         return max(self.codes.values(), default=0)
 
 

@@ -112,13 +112,21 @@ def test_workers_forked_by_processes_end_when_their_parent_is_killed(start_horde
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc for the children")
-def test_an_interrupt_to_the_parent_alone_stops_workers_forked_with_worker(start_horde, locustfile):
+@pytest.mark.parametrize(
+    "disposition",
+    [signal.SIG_DFL, signal.SIG_IGN],
+    ids=["interactive", "started-in-the-background"],  # a script's `&` ignores SIGINT
+)
+def test_an_interrupt_to_the_parent_alone_stops_workers_forked_with_worker(
+    start_horde, locustfile, disposition
+):
     """``kill -INT`` reaches only the parent, unlike a Ctrl-C in a terminal (the group)."""
     locustfile(IDLE)
     process = start_horde(
         *("--processes", "2", "--worker", "--master-port", "9"),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, disposition),
     )
     workers = _wait_for_children(process, 2)
     time.sleep(1.0)  # trying to reach a master
