@@ -3,16 +3,15 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.command import Result, clean_environment, run_horde
 
 from horde.demo import start_server_process
 from horde.event import events
@@ -42,35 +41,12 @@ def demo_shop() -> Iterator[str]:
         yield server.url
 
 
-@dataclass
-class Result:
-    """A finished ``horde`` process."""
-
-    code: int
-    stdout: str
-    stderr: str
-
-
-def _clean_environment() -> dict[str, str]:
-    """This process's environment without the variables that would set horde's options."""
-    return {k: v for k, v in os.environ.items() if not k.startswith(("LOCUST_", "HORDE_"))}
-
-
 @pytest.fixture
 def horde(tmp_path: Path):
     """Run the real ``horde`` command in ``tmp_path``; returns its exit code and output."""
 
     def run(*args: str, timeout: float = 60, env: dict[str, str] | None = None) -> Result:
-        completed = subprocess.run(
-            [sys.executable, "-m", "horde", *args],
-            cwd=tmp_path,
-            env={**_clean_environment(), **(env or {})},
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-        return Result(completed.returncode, completed.stdout, completed.stderr)
+        return run_horde(*args, cwd=tmp_path, timeout=timeout, env=env)
 
     return run
 
@@ -85,7 +61,7 @@ def start_horde(tmp_path: Path):
         process = subprocess.Popen(
             [sys.executable, "-m", "horde", *args],
             cwd=cwd or tmp_path,
-            env=_clean_environment(),
+            env=clean_environment(),
             text=True,
             **popen,
         )

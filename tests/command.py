@@ -1,0 +1,42 @@
+"""The real ``horde`` command, run as a user runs it, for the fixtures and for tests that
+run it outside a test's own ``tmp_path`` (from threads, say)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["Result", "clean_environment", "run_horde"]
+
+
+@dataclass
+class Result:
+    """A finished ``horde`` process."""
+
+    code: int
+    stdout: str
+    stderr: str
+
+
+def clean_environment() -> dict[str, str]:
+    """This process's environment without the variables that would set horde's options."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("LOCUST_", "HORDE_"))}
+
+
+def run_horde(
+    *args: str, cwd: Path, timeout: float = 60, env: dict[str, str] | None = None
+) -> Result:
+    """Run ``horde`` with ``args`` in ``cwd`` to its end; its exit code and output."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "horde", *args],
+        cwd=cwd,
+        env={**clean_environment(), **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    return Result(completed.returncode, completed.stdout, completed.stderr)
