@@ -55,7 +55,7 @@ def check_distributed(settings: Settings) -> None:
                 "workers for a master elsewhere)",
                 1,
             )
-        if options.processes == 0 or options.processes < -1:
+        if options.processes < -1:
             raise ConfigError(
                 f"--processes {options.processes}: give a number of worker processes, or -1 "
                 "for one per core",

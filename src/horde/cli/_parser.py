@@ -131,15 +131,18 @@ def _expect_workers(value: str) -> int:
     return number
 
 
-def _processes(value: str) -> int:
+def _processes(value: str) -> int | None:
+    """``--processes``: ``auto`` is -1; 0 forks none, as if the option were not given
+    (as in Locust, where 0 is false)."""
     if value.strip().lower() == "auto":
         return -1
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"invalid value {value!r}: give a number of processes, or auto"
         ) from None
+    return number or None
 
 
 def _common(parser: HordeArgumentParser) -> None:
@@ -304,7 +307,9 @@ def _distributed(parser: HordeArgumentParser) -> None:
         "--processes",
         type=_processes,
         env_var="LOCUST_PROCESSES",
-        help="Run a master and this many local worker processes (auto or -1: one per core)",
+        help=(
+            "Run a master and this many local worker processes (auto or -1: one per core; 0: none)"
+        ),
     )
     add(
         "--master-host",

@@ -161,7 +161,7 @@ def test_workers_started_on_their_own_serve_a_master_and_write_nothing(
     ("args", "code", "message"),
     [
         (["--master", "--worker"], 255, "--master and --worker cannot be combined"),
-        (["--processes", "0"], 1, "--processes 0: give a number of worker processes"),
+        (["--processes", "-2"], 1, "--processes -2: give a number of worker processes"),
         (["--processes", "many"], 2, "invalid value 'many': give a number of processes, or auto"),
         (["--processes", "2", "--master"], 1, "--processes starts its own master"),
         (["--processes", "100000"], 1, "--processes 100000: at most"),
@@ -173,6 +173,19 @@ def test_distributed_options_that_cannot_work_are_refused(horde, locustfile, arg
     assert result.code == code, result.stderr
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("given", ["flag", "environment"])
+def test_processes_0_runs_one_process_as_in_locust(horde, locustfile, demo_shop, tmp_path, given):
+    locustfile(SHOPPER)
+    flag, env = (["--processes", "0"], None) if given == "flag" else ([], {"LOCUST_PROCESSES": "0"})
+    result = horde(
+        *("--headless", "-u", "2", "-r", "2", "-t", "2s", "-H", demo_shop, "--csv", "out", *flag),
+        env=env,
+    )
+    assert result.code == 0, result.stderr
+    assert "workers connected" not in result.stderr
+    assert _aggregated_requests(tmp_path / "out_stats.csv") > 0
 
 
 @pytest.mark.slow
