@@ -52,11 +52,16 @@ def weighted_cycle(classes: Sequence[Any], weights: Sequence[float]) -> Iterator
     Example:
         >>> list(itertools.islice(weighted_cycle("ab", [3, 1]), 8))
         ['a', 'a', 'b', 'a', 'a', 'a', 'b', 'a']
+
+    Raises:
+        ValueError: A weight is negative, or none is positive (on the first pick).
     """
     shares = [Fraction(weight) for weight in weights]
     denominator = math.lcm(*(share.denominator for share in shares))
     scaled = [int(share * denominator) for share in shares]
     total = sum(scaled)
+    if total <= 0 or min(scaled) < 0:
+        raise ValueError(f"weights must be 0 or more, and one above 0: got {list(weights)}")
     picked = [0] * len(classes)
     for n in itertools.count(1):
         best = -1

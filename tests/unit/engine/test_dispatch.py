@@ -3,6 +3,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from horde.engine import UserSequence, ramp_batches
+from horde.engine._dispatch import weighted_cycle
 
 
 def make_class(name, weight=1, fixed_count=0):
@@ -52,6 +53,12 @@ def test_many_classes_stay_within_one_user_at_every_count():
 def test_fractional_weights_are_taken_exactly():
     classes = [make_class("A", 0.1), make_class("B", 0.2)]
     assert UserSequence(classes).counts(30_000) == {"A": 10_000, "B": 20_000}
+
+
+@pytest.mark.parametrize("weights", [[0, 0], [3, -1], []])
+def test_weights_that_allow_no_pick_are_refused(weights):
+    with pytest.raises(ValueError, match="weights must be"):
+        next(weighted_cycle("ab"[: len(weights)], weights))
 
 
 def test_sequence_does_not_depend_on_how_it_grew():
