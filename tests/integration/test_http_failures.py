@@ -3,8 +3,10 @@ user's task goes on (no exception reaches it)."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import socket
+import time
 import tracemalloc
 from collections.abc import Iterator
 
@@ -13,6 +15,7 @@ from tests.servers.harness import Recorder, run_sync
 from tests.servers.http_target import TargetServer, serve_target, url_of
 from tests.servers.misbehaving import BEHAVIOURS, free_port, serve_raw
 
+import horde.http._connection as connection_module
 from horde.http import (
     ChunkedEncodingError,
     ConnectionError,
@@ -23,6 +26,7 @@ from horde.http import (
     ReadTimeout,
     ResponseTooLarge,
 )
+from horde.runtime import await_
 
 
 @pytest.fixture(scope="module")
@@ -149,22 +153,44 @@ def test_a_connect_timeout():
     )
 
 
-def test_a_stale_keep_alive_connection_is_retried_once():
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_a_keep_alive_connection_closed_without_a_response_is_a_failure_not_a_resend(method):
+    # As Locust's clients: a POST must not reach the server twice, and a server that
+    # drops requests must not look healthy.
     recorder = Recorder()
     with serve_raw(BEHAVIOURS["one_request_per_connection"]) as url:
         session = HttpSession(url, recorder.hook)
-        responses = run_sync(lambda: [session.get("/a") for _ in range(4)], session)
-    assert [r.status_code for r in responses] == [200] * 4
-    assert [r.text for r in responses] == ["ok"] * 4
-    assert recorder.exceptions == [None] * 4
+        send = getattr(session, method)
+        responses = run_sync(lambda: [send("/a") for _ in range(4)], session)
+    assert [r.status_code for r in responses] == [200, 0, 200, 0]
+    assert [type(e).__name__ for e in recorder.exceptions] == [
+        "NoneType",
+        "RemoteDisconnected",
+        "NoneType",
+        "RemoteDisconnected",
+    ]
 
 
-def test_a_post_on_a_stale_connection_is_retried_too():
+@pytest.mark.parametrize("loop", ["free", "blocked"])
+def test_a_connection_the_server_closed_while_idle_is_not_reused(monkeypatch, loop):
+    # A free loop reads the close as it comes; a blocked one has not read it yet, and the
+    # socket itself is asked (after CHECK_AFTER_IDLE_S, shortened here).
+    monkeypatch.setattr(connection_module, "CHECK_AFTER_IDLE_S", 0.1)
     recorder = Recorder()
-    with serve_raw(BEHAVIOURS["one_request_per_connection"]) as url:
+    with serve_raw(BEHAVIOURS["closes_when_idle"]) as url:
         session = HttpSession(url, recorder.hook)
-        responses = run_sync(lambda: [session.post("/p", data="x") for _ in range(2)], session)
+
+        def two_requests_apart():
+            first = session.get("/a")
+            if loop == "free":
+                await_(asyncio.sleep(0.3))
+            else:
+                time.sleep(0.3)  # blocks the loop: nobody reads the server's close
+            return [first, session.get("/b")]
+
+        responses = run_sync(two_requests_apart, session)
     assert [r.status_code for r in responses] == [200, 200]
+    assert recorder.exceptions == [None, None]
 
 
 def test_a_fresh_connection_that_dies_is_not_retried():

@@ -10,6 +10,7 @@ import contextlib
 import socket
 import struct
 import threading
+import time
 from collections.abc import Callable, Iterator
 
 __all__ = ["BEHAVIOURS", "free_port", "serve_raw"]
@@ -79,6 +80,13 @@ def one_request_per_connection(connection: socket.socket, number: int) -> None:
         connection.close()
 
 
+def closes_when_idle(connection: socket.socket, number: int) -> None:
+    """Answer with keep-alive, then close the connection once it idles for 50 ms."""
+    connection.sendall(_OK)
+    time.sleep(0.05)
+    connection.close()
+
+
 def huge_content_length(connection: socket.socket, number: int) -> None:
     """Announce and stream a body far larger than the client accepts."""
     connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000000\r\n\r\n")
@@ -104,6 +112,7 @@ BEHAVIOURS: dict[str, Behaviour] = {
     "garbage_headers": garbage_headers,
     "never_answers": never_answers,
     "one_request_per_connection": one_request_per_connection,
+    "closes_when_idle": closes_when_idle,
     "huge_content_length": huge_content_length,
     "gzip_garbage": gzip_garbage,
 }

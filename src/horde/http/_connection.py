@@ -12,6 +12,7 @@ the pending future, and the transport is dropped because its state is unknown.
 from __future__ import annotations
 
 import asyncio
+import select
 import ssl
 from http.client import RemoteDisconnected
 from time import perf_counter
@@ -82,6 +83,10 @@ class RawResponse:
         """``perf_counter()`` when the response (its head, for a stream) was complete: the
         end of its response time. On a plain connection it is when the kernel received the
         last bytes; otherwise when they were read, before the waiting coroutine resumed."""
+
+
+#: A connection idle for this long is also asked at its socket before reuse (still_open).
+CHECK_AFTER_IDLE_S = 2.0
 
 
 class NoResponse(Exception):
@@ -194,6 +199,26 @@ class Connection(asyncio.Protocol):
             and transport is not None
             and not transport.is_closing()
         )
+
+    def still_open(self) -> bool:
+        """Whether an idle connection can be reused: the server neither closed it nor sent
+        anything on it.
+
+        The loop reads a server's close as it comes, unless something held it up
+        (blocking user code, a saturated generator); so a connection idle for
+        :data:`CHECK_AFTER_IDLE_S` or more is also asked at its socket, as urllib3 asks
+        before each reuse. A request sent on a closed one would fail, and it is not
+        sent twice.
+        """
+        if perf_counter() - self._sent < CHECK_AFTER_IDLE_S:
+            return True
+        transport = self._transport
+        sock = transport.get_extra_info("socket") if transport is not None else None
+        if sock is None:
+            return True
+        poll = select.poll()
+        poll.register(sock.fileno(), select.POLLIN)
+        return not poll.poll(0)  # readable while idle: closed, reset, or stray bytes
 
     @property
     def gone(self) -> bool:
@@ -316,8 +341,7 @@ class Connection(asyncio.Protocol):
         if self._parser is None:
             return
         if not self._received:
-            # Nothing came back. On a reused keep-alive connection this is the server
-            # having closed it while idle, and the pool retries on a fresh one.
+            # Nothing came back: the pool reports it as the server's disconnect.
             self._fail(NoResponse(exc))
         elif self._headers_done and not self._framed and exc is None:
             # No Content-Length and not chunked: the body ends when the server closes.

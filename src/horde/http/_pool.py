@@ -102,8 +102,11 @@ class ConnectionPool:
     ) -> RawResponse:
         """Send ``data`` to ``target`` and return its response.
 
-        A kept-alive connection that turns out to be dead (closed before any byte of the
-        response came back) is replaced by a fresh one once, as urllib3 does.
+        The most recently used idle connection is reused, or a new one opened. A request
+        is sent once: a connection that ends before any byte of its response is a
+        failure, reused or not, as with Locust's clients (a request that is not safe to
+        repeat, a POST say, must not reach the server twice). A connection the server
+        closed while idle is known closed before it is picked, so it is not reused.
 
         Raises:
             RequestException: Connecting, sending or receiving failed.
@@ -112,40 +115,29 @@ class ConnectionPool:
         # Written without helper coroutines: this runs once per request, and every
         # coroutine frame costs a fraction of a microsecond.
         connection = self._idle_connection(key)
-        if connection is not None:
-            waiter = self._start(key, connection, data, head_only, stream, read_timeout, max_body)
-            try:
-                raw = await waiter
-            except NoResponse:
-                # The server closed it while idle; older idle ones are likely dead too.
-                connection.abort()
-                self._drop(key)
-            except BaseException:
-                connection.abort()  # failed, timed out or cancelled: its state is unknown
-                raise
-            else:
-                if not stream:
-                    self._release(key, connection)
-                return raw
-        connection = await self._connect(
-            target,
-            ssl_context,
-            proxy=proxy,
-            proxy_headers=proxy_headers,
-            connect_timeout=connect_timeout,
-            read_timeout=read_timeout,
-        )
-        self._remember(connection)
+        reused = connection is not None
+        if connection is None:
+            connection = await self._connect(
+                target,
+                ssl_context,
+                proxy=proxy,
+                proxy_headers=proxy_headers,
+                connect_timeout=connect_timeout,
+                read_timeout=read_timeout,
+            )
+            self._remember(connection)
         waiter = self._start(key, connection, data, head_only, stream, read_timeout, max_body)
         try:
             raw = await waiter
         except NoResponse as exc:
             connection.abort()
+            if reused:
+                self._drop(key)  # the server drops its idle connections: older ones too
             cause = exc.cause or RemoteDisconnected("Remote end closed connection without response")
             error = connection_error(connection.origin, cause)
             raise error from error.__cause__
         except BaseException:
-            connection.abort()
+            connection.abort()  # failed, timed out or cancelled: its state is unknown
             raise
         if not stream:
             self._release(key, connection)
@@ -165,7 +157,7 @@ class ConnectionPool:
         idle = self._idle.get(key)
         while idle:
             connection = idle.pop()
-            if connection.usable:
+            if connection.usable and connection.still_open():
                 return connection
             connection.close()
         return None
