@@ -157,6 +157,45 @@ def test_workers_started_on_their_own_serve_a_master_and_write_nothing(
     assert list(worker_dir.iterdir()) == []
 
 
+ROLES = """
+import logging
+
+from locust import User, constant, events, task
+from locust.runners import DistributedRunner, LocalRunner, MasterRunner, WorkerRunner
+
+
+@events.init.add_listener
+def role(environment, **kwargs):
+    runner = environment.runner
+    kinds = (LocalRunner, DistributedRunner, MasterRunner, WorkerRunner)
+    found = [kind.__name__ for kind in kinds if isinstance(runner, kind)]
+    logging.info("role: %s", "+".join(found))
+
+
+class Idle(User):
+    wait_time = constant(0.1)
+
+    @task
+    def nothing(self):
+        pass
+"""
+
+
+def test_a_locustfile_tells_the_master_from_the_workers_as_in_locust(horde, locustfile):
+    locustfile(ROLES)
+    result = horde("--headless", "--processes", "2", "-u", "2", "-t", "1s")
+    assert result.code == 0, result.stderr
+    roles = sorted(
+        line.split("role: ")[1] for line in result.stderr.splitlines() if "role: " in line
+    )
+    assert roles == [
+        "DistributedRunner+MasterRunner",
+        "DistributedRunner+WorkerRunner",
+        "DistributedRunner+WorkerRunner",
+    ]
+    assert "role: LocalRunner" in horde("--headless", "-u", "1", "-t", "1s").stderr
+
+
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [

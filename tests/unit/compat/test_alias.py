@@ -3,6 +3,8 @@ import sys
 import pytest
 
 import horde
+import horde.distributed
+import horde.engine
 from horde.compat import locust_alias
 
 
@@ -24,7 +26,7 @@ def test_locust_imports_resolve_to_horde_during_a_run():
         assert task is horde.task
         assert Environment is horde.engine.Environment
         assert StopUser is horde.exceptions.StopUser
-        assert LocalRunner is horde.engine.LocalRunner
+        assert isinstance(object.__new__(horde.engine.LocalRunner), LocalRunner)
         assert STATE_RUNNING == "running"
         assert not issubclass(LocalRunner, WorkerRunner)
         assert constant is horde.constant
@@ -44,3 +46,30 @@ def test_modules_keep_their_own_spec():
         import locust.env
 
         assert locust.env.__spec__.name == "horde.compat.locust.env"
+
+
+def test_runner_classes_tell_a_master_a_worker_and_a_local_run_apart():
+    with locust_alias():
+        from locust.runners import (
+            DistributedRunner,
+            LocalRunner,
+            MasterRunner,
+            Runner,
+            WorkerRunner,
+        )
+
+    runners = {
+        "local": object.__new__(horde.engine.LocalRunner),
+        "master": object.__new__(horde.distributed.MasterRunner),
+        "worker": object.__new__(horde.distributed.WorkerRunner),
+    }
+    expected = {
+        Runner: {"local", "master", "worker"},
+        LocalRunner: {"local"},
+        DistributedRunner: {"master", "worker"},
+        MasterRunner: {"master"},
+        WorkerRunner: {"worker"},
+    }
+    for cls, kinds in expected.items():
+        assert {kind for kind, runner in runners.items() if isinstance(runner, cls)} == kinds
+        assert {kind for kind, runner in runners.items() if issubclass(type(runner), cls)} == kinds

@@ -1,5 +1,15 @@
-"""``locust.runners``: runner classes, states and timing constants."""
+"""``locust.runners``: runner classes, states and timing constants.
 
+horde's runners all derive from its local runner; Locust's classes are told apart the
+way locustfiles test them: ``MasterRunner`` and ``WorkerRunner`` are horde's own,
+``DistributedRunner`` matches either, and ``LocalRunner`` matches neither.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from horde.distributed import MasterRunner, WorkerNode, WorkerRunner
 from horde.engine import (
     STATE_CLEANUP,
     STATE_INIT,
@@ -8,10 +18,8 @@ from horde.engine import (
     STATE_SPAWNING,
     STATE_STOPPED,
     STATE_STOPPING,
-    LocalRunner,
 )
-
-Runner = LocalRunner
+from horde.engine import LocalRunner as Runner
 
 HEARTBEAT_INTERVAL = 1
 HEARTBEAT_LIVENESS = 3
@@ -22,24 +30,33 @@ WORKER_LOG_REPORT_INTERVAL = 10
 CPU_MONITOR_INTERVAL = 10.0
 CPU_WARNING_THRESHOLD = 90
 
-
-class DistributedRunner(LocalRunner):
-    """Base of the distributed runners; horde cannot create them in this version.
-
-    The classes exist so that locustfiles testing ``isinstance(runner, WorkerRunner)``
-    work: with a local runner such checks are simply false.
-    """
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        raise NotImplementedError("distributed mode is not available in this version of horde")
+_DISTRIBUTED = (MasterRunner, WorkerRunner)
 
 
-class MasterRunner(DistributedRunner):
-    """The master of a distributed run (not available in this version)."""
+class _Distributed(type):
+    def __instancecheck__(cls, instance: Any) -> bool:
+        return isinstance(instance, _DISTRIBUTED)
+
+    def __subclasscheck__(cls, subclass: type) -> bool:
+        return issubclass(subclass, _DISTRIBUTED)
 
 
-class WorkerRunner(DistributedRunner):
-    """A worker of a distributed run (not available in this version)."""
+class DistributedRunner(metaclass=_Distributed):
+    """Locust's base of ``MasterRunner`` and ``WorkerRunner``: ``isinstance`` matches
+    either (horde's two do not share a base of their own)."""
+
+
+class _Local(type):
+    def __instancecheck__(cls, instance: Any) -> bool:
+        return isinstance(instance, Runner) and not isinstance(instance, _DISTRIBUTED)
+
+    def __subclasscheck__(cls, subclass: type) -> bool:
+        return issubclass(subclass, Runner) and not issubclass(subclass, _DISTRIBUTED)
+
+
+class LocalRunner(Runner, metaclass=_Local):
+    """The runner of a single-process run: ``isinstance`` is false for a master or a
+    worker, as in Locust, though horde's derive from it."""
 
 
 __all__ = [
@@ -58,8 +75,10 @@ __all__ = [
     "STATE_STOPPING",
     "WORKER_LOG_REPORT_INTERVAL",
     "WORKER_REPORT_INTERVAL",
+    "DistributedRunner",
     "LocalRunner",
     "MasterRunner",
     "Runner",
+    "WorkerNode",
     "WorkerRunner",
 ]
