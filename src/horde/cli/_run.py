@@ -139,7 +139,7 @@ def _run_worker(startup: Startup) -> int:
 def _check_outputs(settings: Settings) -> _Outputs:
     """What the run will write, checked (folders created) before it starts."""
     # The CSV files themselves are created once the run is sure to start.
-    _output_path(settings.csv_prefix, "--csv", "")
+    _output_path(settings.csv_prefix, "--csv", "", prefix=True)
     return _Outputs(
         _report_percentiles(),
         _output_path(settings.json_file, "--json-file", ".json"),
@@ -205,8 +205,14 @@ def _report_percentiles() -> list[float]:
     return percentiles
 
 
-def _output_path(value: str | None, option: str, suffix: str) -> Path | None:
-    """Where an output goes, checked before the run (missing folders are created)."""
+def _output_path(
+    value: str | None, option: str, suffix: str, *, prefix: bool = False
+) -> Path | None:
+    """Where an output goes, checked before the run (missing folders are created).
+
+    A ``prefix`` (``--csv``'s) starts the names of files; anything else names a file,
+    which must not be a folder or a file that cannot be written.
+    """
     if not value:
         return None
     path = Path(value + suffix)
@@ -216,14 +222,21 @@ def _output_path(value: str | None, option: str, suffix: str) -> Path | None:
         raise ConfigError(f"{option} {value}: cannot create {path.parent} ({exc})", 1) from None
     if not os.access(path.parent, os.W_OK):
         raise ConfigError(f"{option} {value}: {path.parent} is not writable", 1)
+    if not prefix and path.is_dir():
+        raise ConfigError(f"{option} {value}: {path} is a folder; give a file name", 1)
+    if not prefix and path.exists() and not os.access(path, os.W_OK):
+        raise ConfigError(f"{option} {value}: {path} is not writable", 1)
     return path
 
 
-def _write(path: Path, text: str, option: str) -> None:
+def _write(path: Path, text: str, option: str) -> bool:
+    """Write an output file; False (logged) when it could not be written."""
     try:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
         logger.error("%s: could not write %s (%s)", option, path, exc)
+        return False
+    return True
 
 
 def _plateaus(environment: Environment) -> tuple[list[SimpleNamespace], str]:
@@ -370,21 +383,27 @@ def _shutdown(startup: Startup, outputs: _Outputs, monitors: GeneratorMonitors) 
     open_model = open_model_report(arrivals.counts, stats) if arrivals is not None else []
     if outputs.csv_writer is not None:
         outputs.csv_writer.close(stats, runner.exceptions, runner.final_user_count)
+    written = []
     if outputs.summary_path is not None or outputs.html_path is not None:
         document = _summary(startup, results, code, analysis, ended)
         document["generator"] = monitors.to_dict()
         if outputs.summary_path is not None:
-            _write(outputs.summary_path, json.dumps(document, indent=2), "--summary-json")
+            text = json.dumps(document, indent=2)
+            written.append(_write(outputs.summary_path, text, "--summary-json"))
         if outputs.html_path is not None:
-            _write(outputs.html_path, render_html(document), "--html")
-            logger.info("HTML report written to %s", outputs.html_path)
+            written.append(_write(outputs.html_path, render_html(document), "--html"))
+            if written[-1]:
+                logger.info("HTML report written to %s", outputs.html_path)
     if settings.json or outputs.json_path is not None:
         serialized = json.dumps(stats.serialize_stats(include_histogram=False), indent=4)
         if settings.json:
             print(serialized)
         if outputs.json_path is not None:
-            _write(outputs.json_path, serialized, "--json-file")
+            written.append(_write(outputs.json_path, serialized, "--json-file"))
     _print_final(startup, outputs.percentiles, open_model, analysis, results, monitors.caution())
+    if not all(written) and code == 0:
+        code = 1  # a run whose files are missing must not pass in CI
+        logger.error("An output that was asked for could not be written: exit code 1")
     environment.events.quit.fire(exit_code=code)
     return code
 

@@ -328,3 +328,57 @@ def test_a_failing_analysis_costs_no_output(horde, locustfile, demo_shop, tmp_pa
     assert summary["totals"]["requests"] > 0
     assert (tmp_path / "report.html").stat().st_size > 0
     assert (tmp_path / "run_stats.csv").read_text().count("\n") >= 3
+
+
+TAKES_THE_REPORTS_PLACE = """
+import os
+
+from locust import User, constant, events, task
+
+
+@events.quitting.add_listener
+def take_the_place(environment, **kwargs):
+    os.mkdir("report.html")  # after the checks: writing it fails at the end
+
+
+class Idle(User):
+    wait_time = constant(0.1)
+
+    @task
+    def nothing(self):
+        pass
+"""
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "folder"),
+    [
+        ("--html", "report", "report"),
+        ("--summary-json", "summary", "summary"),
+        ("--json-file", "stats", "stats.json"),
+    ],
+)
+def test_an_output_that_is_a_folder_stops_the_run_before_it_starts(
+    horde, locustfile, tmp_path, option, value, folder
+):
+    locustfile(TAKES_THE_REPORTS_PLACE)
+    (tmp_path / folder).mkdir()
+    result = horde("--headless", "-u", "1", "-t", "5s", "-H", "http://127.0.0.1:9", option, value)
+    assert result.code == 1, result.stderr
+    assert f"{option} {value}: {folder} is a folder; give a file name" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "Aggregated" not in result.stderr  # no run
+
+
+def test_an_output_that_cannot_be_written_at_the_end_fails_the_run(horde, locustfile, tmp_path):
+    locustfile(TAKES_THE_REPORTS_PLACE)
+    result = horde(
+        *("--headless", "-u", "1", "-t", "1s", "--html", "report.html"),
+        *("--summary-json", "summary.json"),
+    )
+    assert result.code == 1, result.stderr
+    assert "--html: could not write report.html" in result.stderr
+    assert "HTML report written" not in result.stderr
+    assert "could not be written: exit code 1" in result.stderr
+    assert json.loads((tmp_path / "summary.json").read_text())["totals"]["requests"] == 0
+    assert "Traceback" not in result.stderr
