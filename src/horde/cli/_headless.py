@@ -202,13 +202,14 @@ def _start_load(startup: Startup) -> None:
             duration=settings.run_time or None,  # -t 0 is no limit, as elsewhere
             step_s=settings.step_time,
         )
-    elif environment.shape_class is not None:
-        runner.start_shape()
     else:
-        runner.start(
-            settings.num_users if settings.num_users is not None else 1,
-            settings.spawn_rate if settings.spawn_rate is not None else 1,
-        )
+        # Locust's headless defaults, seen by the locustfile in parsed_options as there.
+        options = settings.options
+        options.num_users, options.spawn_rate = settings.closed_load
+        if environment.shape_class is not None:
+            runner.start_shape()
+        else:
+            runner.start(options.num_users, options.spawn_rate)
     if settings.run_time and (
         environment.shape_class is None or environment.shape_class.use_common_options
     ):

@@ -300,9 +300,10 @@ def _analyze(startup: Startup) -> Analysis:
 def _html_file(settings: Settings) -> str | None:
     if not settings.html_file:
         return None
-    return fill_placeholders(
-        settings.html_file, settings.num_users, settings.spawn_rate, settings.run_time
-    )
+    if settings.arrival_rate is None:
+        users, rate = settings.closed_load  # as the run fills them in, as Locust's name
+        return fill_placeholders(settings.html_file, users, rate, settings.run_time)
+    return fill_placeholders(settings.html_file, None, None, settings.run_time)
 
 
 def _summary(

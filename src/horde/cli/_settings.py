@@ -58,6 +58,12 @@ class Settings:
     options: argparse.Namespace
     """The whole namespace, for the options horde does not act on itself."""
 
+    @property
+    def closed_load(self) -> tuple[int, float]:
+        """``-u`` and ``-r``, or Locust's headless defaults for those not given: 1 and 1."""
+        users = 1 if self.num_users is None else self.num_users
+        return users, 1 if self.spawn_rate is None else self.spawn_rate
+
     @classmethod
     def from_namespace(cls, options: argparse.Namespace) -> Settings:
         """Pick horde's fields out of the parsed namespace."""

@@ -382,3 +382,34 @@ def test_an_output_that_cannot_be_written_at_the_end_fails_the_run(horde, locust
     assert "could not be written: exit code 1" in result.stderr
     assert json.loads((tmp_path / "summary.json").read_text())["totals"]["requests"] == 0
     assert "Traceback" not in result.stderr
+
+
+SHOWS_ITS_LOAD = """
+import logging
+
+from locust import User, constant, events, task
+
+
+@events.test_start.add_listener
+def show(environment, **kwargs):
+    options = environment.parsed_options
+    logging.info("load: %s users at %s/s", options.num_users, options.spawn_rate)
+
+
+class Idle(User):
+    wait_time = constant(0.1)
+
+    @task
+    def nothing(self):
+        pass
+"""
+
+
+def test_headless_defaults_of_1_user_at_1_a_second_are_the_locustfiles_too(
+    horde, locustfile, tmp_path
+):
+    locustfile(SHOWS_ITS_LOAD)
+    result = horde("--headless", "-t", "1s", "--html", "run_{u}_{r}_{t}.html")
+    assert result.code == 0, result.stderr
+    assert "load: 1 users at 1/s" in result.stderr
+    assert (tmp_path / "run_1_1_1.html").exists()
