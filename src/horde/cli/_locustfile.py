@@ -91,7 +91,29 @@ def _describe(exc: BaseException, path: Path) -> str:
         f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename) == path.resolve()
     ]
     where = f" (line {frames[-1].lineno}: {frames[-1].line})" if frames else ""
-    return f"{type(exc).__name__}: {exc}{where}"
+    return f"{type(exc).__name__}: {exc}{where}{_missing_from_the_aliases(exc)}"
+
+
+#: What horde runs of gevent, for the error of a locustfile that imports more.
+_GEVENT_PROVIDED = "spawn, spawn_later, joinall, sleep, getcurrent, lock, event and pool"
+
+
+def _missing_from_the_aliases(exc: BaseException) -> str:
+    """Why an import from ``locust`` or ``gevent`` failed, when horde lacks the name."""
+    if not isinstance(exc, ImportError):
+        return ""
+    module = (exc.name or "").replace("horde.compat.", "")
+    if module.split(".")[0] == "gevent":
+        return (
+            f". Of gevent, horde runs {_GEVENT_PROVIDED} (on its own loop, not gevent's): "
+            "use those, or asyncio in an async def task"
+        )
+    if module.split(".")[0] == "locust":
+        return (
+            ". horde does not provide this part of Locust's API; the README's 'Writing "
+            "users' and 'Not yet available' sections list what it runs"
+        )
+    return ""
 
 
 def _classes(module: ModuleType) -> tuple[dict[str, type[User]], dict[str, type[LoadTestShape]]]:

@@ -56,6 +56,18 @@ UNKNOWN_CLASS = '{"user_class_name": "Nope"}'
             1,
             "ModuleNotFoundError",
         ),
+        (
+            {"lf.py": "import gevent.queue\n"},
+            ["-f", "lf.py", "--headless"],
+            1,
+            "Of gevent, horde runs spawn, spawn_later, joinall, sleep, getcurrent, lock",
+        ),
+        (
+            {"lf.py": "from locust.stats import stats_printer\n"},
+            ["-f", "lf.py", "--headless"],
+            1,
+            "horde does not provide this part of Locust's API",
+        ),
         ({"lf.py": "x = 1\n"}, ["-f", "lf.py", "--headless"], 1, "No User class found!"),
         (
             {"lf.py": GOOD},

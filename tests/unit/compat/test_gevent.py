@@ -84,3 +84,63 @@ def test_the_real_gevent_is_back_after_the_run():
     import sys
 
     assert "gevent" not in sys.modules or sys.modules["gevent"].__name__ != "horde.compat.gevent"
+
+
+def test_a_group_waits_for_all_its_functions_and_stops_them_together():
+    def body():
+        import gevent
+        from gevent.pool import Group
+
+        done = []
+        group = Group()
+        for delay in (0.03, 0.01, 0.02):
+            group.spawn(lambda d=delay: gevent.sleep(d) or done.append(d))
+        running = len(group)
+        all_done = group.join(timeout=2)
+        sleepers = Group()
+        for _ in range(3):
+            sleepers.spawn(gevent.sleep, 60)
+        in_time = sleepers.join(timeout=0.01)
+        sleepers.kill(timeout=2)
+        return running, all_done, sorted(done), len(group), in_time, len(sleepers)
+
+    assert in_run(body) == (3, True, [0.01, 0.02, 0.03], 0, False, 0)
+
+
+def test_a_group_raises_the_first_error_when_asked():
+    def body():
+        from gevent.pool import Group
+
+        group = Group()
+        group.spawn(lambda: 1 / 0)
+        with pytest.raises(ZeroDivisionError):
+            group.join(raise_error=True)
+        group.spawn(lambda: 1 / 0)
+        return group.join()  # finished, though not well
+
+    assert in_run(body)
+
+
+def test_a_pool_runs_at_most_its_size_at_once():
+    def body():
+        import gevent
+        from gevent.pool import Pool
+
+        pool = Pool(2)
+        running, peak = [0], [0]
+
+        def work():
+            running[0] += 1
+            peak[0] = max(peak[0], running[0])
+            gevent.sleep(0.01)
+            running[0] -= 1
+
+        for _ in range(6):
+            pool.spawn(work)  # waits for a free slot
+        full_after_spawning = pool.full()
+        pool.join(timeout=2)
+        return peak[0], full_after_spawning, pool.free_count()
+
+    assert in_run(body) == (2, True, 2)
+    with pytest.raises(ValueError, match="size must be 1 or more"):
+        in_run(lambda: __import__("gevent.pool").pool.Pool(0))

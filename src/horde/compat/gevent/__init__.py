@@ -1,10 +1,11 @@
 """``gevent``, as locustfiles use it, on horde's event loop.
 
 Locustfiles written for Locust call ``gevent.spawn`` (background checkers started from
-``init``), ``gevent.sleep`` and ``gevent.lock.Semaphore``. While horde runs a locustfile,
-``import gevent`` gives this module: spawned functions run in bridged greenlets driven by
-asyncio tasks, and waiting yields to the other users as it does under gevent.
-Only that common subset exists; anything else is an import or attribute error.
+``init``), ``gevent.sleep``, ``gevent.lock.Semaphore`` and ``gevent.pool.Group``. While
+horde runs a locustfile, ``import gevent`` gives this module: spawned functions run in
+bridged greenlets driven by asyncio tasks, and waiting yields to the other users as it
+does under gevent. Only that common subset exists; anything else is an import or
+attribute error.
 """
 
 from __future__ import annotations

@@ -1,0 +1,119 @@
+"""``gevent.pool``: groups of spawned functions, waited for or stopped together.
+
+Example:
+    >>> group = Group()  # doctest: +SKIP
+    >>> for url in ("/a", "/b"):  # doctest: +SKIP
+    ...     group.spawn(self.client.get, url)
+    >>> group.join()  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from horde.compat.gevent import Greenlet, joinall, spawn
+from horde.compat.gevent.lock import Semaphore
+
+__all__ = ["Group", "Pool"]
+
+
+class Group:
+    """The spawned functions it started (or was given) and that have not finished."""
+
+    def __init__(self, *greenlets: Greenlet) -> None:
+        self._running: set[Greenlet] = set()
+        for greenlet in greenlets:
+            self.add(greenlet)
+
+    def spawn(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Greenlet:
+        """Run ``function(*args, **kwargs)`` in the background, in this group."""
+        greenlet = spawn(function, *args, **kwargs)
+        self.add(greenlet)
+        return greenlet
+
+    def add(self, greenlet: Greenlet) -> None:
+        """Count ``greenlet`` in the group until it finishes."""
+        if not greenlet.dead:
+            self._running.add(greenlet)
+            greenlet._task.add_done_callback(lambda _: self.discard(greenlet))
+
+    def discard(self, greenlet: Greenlet) -> None:
+        """Stop counting ``greenlet`` in the group (it goes on running)."""
+        self._running.discard(greenlet)
+
+    def join(self, timeout: float | None = None, raise_error: bool = False) -> bool:
+        """Wait for every function of the group; whether all finished in ``timeout``.
+
+        Raises:
+            BaseException: With ``raise_error``, what the first failed function raised.
+        """
+        running = list(self._running)
+        joinall(running, timeout)
+        if raise_error:
+            for greenlet in running:
+                if greenlet.exception is not None:
+                    raise greenlet.exception
+        return not self._running
+
+    def kill(self, block: bool = True, timeout: float | None = None) -> None:
+        """Stop every function of the group (each sees the cancellation where it waits)."""
+        running = list(self._running)
+        for greenlet in running:
+            greenlet.kill(block=False)
+        if block:
+            joinall(running, timeout)
+
+    def killone(self, greenlet: Greenlet, block: bool = True, timeout: float | None = None) -> None:
+        """Stop one function of the group."""
+        if greenlet in self._running:
+            greenlet.kill(block, timeout)
+
+    def __len__(self) -> int:
+        return len(self._running)
+
+    def __contains__(self, greenlet: object) -> bool:
+        return greenlet in self._running
+
+    def __iter__(self) -> Iterator[Greenlet]:
+        return iter(list(self._running))
+
+
+class Pool(Group):
+    """A group running at most ``size`` functions at once: ``spawn`` waits for a slot.
+
+    Args:
+        size: How many may run at once; None for no limit (a plain :class:`Group`).
+    """
+
+    def __init__(self, size: int | None = None) -> None:
+        super().__init__()
+        if size is not None and size < 1:
+            raise ValueError(f"a pool's size must be 1 or more, got {size}")
+        self.size = size
+        self._slots = Semaphore(size) if size is not None else None
+
+    def spawn(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Greenlet:
+        """Wait for a free slot, then run ``function(*args, **kwargs)`` in the background."""
+        slots = self._slots
+        if slots is None:
+            return super().spawn(function, *args, **kwargs)
+        slots.acquire()
+        try:
+            greenlet = spawn(function, *args, **kwargs)
+        except BaseException:
+            slots.release()
+            raise
+        greenlet._task.add_done_callback(lambda _: slots.release())
+        self.add(greenlet)
+        return greenlet
+
+    def free_count(self) -> int:
+        """How many more could start now (a large number when unlimited)."""
+        if self.size is None:
+            return 1 << 30
+        return max(self.size - len(self), 0)
+
+    def full(self) -> bool:
+        """Whether ``spawn`` would wait."""
+        return self.free_count() == 0
