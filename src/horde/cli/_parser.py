@@ -82,15 +82,24 @@ class HordeArgumentParser(argparse.ArgumentParser):
             self.web_ui_options[action.dest] = ui
 
 
+def _parse_number(value: str, kind: type[int] | type[float]) -> int | float:
+    """``int(value)`` or ``float(value)``, failing with argparse's own words for a bad one
+    (whatever the source: the command line, a config file or the environment)."""
+    try:
+        return kind(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid {kind.__name__} value: {value!r}") from None
+
+
 def _positive_float(value: str) -> float:
-    number = float(value)
+    number = float(_parse_number(value, float))
     if not math.isfinite(number) or number <= 0:
         raise argparse.ArgumentTypeError("must be > 0")
     return number
 
 
 def _user_count(value: str) -> int:
-    number = int(value)
+    number = int(_parse_number(value, int))
     if number < 0:
         raise argparse.ArgumentTypeError("must be 0 or more")
     return number
@@ -123,7 +132,7 @@ def _timespan(value: str) -> int:
 
 
 def _expect_workers(value: str) -> int:
-    number = int(value)
+    number = int(_parse_number(value, int))
     if number < 1:
         raise argparse.ArgumentTypeError(
             f"Invalid --expect-workers argument ({number}), must be a positive number"

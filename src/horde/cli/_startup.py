@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import os
 import resource
 import sys
@@ -100,6 +101,26 @@ def _check_options(parser: HordeArgumentParser, settings: Settings) -> None:
             "(with -u, -r and -t) to run from the command line",
             2,
         )
+
+
+def _check_counts(
+    user_classes: Sequence[type[User]], error: type[ConfigError], where: str = ""
+) -> None:
+    """Refuse a ``weight`` that is not a number of 0 or more, or a ``fixed_count`` that is
+    not a whole one (a string from a config, say), before anything divides by them.
+
+    Raises:
+        ConfigError: Of the given kind (a LocustfileError exits 1, an option's error 2).
+    """
+    for cls in user_classes:
+        for attribute, kinds in (("weight", (int, float)), ("fixed_count", (int,))):
+            value = getattr(cls, attribute)
+            if isinstance(value, bool) or not isinstance(value, kinds) or not 0 <= value < math.inf:
+                whole = "whole " if attribute == "fixed_count" else ""
+                raise error(
+                    f"{where}{cls.__name__}.{attribute} must be a {whole}number of 0 or more, "
+                    f"not {value!r}"
+                )
 
 
 def _configure_user_classes(environment: Environment, values: list[str]) -> None:
@@ -290,6 +311,7 @@ def prepare(argv: Sequence[str]) -> Startup | None:
             print(f"    {name}")
         return None
     user_classes = _select_classes(settings, loaded)
+    _check_counts(user_classes, LocustfileError)
     total_fixed = sum(cls.fixed_count for cls in user_classes)
     if settings.num_users is not None and total_fixed > settings.num_users:
         logger.info(
@@ -305,6 +327,8 @@ def prepare(argv: Sequence[str]) -> Startup | None:
     except ValueError as exc:  # e.g. every class has weight 0
         raise LocustfileError(str(exc)) from None
     _configure_user_classes(environment, settings.config_users)
+    if settings.config_users:
+        _check_counts(environment.user_classes, ConfigError, "--config-users: ")
     if settings.equal_weights:
         environment.assign_equal_weights()
     _drop_classes_without_tasks(environment)

@@ -68,6 +68,24 @@ UNKNOWN_CLASS = '{"user_class_name": "Nope"}'
             1,
             "horde does not provide this part of Locust's API",
         ),
+        (
+            {"lf.py": GOOD.replace("class Quiet(User):", 'class Quiet(User):\n    weight = "3"')},
+            ["-f", "lf.py", "--headless"],
+            1,
+            "Quiet.weight must be a number of 0 or more, not '3'",
+        ),
+        (
+            {"lf.py": GOOD},
+            [*HEADLESS, "--config-users", '{"user_class_name": "Quiet", "fixed_count": 1.5}'],
+            2,
+            "--config-users: Quiet.fixed_count must be a whole number of 0 or more, not 1.5",
+        ),
+        (
+            {"lf.py": GOOD},
+            ["-f", "lf.py", "--headless", "-u", "abc"],
+            2,
+            "argument -u/--users: invalid int value: 'abc'",
+        ),
         ({"lf.py": "x = 1\n"}, ["-f", "lf.py", "--headless"], 1, "No User class found!"),
         (
             {"lf.py": GOOD},
