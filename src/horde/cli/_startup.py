@@ -327,10 +327,14 @@ def prepare(argv: Sequence[str]) -> Startup | None:
     except ValueError as exc:  # e.g. every class has weight 0
         raise LocustfileError(str(exc)) from None
     _configure_user_classes(environment, settings.config_users)
-    if settings.config_users:
-        _check_counts(environment.user_classes, ConfigError, "--config-users: ")
     if settings.equal_weights:
         environment.assign_equal_weights()
+    if settings.config_users:
+        _check_counts(environment.user_classes, ConfigError, "--config-users: ")
+        if not any(cls.weight > 0 or cls.fixed_count > 0 for cls in environment.user_classes):
+            raise ConfigError(
+                "--config-users: no user class is left with a weight or fixed_count above 0"
+            )
     _drop_classes_without_tasks(environment)
     if settings.show_task_ratio or settings.show_task_ratio_json:
         print(show_task_ratio(environment, settings.num_users, settings.show_task_ratio_json))

@@ -47,7 +47,8 @@ def weighted_cycle(classes: Sequence[Any], weights: Sequence[float]) -> Iterator
     ``ceil(n * share)`` times, for every ``n`` (Balinski and Young's quota method: of
     the classes still under their upper quota, the one with the most weight per pick
     it would then have; ties go to the one furthest behind its share). Weights are
-    taken exactly, as fractions, so no rounding drifts over a long run.
+    taken exactly, as fractions (a float as written), so no rounding drifts over a long
+    run.
 
     Example:
         >>> list(itertools.islice(weighted_cycle("ab", [3, 1]), 8))
@@ -56,7 +57,8 @@ def weighted_cycle(classes: Sequence[Any], weights: Sequence[float]) -> Iterator
     Raises:
         ValueError: A weight is negative, or none is positive (on the first pick).
     """
-    shares = [Fraction(weight) for weight in weights]
+    # A float is taken as written (0.1 is a tenth), not as its binary approximation.
+    shares = [Fraction(repr(w)) if isinstance(w, float) else Fraction(w) for w in weights]
     denominator = math.lcm(*(share.denominator for share in shares))
     scaled = [int(share * denominator) for share in shares]
     total = sum(scaled)

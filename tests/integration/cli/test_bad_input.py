@@ -82,6 +82,12 @@ UNKNOWN_CLASS = '{"user_class_name": "Nope"}'
         ),
         (
             {"lf.py": GOOD},
+            [*HEADLESS, "--config-users", '{"user_class_name": "Quiet", "weight": 0}'],
+            2,
+            "--config-users: no user class is left with a weight or fixed_count above 0",
+        ),
+        (
+            {"lf.py": GOOD},
             ["-f", "lf.py", "--headless", "-u", "abc"],
             2,
             "argument -u/--users: invalid int value: 'abc'",

@@ -73,3 +73,27 @@ def test_runner_classes_tell_a_master_a_worker_and_a_local_run_apart():
     for cls, kinds in expected.items():
         assert {kind for kind, runner in runners.items() if isinstance(runner, cls)} == kinds
         assert {kind for kind, runner in runners.items() if issubclass(type(runner), cls)} == kinds
+
+
+def test_classes_derived_from_the_runner_bases_match_as_usual():
+    with locust_alias():
+        from locust.runners import DistributedRunner, LocalRunner
+
+    class MyDistributed(DistributedRunner):
+        pass
+
+    class Deeper(MyDistributed):
+        pass
+
+    class MyLocal(LocalRunner):
+        pass
+
+    assert issubclass(DistributedRunner, DistributedRunner)
+    assert issubclass(LocalRunner, LocalRunner)
+    assert isinstance(Deeper(), MyDistributed)
+    assert issubclass(Deeper, MyDistributed)
+    assert isinstance(MyDistributed(), DistributedRunner)
+    assert not isinstance(object.__new__(horde.distributed.MasterRunner), MyDistributed)
+    assert not isinstance(object.__new__(horde.engine.LocalRunner), MyLocal)
+    assert not issubclass(horde.engine.LocalRunner, MyLocal)
+    assert isinstance(object.__new__(MyLocal), LocalRunner)

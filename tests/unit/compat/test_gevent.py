@@ -144,3 +144,41 @@ def test_a_pool_runs_at_most_its_size_at_once():
     assert in_run(body) == (2, True, 2)
     with pytest.raises(ValueError, match="size must be 1 or more"):
         in_run(lambda: __import__("gevent.pool").pool.Pool(0))
+
+
+def test_a_group_forgets_finished_functions_and_waits_for_ones_spawned_meanwhile():
+    def body():
+        import gevent
+        from gevent.pool import Group
+
+        group = Group()
+        quick = group.spawn(lambda: None)
+        while not quick.dead:
+            gevent.sleep(0)
+        emptied = group.join(), len(group)
+        done = []
+
+        def parent():
+            gevent.sleep(0.01)
+            group.spawn(lambda: gevent.sleep(0.02) or done.append("child"))
+
+        group.spawn(parent)
+        return emptied, group.join(timeout=2), done
+
+    assert in_run(body) == ((True, 0), True, ["child"])
+
+
+def test_a_greenlet_added_to_a_pool_takes_a_slot():
+    def body():
+        import time
+
+        import gevent
+        from gevent.pool import Pool
+
+        pool = Pool(1)
+        pool.add(gevent.spawn(gevent.sleep, 0.1))
+        started = time.monotonic()
+        pool.spawn(gevent.sleep, 0)  # waits for the added one to finish
+        return time.monotonic() - started >= 0.05, len(pool) <= 1
+
+    assert in_run(body) == (True, True)

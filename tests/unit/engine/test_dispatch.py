@@ -50,9 +50,13 @@ def test_many_classes_stay_within_one_user_at_every_count():
             assert abs(counts[f"C{i}"] - count * weight / sum(weights)) < 1
 
 
-def test_fractional_weights_are_taken_exactly():
-    classes = [make_class("A", 0.1), make_class("B", 0.2)]
-    assert UserSequence(classes).counts(30_000) == {"A": 10_000, "B": 20_000}
+def test_fractional_weights_stay_within_one_user_at_every_count():
+    weights = [0.2, 0.2, 0.2, 0.8, 1.7, 1.7]  # the case above, in tenths
+    sequence = UserSequence([make_class(f"C{i}", w) for i, w in enumerate(weights)])
+    for count in range(400):
+        counts = sequence.counts(count)
+        for i, weight in enumerate(weights):
+            assert abs(counts[f"C{i}"] - count * weight / sum(weights)) < 1
 
 
 @pytest.mark.parametrize("weights", [[0, 0], [3, -1], []])

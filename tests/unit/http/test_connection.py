@@ -1,6 +1,7 @@
 """The connection protocol fed by hand through a fake transport: no sockets."""
 
 import asyncio
+import socket
 from http.client import RemoteDisconnected
 
 import pytest
@@ -40,6 +41,9 @@ class FakeTransport:
 
     def resume_reading(self):
         self.paused = False
+
+    def get_extra_info(self, name, default=None):
+        return getattr(self, "sock", default) if name == "socket" else default
 
 
 def connect():
@@ -382,3 +386,32 @@ def test_bytes_after_a_response_in_the_same_read_get_a_fresh_parser_next():
         assert (raw.status, raw.body) == (202, b"!")
 
     in_loop(scenario)
+
+
+@pytest.mark.parametrize(
+    ("peer_does", "open_after"),
+    [("nothing", True), ("close", False), ("write", False), ("lose_its_socket", False)],
+)
+def test_an_idle_connection_is_asked_at_its_socket_before_reuse(peer_does, open_after):
+    async def scenario():
+        connection, transport = connect()
+        ours, theirs = socket.socketpair()
+        transport.sock = ours
+        waiter = send(connection)
+        feed(connection, b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+        await waiter
+        fresh = connection.still_open()  # just used: not asked
+        connection._sent -= 1.0  # idle for a second
+        if peer_does == "close":
+            theirs.close()
+        elif peer_does == "write":
+            theirs.send(b"x")
+        elif peer_does == "lose_its_socket":
+            ours.close()  # closed under the transport, before the loop says so
+        try:
+            return fresh, connection.usable, connection.still_open()
+        finally:
+            ours.close()
+            theirs.close()
+
+    assert in_loop(scenario) == (True, True, open_after)

@@ -9,6 +9,7 @@ Example:
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -22,7 +23,7 @@ class Group:
     """The spawned functions it started (or was given) and that have not finished."""
 
     def __init__(self, *greenlets: Greenlet) -> None:
-        self._running: set[Greenlet] = set()
+        self._members: set[Greenlet] = set()
         for greenlet in greenlets:
             self.add(greenlet)
 
@@ -34,31 +35,41 @@ class Group:
 
     def add(self, greenlet: Greenlet) -> None:
         """Count ``greenlet`` in the group until it finishes."""
-        if not greenlet.dead:
-            self._running.add(greenlet)
-            greenlet._task.add_done_callback(lambda _: self.discard(greenlet))
+        self._members.add(greenlet)
 
     def discard(self, greenlet: Greenlet) -> None:
         """Stop counting ``greenlet`` in the group (it goes on running)."""
-        self._running.discard(greenlet)
+        self._members.discard(greenlet)
+
+    def _running(self) -> list[Greenlet]:
+        """The members still running; the finished ones leave the group here."""
+        self._members = {greenlet for greenlet in self._members if not greenlet.dead}
+        return list(self._members)
 
     def join(self, timeout: float | None = None, raise_error: bool = False) -> bool:
-        """Wait for every function of the group; whether all finished in ``timeout``.
+        """Wait until the group is empty, functions spawned meanwhile included; whether
+        it emptied within ``timeout``.
 
         Raises:
             BaseException: With ``raise_error``, what the first failed function raised.
         """
-        running = list(self._running)
-        joinall(running, timeout)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        waited: list[Greenlet] = []
+        while running := self._running():
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                break
+            joinall(running, left)
+            waited += running
         if raise_error:
-            for greenlet in running:
+            for greenlet in waited:
                 if greenlet.exception is not None:
                     raise greenlet.exception
-        return not self._running
+        return not self._running()
 
     def kill(self, block: bool = True, timeout: float | None = None) -> None:
         """Stop every function of the group (each sees the cancellation where it waits)."""
-        running = list(self._running)
+        running = self._running()
         for greenlet in running:
             greenlet.kill(block=False)
         if block:
@@ -66,32 +77,33 @@ class Group:
 
     def killone(self, greenlet: Greenlet, block: bool = True, timeout: float | None = None) -> None:
         """Stop one function of the group."""
-        if greenlet in self._running:
+        if greenlet in self._members:
             greenlet.kill(block, timeout)
 
     def __len__(self) -> int:
-        return len(self._running)
+        return len(self._running())
 
     def __contains__(self, greenlet: object) -> bool:
-        return greenlet in self._running
+        return greenlet in self._running()
 
     def __iter__(self) -> Iterator[Greenlet]:
-        return iter(list(self._running))
+        return iter(self._running())
 
 
 class Pool(Group):
-    """A group running at most ``size`` functions at once: ``spawn`` waits for a slot.
+    """A group running at most ``size`` functions at once: ``spawn`` and ``add`` wait for
+    a free slot.
 
     Args:
         size: How many may run at once; None for no limit (a plain :class:`Group`).
     """
 
     def __init__(self, size: int | None = None) -> None:
-        super().__init__()
         if size is not None and size < 1:
             raise ValueError(f"a pool's size must be 1 or more, got {size}")
         self.size = size
         self._slots = Semaphore(size) if size is not None else None
+        super().__init__()
 
     def spawn(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Greenlet:
         """Wait for a free slot, then run ``function(*args, **kwargs)`` in the background."""
@@ -104,9 +116,25 @@ class Pool(Group):
         except BaseException:
             slots.release()
             raise
-        greenlet._task.add_done_callback(lambda _: slots.release())
-        self.add(greenlet)
+        self._hold(greenlet, slots)
         return greenlet
+
+    def add(self, greenlet: Greenlet) -> None:
+        """Count ``greenlet`` in the pool, once a slot is free for it."""
+        slots = self._slots
+        if slots is None or greenlet in self._members or greenlet.dead:
+            super().add(greenlet)
+            return
+        slots.acquire()
+        self._hold(greenlet, slots)
+
+    def _hold(self, greenlet: Greenlet, slots: Semaphore) -> None:
+        """Keep a slot for ``greenlet`` until it finishes."""
+        if greenlet.dead:
+            slots.release()
+        else:
+            greenlet._task.add_done_callback(lambda _: slots.release())
+        super().add(greenlet)
 
     def free_count(self) -> int:
         """How many more could start now (a large number when unlimited)."""

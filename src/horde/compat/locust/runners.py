@@ -34,11 +34,18 @@ _DISTRIBUTED = (MasterRunner, WorkerRunner)
 
 
 class _Distributed(type):
+    """``DistributedRunner`` itself matches horde's master and worker; a class derived
+    from it matches as any class does."""
+
     def __instancecheck__(cls, instance: Any) -> bool:
-        return isinstance(instance, _DISTRIBUTED)
+        if cls is DistributedRunner:
+            return isinstance(instance, _DISTRIBUTED) or type.__instancecheck__(cls, instance)
+        return type.__instancecheck__(cls, instance)
 
     def __subclasscheck__(cls, subclass: type) -> bool:
-        return issubclass(subclass, _DISTRIBUTED)
+        if cls is DistributedRunner and issubclass(subclass, _DISTRIBUTED):
+            return True
+        return type.__subclasscheck__(cls, subclass)
 
 
 class DistributedRunner(metaclass=_Distributed):
@@ -47,11 +54,18 @@ class DistributedRunner(metaclass=_Distributed):
 
 
 class _Local(type):
+    """``LocalRunner`` itself matches horde's runners but a master or a worker; a class
+    derived from it matches as any class does."""
+
     def __instancecheck__(cls, instance: Any) -> bool:
-        return isinstance(instance, Runner) and not isinstance(instance, _DISTRIBUTED)
+        if cls is LocalRunner:
+            return isinstance(instance, Runner) and not isinstance(instance, _DISTRIBUTED)
+        return type.__instancecheck__(cls, instance)
 
     def __subclasscheck__(cls, subclass: type) -> bool:
-        return issubclass(subclass, Runner) and not issubclass(subclass, _DISTRIBUTED)
+        if cls is LocalRunner:
+            return issubclass(subclass, Runner) and not issubclass(subclass, _DISTRIBUTED)
+        return type.__subclasscheck__(cls, subclass)
 
 
 class LocalRunner(Runner, metaclass=_Local):
