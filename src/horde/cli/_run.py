@@ -300,10 +300,9 @@ def _analyze(startup: Startup) -> Analysis:
 def _html_file(settings: Settings) -> str | None:
     if not settings.html_file:
         return None
-    if settings.arrival_rate is None:
-        users, rate = settings.closed_load  # as the run fills them in, as Locust's name
-        return fill_placeholders(settings.html_file, users, rate, settings.run_time)
-    return fill_placeholders(settings.html_file, None, None, settings.run_time)
+    # -u and -r as the run fills them in (Locust's headless defaults); none in the open model.
+    users, rate = settings.closed_load if settings.arrival_rate is None else (None, None)
+    return fill_placeholders(settings.html_file, users, rate, settings.run_time)
 
 
 def _summary(

@@ -21,7 +21,7 @@ from horde.cli._logging import setup_logging
 from horde.cli._parser import HordeArgumentParser, build_parser
 from horde.cli._settings import Settings
 from horde.cli._task_ratio import show_task_ratio
-from horde.engine import Environment, LoadTestShape, StepLoadShape
+from horde.engine import Environment, LoadTestShape, StepLoadShape, runnable
 from horde.event import events
 from horde.exceptions import ConfigError, LocustfileError, UsageError
 from horde.runtime import local_ports
@@ -331,10 +331,12 @@ def prepare(argv: Sequence[str]) -> Startup | None:
         environment.assign_equal_weights()
     if settings.config_users:
         _check_counts(environment.user_classes, ConfigError, "--config-users: ")
-        if not any(cls.weight > 0 or cls.fixed_count > 0 for cls in environment.user_classes):
+        try:
+            runnable(environment.user_classes)
+        except ValueError:
             raise ConfigError(
                 "--config-users: no user class is left with a weight or fixed_count above 0"
-            )
+            ) from None
     _drop_classes_without_tasks(environment)
     if settings.show_task_ratio or settings.show_task_ratio_json:
         print(show_task_ratio(environment, settings.num_users, settings.show_task_ratio_json))

@@ -9,7 +9,7 @@ from horde.engine._arrival import (
 from horde.engine._blame import describe_blocking_frame
 from horde.engine._debug import run_single_user
 from horde.engine._dispatch import UserSequence, interleave, ramp_batches
-from horde.engine._environment import Environment
+from horde.engine._environment import Environment, runnable
 from horde.engine._message import Message
 from horde.engine._rate import ArrivalRate, RatePlateau
 from horde.engine._ratio import task_ratios
@@ -52,5 +52,6 @@ __all__ = [
     "interleave",
     "ramp_batches",
     "run_single_user",
+    "runnable",
     "task_ratios",
 ]

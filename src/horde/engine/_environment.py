@@ -13,9 +13,21 @@ from horde.exceptions import RunnerAlreadyExistsError, UsageError
 from horde.stats import RequestStats
 from horde.user import User, filter_tasks_by_tags
 
-__all__ = ["Environment"]
+__all__ = ["Environment", "runnable"]
 
 logger = logging.getLogger("horde.env")
+
+
+def runnable(user_classes: Sequence[type[User]]) -> list[type[User]]:
+    """The classes that can have users: those with a weight or a fixed_count above 0.
+
+    Raises:
+        ValueError: None can.
+    """
+    kept = [cls for cls in user_classes if cls.weight > 0 or cls.fixed_count > 0]
+    if not kept:
+        raise ValueError("There are no users with weight > 0.")
+    return kept
 
 
 class Environment:
@@ -56,11 +68,7 @@ class Environment:
         self.process_exit_code: int | None = None
         self.events = events if events is not None else Events()
         self.locustfile = locustfile
-        self.user_classes: list[type[User]] = [
-            cls for cls in (user_classes or []) if cls.weight > 0 or cls.fixed_count > 0
-        ]
-        if user_classes and not self.user_classes:
-            raise ValueError("There are no users with weight > 0.")
+        self.user_classes: list[type[User]] = runnable(user_classes) if user_classes else []
         self._check_unique_names()
         if shape_class is not None and not isinstance(shape_class, LoadTestShape):
             raise ValueError("shape_class should be an instance of LoadTestShape or subclass")
