@@ -166,3 +166,14 @@ def test_a_gevent_group_sends_concurrent_requests_from_a_task(run_locustfile):
     grouped = [counts["/api/products/[id]"], counts["/api/products"], counts["/health"]]
     assert max(grouped) - min(grouped) <= 2, counts
     assert min(grouped) >= counts["after the group"] >= max(grouped) - 2, counts
+
+
+def test_users_share_test_data_through_a_gevent_queue(run_locustfile):
+    result, stats = run_locustfile("shared_accounts.py", "-u", "4", "-r", "4", seconds="2s")
+    assert result.code == 0, result.stderr
+    logins = {name for (method, name) in stats if name.startswith("login ")}
+    assert logins == {f"login user{n}@example.com" for n in (1, 2, 3)}
+    for n in (1, 2, 3):
+        assert int(stats[("POST", f"login user{n}@example.com")]["Request Count"]) == 1
+    assert int(stats[("GET", "health without an account")]["Request Count"]) > 0
+    assert "ACCOUNTS BACK: 3" in result.stdout

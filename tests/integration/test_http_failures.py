@@ -16,6 +16,7 @@ from tests.servers.http_target import TargetServer, serve_target, url_of
 from tests.servers.misbehaving import BEHAVIOURS, free_port, serve_raw
 
 import horde.http._connection as connection_module
+from horde.compat import locust_alias
 from horde.http import (
     ChunkedEncodingError,
     ConnectionError,
@@ -257,3 +258,32 @@ def test_an_oversized_body_is_freed_at_once_even_if_collections_are_rare():
             gc.enable()
     # Without the release, each failure would keep its 4 MB until the next collection.
     assert max(held) < 2 * limit, held
+
+
+def test_a_request_a_timeout_interrupts_is_not_recorded_and_its_connection_not_reused():
+    # As under gevent: the Timeout passes through the client, and the late answer to the
+    # interrupted request must not be read as the next request's.
+    indexes: dict[socket.socket, int] = {}
+
+    def slow_first_answer(connection, number):
+        index = indexes.setdefault(connection, len(indexes))
+        if (index, number) == (0, 0):
+            time.sleep(0.5)
+        body = f"{index}-{number}".encode()
+        head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+        connection.sendall(head + body)
+
+    recorder = Recorder()
+    with serve_raw(slow_first_answer) as url, locust_alias():
+        import gevent
+
+        session = HttpSession(url, recorder.hook)
+
+        def interrupted_then_another():
+            with pytest.raises(gevent.Timeout):
+                with gevent.Timeout(0.1):
+                    session.get("/interrupted")
+            return session.get("/next").text
+
+        assert run_sync(interrupted_then_another, session) == "1-0"
+    assert recorder.names == ["/next"]

@@ -95,7 +95,10 @@ def _describe(exc: BaseException, path: Path) -> str:
 
 
 #: What horde runs of gevent, for the error of a locustfile that imports more.
-_GEVENT_PROVIDED = "spawn, spawn_later, joinall, sleep, getcurrent, lock, event and pool"
+_GEVENT_PROVIDED = (
+    "Greenlet, spawn, spawn_later, joinall, wait, kill, killall, sleep, getcurrent, "
+    "Timeout, with_timeout, GreenletExit, lock, event, queue and pool"
+)
 
 
 def _missing_from_the_aliases(exc: BaseException) -> str:

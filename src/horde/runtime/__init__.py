@@ -3,7 +3,15 @@ and the process settings a load needs (collector, descriptor table) or should ha
 (local ports)."""
 
 from horde.runtime._blocking import run_blocking
-from horde.runtime._bridge import SyncCaller, await_, call_sync, in_bridge
+from horde.runtime._bridge import (
+    Deadline,
+    SyncCaller,
+    await_,
+    call_sync,
+    in_bridge,
+    interrupt,
+    interrupt_later,
+)
 from horde.runtime._cpu import (
     CPU_WARNING_THRESHOLD,
     CpuMonitor,
@@ -33,6 +41,7 @@ __all__ = [
     "LOOP_TURNS",
     "Alarm",
     "CpuMonitor",
+    "Deadline",
     "LocalPorts",
     "LoopFigures",
     "LoopLagMonitor",
@@ -44,6 +53,8 @@ __all__ = [
     "cooperative_sleep",
     "describe_frame",
     "in_bridge",
+    "interrupt",
+    "interrupt_later",
     "local_ports",
     "new_event_loop",
     "peak_resident_memory",

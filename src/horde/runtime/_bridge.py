@@ -15,13 +15,18 @@ or throws the exception in. Async code never touches the bridge.
         value = g.switch(result)              or with the exception raised)
 
 Cancelling the driver task throws ``CancelledError`` into the greenlet at its current
-waiting point, so the user's ``finally`` blocks run.
+waiting point, so the user's ``finally`` blocks run. :func:`interrupt` and
+:func:`interrupt_later` throw another exception there the same way (``gevent.Timeout``,
+``Greenlet.kill(exception)``): the driver takes the cancellation back and throws that
+exception instead.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import threading
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -29,13 +34,26 @@ from greenlet import getcurrent, greenlet
 
 from horde.exceptions import UsageError
 
-__all__ = ["SyncCaller", "await_", "call_sync", "in_bridge"]
+__all__ = [
+    "Deadline",
+    "SyncCaller",
+    "await_",
+    "call_sync",
+    "in_bridge",
+    "interrupt",
+    "interrupt_later",
+]
 
 T = TypeVar("T")
 
 
 class _BridgedGreenlet(greenlet):
     """A greenlet whose parent is an asyncio driver ready to await on its behalf."""
+
+    def __init__(self, run: Callable[..., Any]) -> None:
+        super().__init__(run)
+        self.deadlines: list[Deadline] = []
+        """The :func:`interrupt_later` timers of the call in progress, ended with it."""
 
 
 def in_bridge() -> bool:
@@ -63,6 +81,84 @@ def await_(awaitable: Awaitable[T]) -> T:
     assert driver is not None  # a bridged greenlet always has its driver as parent
     result: T = driver.switch(awaitable)
     return result
+
+
+#: The exception each driver task is to throw in place of the cancellation it was sent.
+_INTERRUPTS: weakref.WeakKeyDictionary[asyncio.Task[Any], BaseException] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def interrupt(task: asyncio.Task[Any], error: BaseException) -> None:
+    """Raise ``error`` in the synchronous code that ``task`` drives, where it waits.
+
+    ``task`` is cancelled, and its driver throws ``error`` into the code instead of the
+    cancellation. A task that has not started yet is only cancelled.
+    """
+    _INTERRUPTS[task] = error
+    task.cancel()
+
+
+def _instead_of(exc: BaseException) -> BaseException:
+    """What a driver throws into its greenlet for ``exc``, raised while it awaited."""
+    if _INTERRUPTS and isinstance(exc, asyncio.CancelledError):
+        task = asyncio.current_task()
+        if task is not None and (error := _INTERRUPTS.pop(task, None)) is not None:
+            task.uncancel()
+            return error
+    return exc
+
+
+class Deadline:
+    """A pending :func:`interrupt_later`; it ends when cancelled, fired, or its call returns."""
+
+    __slots__ = ("_greenlet", "_handle", "fired")
+
+    def __init__(
+        self,
+        greenlet: _BridgedGreenlet,
+        task: asyncio.Task[Any],
+        seconds: float,
+        error: BaseException,
+    ) -> None:
+        self._greenlet = greenlet
+        self._handle = task.get_loop().call_later(seconds, self._fire, task, error)
+        self.fired = False
+        greenlet.deadlines.append(self)
+
+    @property
+    def pending(self) -> bool:
+        """Whether it will still fire."""
+        return not self.fired and not self._handle.cancelled()
+
+    def cancel(self) -> None:
+        """Not fire after all (nothing happens if it already has)."""
+        self._handle.cancel()
+        if self in self._greenlet.deadlines:
+            self._greenlet.deadlines.remove(self)
+
+    def _fire(self, task: asyncio.Task[Any], error: BaseException) -> None:
+        self.fired = True
+        self._greenlet.deadlines.remove(self)
+        interrupt(task, error)
+
+
+def interrupt_later(seconds: float, error: BaseException) -> Deadline:
+    """Raise ``error`` in the calling synchronous code if it is still waiting on the loop
+    after ``seconds``, inside the same call (the deadline ends with the call).
+
+    Raises:
+        UsageError: When called outside synchronous user code.
+    """
+    current = getcurrent()
+    task = asyncio.current_task() if isinstance(current, _BridgedGreenlet) else None
+    if task is None:
+        raise UsageError(
+            "a timeout was started outside synchronous user code; in an async def task "
+            "use `async with asyncio.timeout(seconds):`"
+        )
+    assert isinstance(current, _BridgedGreenlet)
+    return Deadline(current, task, seconds, error)
 
 
 class _Outcome:
@@ -142,10 +238,14 @@ class SyncCaller:
                 try:
                     result = await value
                 except BaseException as exc:  # belongs to the user code
-                    value = child.throw(exc)
+                    value = child.throw(_instead_of(exc))
                 else:
                     value = child.switch(result)
         finally:
+            if child.deadlines:  # those the call left running end with it
+                for deadline in child.deadlines:
+                    deadline._handle.cancel()
+                child.deadlines.clear()
             # Back to the pool only once its call ended (an error that hit the driver
             # mid-call leaves the greenlet waiting, and it is dropped). Kept however many:
             # the most calls ever in progress at once, which users' own greenlets would

@@ -57,13 +57,13 @@ UNKNOWN_CLASS = '{"user_class_name": "Nope"}'
             "ModuleNotFoundError",
         ),
         (
-            {"lf.py": "import gevent.queue\n"},
+            {"lf.py": "import gevent.subprocess\n"},
             ["-f", "lf.py", "--headless"],
             1,
-            "Of gevent, horde runs spawn, spawn_later, joinall, sleep, getcurrent, lock",
+            "Of gevent, horde runs Greenlet, spawn, spawn_later, joinall, wait, kill",
         ),
         (
-            {"lf.py": "from locust.stats import stats_printer\n"},
+            {"lf.py": "from locust.contrib.mqtt import MqttUser\n"},
             ["-f", "lf.py", "--headless"],
             1,
             "horde does not provide this part of Locust's API",

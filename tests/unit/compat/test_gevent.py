@@ -182,3 +182,175 @@ def test_a_greenlet_added_to_a_pool_takes_a_slot():
         return time.monotonic() - started >= 0.05, len(pool) <= 1
 
     assert in_run(body) == (True, True)
+
+
+def test_a_timeout_raises_itself_where_the_code_waits_and_ends_with_its_block():
+    def body():
+        import time
+
+        import gevent
+
+        started = time.monotonic()
+        timeout = gevent.Timeout(0.05)
+        try:
+            with timeout:
+                gevent.sleep(5)
+        except gevent.Timeout as error:
+            raised = error is timeout, time.monotonic() - started
+        with gevent.Timeout(0.02):
+            pass
+        gevent.sleep(0.05)  # the block's timeout no longer counts
+        return raised, str(timeout), timeout.pending
+
+    (same, waited), text, pending = in_run(body)
+    assert same
+    assert 0.04 <= waited < 2
+    assert (text, pending) == ("0.05 seconds", False)
+
+
+def test_a_timeout_can_end_its_block_quietly_or_raise_another_exception():
+    def body():
+        import gevent
+        from gevent.event import Event
+        from gevent.lock import Semaphore
+        from gevent.queue import Queue
+
+        reached = []
+        with gevent.Timeout(0.02, False):
+            Event().wait()
+            reached.append("after the wait")
+        semaphore = Semaphore(1)
+        semaphore.acquire()
+        with pytest.raises(KeyError), gevent.Timeout(0.02, KeyError):
+            semaphore.acquire()
+        with pytest.raises(ValueError, match="mine"), gevent.Timeout(0.02, ValueError("mine")):
+            Queue().get()
+        return reached, gevent.with_timeout(0.02, gevent.sleep, 5, timeout_value="gave up")
+
+    assert in_run(body) == ([], "gave up")
+
+
+def test_a_timeout_outside_synchronous_code_is_a_clear_error():
+    from horde.exceptions import UsageError
+
+    with locust_alias():
+        import gevent
+
+        async def main():
+            with gevent.Timeout(1):
+                pass
+
+        with pytest.raises(UsageError, match="asyncio"):
+            run(main())
+
+
+def test_greenlets_built_started_got_and_linked():
+    def body():
+        import gevent
+
+        linked = []
+        greenlet = gevent.Greenlet(lambda x: gevent.sleep(0.01) or x * 2, 21)
+        greenlet.link(lambda g: linked.append(g.value))
+        not_yet = greenlet.started, greenlet.dead
+        greenlet.start()
+        value = greenlet.get(timeout=2)
+        failing = gevent.spawn(lambda: 1 / 0)
+        with pytest.raises(ZeroDivisionError):
+            failing.get()
+        slow = gevent.spawn(gevent.sleep, 5)
+        with pytest.raises(gevent.Timeout):
+            slow.get(timeout=0.01)
+        slow.kill()
+        gevent.sleep(0.01)
+        return not_yet, value, linked, slow.dead, type(slow.exception) is gevent.GreenletExit
+
+    assert in_run(body) == ((False, False), 42, [42], True, True)
+
+
+def test_killing_raises_greenlet_exit_or_the_given_exception_where_it_waits():
+    def body():
+        import gevent
+
+        seen = []
+
+        def waits():
+            try:
+                gevent.sleep(5)
+            except gevent.GreenletExit:
+                seen.append("GreenletExit")
+                raise
+            except KeyError:
+                seen.append("KeyError")
+
+        first, second, third = (gevent.spawn(waits) for _ in range(3))
+        gevent.sleep(0.01)
+        gevent.kill(first)
+        second.kill(KeyError, timeout=2)
+        never = gevent.Greenlet(seen.append, "ran")
+        gevent.killall([third, never], timeout=2)
+        never.start()
+        gevent.sleep(0.01)
+        return sorted(seen), second.successful(), never.dead, never.started
+
+    assert in_run(body) == (["GreenletExit", "GreenletExit", "KeyError"], True, True, False)
+
+
+def test_wait_returns_once_enough_have_finished():
+    def body():
+        import gevent
+
+        quick = [gevent.spawn(gevent.sleep, 0.01) for _ in range(2)]
+        slow = gevent.spawn(gevent.sleep, 5)
+        first = gevent.wait([*quick, slow], count=1)
+        both = gevent.wait(quick)
+        timed_out = gevent.wait([slow], timeout=0.01)
+        slow.kill()
+        return len(first) >= 1, len(both), timed_out
+
+    assert in_run(body) == (True, 2, [])
+
+
+def test_a_queue_filled_at_load_time_is_shared_by_waiting_users():
+    from queue import Empty, Full
+
+    with locust_alias():
+        from gevent.queue import Queue
+
+        accounts = Queue(items=["ann"])
+        accounts.put("bob")  # room: no waiting, no loop needed
+        assert (accounts.qsize(), accounts.get(), len(accounts)) == (2, "ann", 1)
+
+    def body():
+        import gevent
+        from gevent.queue import JoinableQueue, LifoQueue, PriorityQueue
+
+        got = [accounts.get()]
+        late = gevent.spawn(accounts.get, timeout=2)  # waits for an item
+        gevent.sleep(0.01)
+        accounts.put("cy")
+        got.append(late.get(timeout=2))
+        with pytest.raises(Empty):
+            accounts.get(timeout=0.01)
+        with pytest.raises(Empty):
+            accounts.get_nowait()
+        small = Queue(1)
+        small.put(1)
+        with pytest.raises(Full):
+            small.put(2, timeout=0.01)
+        gevent.spawn_later(0.01, small.get)
+        small.put(3, timeout=2)  # room once the other took one
+        lifo, by_priority = LifoQueue(items=[1, 2, 3]), PriorityQueue(items=[(2, "b"), (1, "a")])
+        orders = [lifo.get() for _ in range(3)], [by_priority.get()[1] for _ in range(2)]
+        work = JoinableQueue(items=["a", "b"])
+        unfinished = work.join(timeout=0.01)
+
+        def worker():
+            for _item in work:
+                work.task_done()
+
+        gevent.spawn(worker)
+        finished = work.join(timeout=2)
+        work.put(StopIteration)
+        return got, small.get(), orders, unfinished, finished
+
+    assert in_run(body) == (["bob", "cy"], 3, ([3, 2, 1], ["a", "b"]), False, True)

@@ -5,7 +5,17 @@ import time
 import pytest
 
 from horde.exceptions import UsageError
-from horde.runtime import await_, call_sync, cooperative_sleep, in_bridge, run, run_blocking
+from horde.runtime import (
+    SyncCaller,
+    await_,
+    call_sync,
+    cooperative_sleep,
+    in_bridge,
+    interrupt,
+    interrupt_later,
+    run,
+    run_blocking,
+)
 
 
 def test_call_sync_returns_what_user_code_awaited():
@@ -199,3 +209,100 @@ def test_sync_caller_survives_errors_and_cancellation():
         return await caller.call(works)
 
     assert run(main()) == "still works"
+
+
+class Interrupted(Exception):
+    pass
+
+
+def test_a_deadline_raises_its_error_where_user_code_waits():
+    def user_code():
+        started = time.monotonic()
+        try:
+            await_(asyncio.sleep(5))
+        except Interrupted as error:
+            return str(error), time.monotonic() - started
+        return "not interrupted", 0
+
+    def with_deadline():
+        interrupt_later(0.05, Interrupted("late"))
+        return user_code()
+
+    message, waited = run(call_sync(with_deadline))
+    assert message == "late"
+    assert 0.04 <= waited < 2
+
+
+def test_the_driver_is_not_left_cancelled_after_an_interrupt():
+    def user_code():
+        interrupt_later(0.01, Interrupted())
+        with pytest.raises(Interrupted):
+            await_(asyncio.sleep(5))
+        return await_(asyncio.sleep(0.02, result="went on"))
+
+    async def main():
+        result = await call_sync(user_code)
+        task = asyncio.current_task()
+        await asyncio.sleep(0.02)  # a cancellation left pending would end the task here
+        return result, task.cancelling()
+
+    assert run(main()) == ("went on", 0)
+
+
+def test_a_cancelled_deadline_and_one_outliving_its_call_do_not_fire():
+    def cancelled():
+        deadline = interrupt_later(0.01, Interrupted())
+        deadline.cancel()
+        await_(asyncio.sleep(0.03))
+        return deadline.pending
+
+    def leaves_one_running():
+        return interrupt_later(0.01, Interrupted())
+
+    async def main():
+        caller = SyncCaller()
+        left = await caller.call(leaves_one_running)
+        await asyncio.sleep(0.03)  # it would cancel this task
+        return await caller.call(cancelled), left.pending, left.fired
+
+    assert run(main()) == (False, False, False)
+
+
+def test_an_interrupt_reaches_the_innermost_wait_of_nested_calls():
+    def inner():
+        await_(asyncio.sleep(5))
+
+    def outer():
+        interrupt_later(0.01, Interrupted("to the outer"))
+        try:
+            await_(call_sync(inner))
+        except Interrupted as error:
+            return str(error)
+        return "not interrupted"
+
+    assert run(call_sync(outer)) == "to the outer"
+
+
+def test_interrupting_a_task_throws_the_error_into_its_user_code():
+    def user_code():
+        try:
+            await_(asyncio.sleep(5))
+        except Interrupted:
+            return "stopped by the error"
+        return "slept"
+
+    async def main():
+        task = asyncio.ensure_future(call_sync(user_code))
+        await asyncio.sleep(0.01)
+        interrupt(task, Interrupted())
+        return await task
+
+    assert run(main()) == "stopped by the error"
+
+
+def test_a_deadline_outside_user_code_is_a_clear_error():
+    async def main():
+        interrupt_later(1, Interrupted())
+
+    with pytest.raises(UsageError, match=r"asyncio\.timeout"):
+        run(main())

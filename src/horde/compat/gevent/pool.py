@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from horde.compat.gevent import Greenlet, joinall, spawn
+from horde.compat.gevent import Greenlet, GreenletExit, joinall, killall, spawn
 from horde.compat.gevent.lock import Semaphore
 
 __all__ = ["Group", "Pool"]
@@ -42,9 +42,9 @@ class Group:
         self._members.discard(greenlet)
 
     def _running(self) -> list[Greenlet]:
-        """The members still running; the finished ones leave the group here."""
+        """The members started and still running; the finished ones leave the group here."""
         self._members = {greenlet for greenlet in self._members if not greenlet.dead}
-        return list(self._members)
+        return [greenlet for greenlet in self._members if greenlet.started]
 
     def join(self, timeout: float | None = None, raise_error: bool = False) -> bool:
         """Wait until the group is empty, functions spawned meanwhile included; whether
@@ -67,18 +67,25 @@ class Group:
                     raise greenlet.exception
         return not self._running()
 
-    def kill(self, block: bool = True, timeout: float | None = None) -> None:
-        """Stop every function of the group (each sees the cancellation where it waits)."""
-        running = self._running()
-        for greenlet in running:
-            greenlet.kill(block=False)
-        if block:
-            joinall(running, timeout)
+    def kill(
+        self,
+        exception: type[BaseException] | BaseException = GreenletExit,
+        block: bool = True,
+        timeout: float | None = None,
+    ) -> None:
+        """Stop every function of the group (each sees ``exception`` where it waits)."""
+        killall(self._running(), exception, block, timeout)
 
-    def killone(self, greenlet: Greenlet, block: bool = True, timeout: float | None = None) -> None:
+    def killone(
+        self,
+        greenlet: Greenlet,
+        exception: type[BaseException] | BaseException = GreenletExit,
+        block: bool = True,
+        timeout: float | None = None,
+    ) -> None:
         """Stop one function of the group."""
         if greenlet in self._members:
-            greenlet.kill(block, timeout)
+            greenlet.kill(exception, block, timeout)
 
     def __len__(self) -> int:
         return len(self._running())
@@ -133,7 +140,7 @@ class Pool(Group):
         if greenlet.dead:
             slots.release()
         else:
-            greenlet._task.add_done_callback(lambda _: slots.release())
+            greenlet.rawlink(lambda _: slots.release())
         super().add(greenlet)
 
     def free_count(self) -> int:

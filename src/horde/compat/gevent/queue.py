@@ -1,0 +1,186 @@
+"""``gevent.queue``: queues that make only the waiting user wait.
+
+Locustfiles share test data between users with them, filled when the file loads and
+taken in ``on_start``:
+
+Example:
+    >>> ACCOUNTS = Queue()  # doctest: +SKIP
+    >>> for account in load_accounts():  # doctest: +SKIP
+    ...     ACCOUNTS.put_nowait(account)
+    >>> account = ACCOUNTS.get(timeout=5)  # in on_start  # doctest: +SKIP
+
+A call that finds what it needs (an item to get, room to put) does not wait, so it works
+anywhere, outside a run too; one that has to wait does so cooperatively, from synchronous
+user code only. ``Empty`` and ``Full`` are the standard library's, as in gevent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Iterable
+from queue import Empty, Full
+from typing import Any, TypeVar
+
+from horde.runtime import await_
+
+__all__ = [
+    "Empty",
+    "Full",
+    "JoinableQueue",
+    "LifoQueue",
+    "PriorityQueue",
+    "Queue",
+    "SimpleQueue",
+]
+
+T = TypeVar("T")
+
+
+def _wait(awaitable: Awaitable[T], timeout: float | None) -> T:
+    """Wait for ``awaitable`` cooperatively, at most ``timeout`` seconds.
+
+    Raises:
+        TimeoutError: ``timeout`` passed.
+    """
+    return await_(awaitable if timeout is None else asyncio.wait_for(awaitable, timeout))
+
+
+class Queue:
+    """First in, first out; at most ``maxsize`` items (None or 0: no limit).
+
+    Args:
+        maxsize: How many items it holds before ``put`` waits.
+        items: What it holds to begin with.
+    """
+
+    def __init__(self, maxsize: int | None = None, items: Iterable[Any] = ()) -> None:
+        if maxsize is not None and maxsize < 0:
+            raise ValueError(f"a queue's maxsize must be 0 or more, or None; got {maxsize}")
+        self._queue = self._make(maxsize or 0)
+        for item in items:
+            self._queue.put_nowait(item)
+
+    @staticmethod
+    def _make(maxsize: int) -> asyncio.Queue[Any]:
+        return asyncio.Queue(maxsize)
+
+    @property
+    def maxsize(self) -> int | None:
+        """How many items it holds before ``put`` waits; None for no limit."""
+        return self._queue.maxsize or None
+
+    def qsize(self) -> int:
+        """How many items it holds."""
+        return self._queue.qsize()
+
+    __len__ = qsize
+
+    def __bool__(self) -> bool:
+        return True  # a queue is true even when empty, as in gevent
+
+    def empty(self) -> bool:
+        """Whether it holds no item."""
+        return self._queue.empty()
+
+    def full(self) -> bool:
+        """Whether ``put`` would wait."""
+        return self._queue.full()
+
+    def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
+        """Add ``item``, waiting for room when full.
+
+        Raises:
+            Full: No room came within ``timeout``, or at once without ``block``.
+        """
+        if not self._queue.full():
+            self._queue.put_nowait(item)
+            return
+        if not block:
+            raise Full
+        try:
+            _wait(self._queue.put(item), timeout)
+        except TimeoutError:
+            raise Full from None
+
+    def put_nowait(self, item: Any) -> None:
+        """Add ``item`` now.
+
+        Raises:
+            Full: It is full.
+        """
+        self.put(item, block=False)
+
+    def get(self, block: bool = True, timeout: float | None = None) -> Any:
+        """Take the next item, waiting for one when empty.
+
+        Raises:
+            Empty: No item came within ``timeout``, or at once without ``block``.
+        """
+        if not self._queue.empty():
+            return self._queue.get_nowait()
+        if not block:
+            raise Empty
+        try:
+            return _wait(self._queue.get(), timeout)
+        except TimeoutError:
+            raise Empty from None
+
+    def get_nowait(self) -> Any:
+        """Take the next item now.
+
+        Raises:
+            Empty: It is empty.
+        """
+        return self.get(block=False)
+
+    def __iter__(self) -> Queue:
+        return self
+
+    def __next__(self) -> Any:
+        """The next item, waiting for it; the iteration ends at a ``StopIteration`` item."""
+        item = self.get()
+        if item is StopIteration:
+            raise StopIteration
+        return item
+
+
+SimpleQueue = Queue
+
+
+class LifoQueue(Queue):
+    """Last in, first out."""
+
+    @staticmethod
+    def _make(maxsize: int) -> asyncio.Queue[Any]:
+        return asyncio.LifoQueue(maxsize)
+
+
+class PriorityQueue(Queue):
+    """Lowest first (items are compared, so ``(priority, data)`` tuples suit)."""
+
+    @staticmethod
+    def _make(maxsize: int) -> asyncio.Queue[Any]:
+        return asyncio.PriorityQueue(maxsize)
+
+
+class JoinableQueue(Queue):
+    """A queue whose producers can wait until every item taken was marked done."""
+
+    def task_done(self) -> None:
+        """Mark one taken item as handled.
+
+        Raises:
+            ValueError: More calls than items put.
+        """
+        self._queue.task_done()
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait until every item put was marked done; whether that happened in time."""
+        # Nothing to wait for needs no loop: asyncio's queue keeps the count unexposed.
+        if self._queue._unfinished_tasks == 0:  # type: ignore[attr-defined]
+            return True
+        try:
+            _wait(self._queue.join(), timeout)
+        except TimeoutError:
+            return False
+        return True
