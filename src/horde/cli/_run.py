@@ -239,6 +239,15 @@ def _write(path: Path, text: str, option: str) -> bool:
     return True
 
 
+def _code_after_writing(code: int, written: list[bool]) -> int:
+    """The exit code once outputs were written: a run whose files are missing must not
+    pass in CI."""
+    if all(written) or code != 0:
+        return code
+    logger.error("An output that was asked for could not be written: exit code 1")
+    return 1
+
+
 def _plateaus(environment: Environment) -> tuple[list[SimpleNamespace], str]:
     """The run's plateaus (``users``, ``start``, ``end``) and what ``users`` counts: users
     for a step load, iterations/s for an arrival rate. The run is over: a plateau still
@@ -384,12 +393,10 @@ def _shutdown(startup: Startup, outputs: _Outputs, monitors: GeneratorMonitors) 
     if outputs.csv_writer is not None:
         outputs.csv_writer.close(stats, runner.exceptions, runner.final_user_count)
     written = []
+    document = None
     if outputs.summary_path is not None or outputs.html_path is not None:
         document = _summary(startup, results, code, analysis, ended)
         document["generator"] = monitors.to_dict()
-        if outputs.summary_path is not None:
-            text = json.dumps(document, indent=2)
-            written.append(_write(outputs.summary_path, text, "--summary-json"))
         if outputs.html_path is not None:
             written.append(_write(outputs.html_path, render_html(document), "--html"))
             if written[-1]:
@@ -400,10 +407,14 @@ def _shutdown(startup: Startup, outputs: _Outputs, monitors: GeneratorMonitors) 
             print(serialized)
         if outputs.json_path is not None:
             written.append(_write(outputs.json_path, serialized, "--json-file"))
+    code = _code_after_writing(code, written)
+    if outputs.summary_path is not None:
+        # Last, so that the code CI reads from it counts the other files.
+        assert document is not None
+        document["exit_code"] = code
+        text = json.dumps(document, indent=2)
+        code = _code_after_writing(code, [_write(outputs.summary_path, text, "--summary-json")])
     _print_final(startup, outputs.percentiles, open_model, analysis, results, monitors.caution())
-    if not all(written) and code == 0:
-        code = 1  # a run whose files are missing must not pass in CI
-        logger.error("An output that was asked for could not be written: exit code 1")
     environment.events.quit.fire(exit_code=code)
     return code
 

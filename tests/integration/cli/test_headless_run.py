@@ -380,7 +380,9 @@ def test_an_output_that_cannot_be_written_at_the_end_fails_the_run(horde, locust
     assert "--html: could not write report.html" in result.stderr
     assert "HTML report written" not in result.stderr
     assert "could not be written: exit code 1" in result.stderr
-    assert json.loads((tmp_path / "summary.json").read_text())["totals"]["requests"] == 0
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["totals"]["requests"] == 0
+    assert summary["exit_code"] == 1  # written last, it counts the missing report
     assert "Traceback" not in result.stderr
 
 
