@@ -109,6 +109,14 @@ def _instead_of(exc: BaseException) -> BaseException:
     return exc
 
 
+def _forget_interrupt() -> None:
+    """Drop the current task's interrupt that a wait swallowed (one that catches the
+    cancellation): a later cancellation, a stop, must not turn into it."""
+    task = asyncio.current_task()
+    if task is not None and _INTERRUPTS.pop(task, None) is not None:
+        task.uncancel()
+
+
 class Deadline:
     """A pending :func:`interrupt_later`; it ends when cancelled, fired, or its call returns."""
 
@@ -246,6 +254,8 @@ class SyncCaller:
                 for deadline in child.deadlines:
                     deadline._handle.cancel()
                 child.deadlines.clear()
+            if _INTERRUPTS:
+                _forget_interrupt()
             # Back to the pool only once its call ended (an error that hit the driver
             # mid-call leaves the greenlet waiting, and it is dropped). Kept however many:
             # the most calls ever in progress at once, which users' own greenlets would

@@ -306,3 +306,40 @@ def test_a_deadline_outside_user_code_is_a_clear_error():
 
     with pytest.raises(UsageError, match=r"asyncio\.timeout"):
         run(main())
+
+
+def test_an_interrupt_a_wait_swallowed_does_not_turn_a_later_stop_into_it():
+    async def ignores_cancellation():
+        try:
+            await asyncio.sleep(5)
+        except asyncio.CancelledError:
+            return "swallowed"
+        return "slept"
+
+    def first():
+        interrupt_later(0.01, Interrupted())
+        return await_(ignores_cancellation())
+
+    def second():
+        try:
+            await_(asyncio.sleep(5))
+        except Interrupted:
+            return "stopped by a stale interrupt"
+        return "slept"
+
+    outcomes = []
+
+    async def user():  # one task, as a user's: its calls one after the other
+        caller = SyncCaller()
+        outcomes.append(await caller.call(first))
+        outcomes.append(await caller.call(second))
+
+    async def main():
+        task = asyncio.ensure_future(user())
+        await asyncio.sleep(0.05)
+        task.cancel()  # the user is stopped
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    run(main())
+    assert outcomes == ["swallowed"]
