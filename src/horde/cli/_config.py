@@ -19,7 +19,7 @@ from typing import Any
 
 from horde.cli._parser import HordeArgumentParser
 
-__all__ = ["apply_config_sources", "read_conf_file", "read_toml_file"]
+__all__ = ["DEFAULT_CONFIG_FILES", "apply_config_sources", "read_conf_file", "read_toml_file"]
 
 _TRUE = {"true", "yes", "1", "on"}
 _FALSE = {"false", "no", "0", "off", ""}
@@ -61,15 +61,18 @@ def read_toml_file(path: Path) -> dict[str, Any]:
     return {**tool.get("locust", {}), **tool.get("horde", {})}
 
 
-def _config_files(cli_config: str | None) -> list[Path]:
-    home = Path.home()
-    candidates = [
-        home / ".locust.conf",
-        home / ".horde.conf",
-        Path("locust.conf"),
-        Path("horde.conf"),
-        Path("pyproject.toml"),
-    ]
+DEFAULT_CONFIG_FILES = (
+    "~/.locust.conf",
+    "~/.horde.conf",
+    "locust.conf",
+    "horde.conf",
+    "pyproject.toml",
+)
+"""The config files read when present, lowest priority first (before ``--config``)."""
+
+
+def _config_files(cli_config: str | None, defaults: Iterable[str | Path]) -> list[Path]:
+    candidates = [Path(path).expanduser() for path in defaults]
     files = [path for path in candidates if path.is_file()]
     if cli_config:
         files.append(Path(cli_config))
@@ -143,6 +146,7 @@ def apply_config_sources(
     environ: Mapping[str, str] | None = None,
     *,
     strict: bool = True,
+    default_files: Iterable[str | Path] = DEFAULT_CONFIG_FILES,
 ) -> None:
     """Set the parser's defaults from every config source, in priority order.
 
@@ -152,12 +156,13 @@ def apply_config_sources(
         environ: The environment variables (default: the process's).
         strict: Whether an unknown config key is an error; the first pass, made only to
             find the locustfile before it adds its own options, is lenient.
+        default_files: The config files read when present, before ``cli_config``.
 
     Raises:
         SystemExit: (through ``parser.error``, exit code 2) for an unknown key or a bad value.
     """
     environ = os.environ if environ is None else environ
-    for path in _config_files(cli_config):
+    for path in _config_files(cli_config, default_files):
         try:
             values = _read(path)
         except FileNotFoundError:

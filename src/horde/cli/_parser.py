@@ -13,7 +13,7 @@ from typing import Any
 from horde.cli._timespan import TIMESPAN_HELP, parse_timespan
 from horde.engine import DEFAULT_MAX_CONCURRENCY, ArrivalRate
 
-__all__ = ["HordeArgumentParser", "build_parser"]
+__all__ = ["HordeArgumentParser", "add_builtin_options", "build_parser", "empty_parser"]
 
 
 _EXTRA_KEYWORDS = ("include_in_web_ui", "is_secret", "is_required", "is_multiple")
@@ -154,17 +154,19 @@ def _processes(value: str) -> int | None:
     return number or None
 
 
+_COMMON_OPTIONS = "Common options"
+
+
+def _common_group(parser: HordeArgumentParser) -> argparse._ArgumentGroup:
+    """The "Common options" group: the empty parser's, or a new one."""
+    for group in parser._action_groups:
+        if group.title == _COMMON_OPTIONS:
+            return group
+    return parser.add_argument_group(_COMMON_OPTIONS)
+
+
 def _common(parser: HordeArgumentParser) -> None:
-    group = parser.add_argument_group("Common options")
-    add = group.add_argument
-    add(
-        "-f",
-        "--locustfile",
-        default="locustfile.py",
-        env_var="LOCUST_LOCUSTFILE",
-        help="Python file(s), comma separated, or a directory of them, to import user classes from",
-    )
-    add("--config", help="File to read additional configuration from")
+    add = _common_group(parser).add_argument
     add(
         "-H",
         "--host",
@@ -453,21 +455,43 @@ def _other(parser: HordeArgumentParser) -> None:
     )
 
 
-def build_parser(prog: str = "horde") -> HordeArgumentParser:
-    """The full ``horde`` parser, before locustfiles add their own options."""
+def empty_parser(prog: str = "horde", add_help: bool = True) -> HordeArgumentParser:
+    """A parser with only ``-f/--locustfile`` and ``--config``, the options read before
+    the locustfiles are imported; :func:`add_builtin_options` adds the rest."""
     parser = HordeArgumentParser(
         prog=prog,
         usage=f"{prog} [options] [UserClass ...]",
         description="Run a locustfile's users against a target and report the results.",
         epilog=f"Subcommands: '{prog} demo' runs the demo shop test; "
         f"'{prog} serve-demo --port P' serves the demo shop alone.",
-        add_help=True,
+        add_help=add_help,
     )
+    add = _common_group(parser).add_argument
+    add(
+        "-f",
+        "--locustfile",
+        default="locustfile.py",
+        env_var="LOCUST_LOCUSTFILE",
+        help="Python file(s), comma separated, or a directory of them, to import user classes from",
+    )
+    add("--config", help="File to read additional configuration from")
+    return parser
+
+
+def add_builtin_options(parser: HordeArgumentParser) -> None:
+    """Add every built-in option but ``-f`` and ``--config`` to ``parser`` (one from
+    :func:`empty_parser`)."""
     _common(parser)
     _web(parser)
     _distributed(parser)
     _tags_and_stats(parser)
     _other(parser)
+
+
+def build_parser(prog: str = "horde") -> HordeArgumentParser:
+    """The full ``horde`` parser, before locustfiles add their own options."""
+    parser = empty_parser(prog)
+    add_builtin_options(parser)
     return parser
 
 

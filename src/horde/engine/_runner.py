@@ -31,7 +31,7 @@ from horde.engine._states import (
     STATE_STOPPING,
 )
 from horde.exceptions import StopTest, UsageError
-from horde.runtime import reserve_descriptors, settle, unsettle
+from horde.runtime import await_, reserve_descriptors, settle, unsettle
 from horde.stats import ExceptionLog
 from horde.user import User
 
@@ -49,6 +49,30 @@ _ON_STOP_GRACE_SECONDS = 30.0
 # A ramp adds a batch of more than _SPAWN_AT_ONCE users in slices about this far apart.
 _SPAWN_SLICE_SECONDS = 0.01
 _SPAWN_AT_ONCE = 100
+
+
+class RunnerGreenlet:
+    """Locust's ``runner.greenlet`` for synchronous code: joining it waits until the
+    runner has quit; killing it quits the runner."""
+
+    __slots__ = ("_runner",)
+
+    def __init__(self, runner: LocalRunner) -> None:
+        self._runner = runner
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait until the runner has quit; whether it had within ``timeout``."""
+        try:
+            await_(asyncio.wait_for(self._runner.wait_until_quit(), timeout))
+        except TimeoutError:
+            return False
+        return True
+
+    def kill(self, block: bool = True, timeout: float | None = None) -> None:
+        """Quit the runner (and wait for it, unless ``block`` is off)."""
+        self._runner.quit()
+        if block:
+            self.join(timeout)
 
 
 class LocalRunner:
@@ -369,6 +393,11 @@ class LocalRunner:
         if self._quit_event is None:
             self._quit_event = asyncio.Event()
         return self._quit_event
+
+    @property
+    def greenlet(self) -> RunnerGreenlet:
+        """What Locust's library use joins to wait for the end: ``runner.greenlet.join()``."""
+        return RunnerGreenlet(self)
 
     # -- shapes ---------------------------------------------------------------------
 

@@ -31,10 +31,13 @@ from horde.report._csv import (
     FAILURES_HEADER,
     CsvWriter,
     exceptions_csv,
+    exceptions_rows,
     failures_csv,
+    failures_rows,
     history_header,
     requests_csv,
     stats_header,
+    stats_rows,
 )
 from horde.report._html import render_html
 from horde.report._open_model import (
@@ -58,7 +61,9 @@ __all__ = [
     "error_report",
     "evaluate_checks",
     "exceptions_csv",
+    "exceptions_rows",
     "failures_csv",
+    "failures_rows",
     "final_report",
     "history_header",
     "open_model_report",
@@ -69,5 +74,6 @@ __all__ = [
     "render_html",
     "requests_csv",
     "stats_header",
+    "stats_rows",
     "stats_table",
 ]

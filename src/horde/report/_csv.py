@@ -28,10 +28,13 @@ __all__ = [
     "FAILURES_HEADER",
     "CsvWriter",
     "exceptions_csv",
+    "exceptions_rows",
     "failures_csv",
+    "failures_rows",
     "history_header",
     "requests_csv",
     "stats_header",
+    "stats_rows",
 ]
 
 Row = list[Any]
@@ -93,7 +96,8 @@ def _percentile_cells(
     return list(entry.report_percentiles(percentiles, current=current))
 
 
-def _stats_rows(stats: RequestStats, percentiles: Sequence[float]) -> list[Row]:
+def stats_rows(stats: RequestStats, percentiles: Sequence[float]) -> list[Row]:
+    """Return the ``_stats.csv`` rows (no header): each endpoint, sorted, then the aggregate."""
     return [
         [
             entry.method,
@@ -148,7 +152,8 @@ def _utc(timestamp: float | None) -> str:
     return "" if timestamp is None else format_utc_timestamp(timestamp)
 
 
-def _failures_rows(stats: RequestStats) -> list[Row]:
+def failures_rows(stats: RequestStats) -> list[Row]:
+    """Return the ``_failures.csv`` rows (no header)."""
     # Sorted by sha256 key, as Locust does: deterministic, though it looks random.
     return [
         [
@@ -163,7 +168,8 @@ def _failures_rows(stats: RequestStats) -> list[Row]:
     ]
 
 
-def _exceptions_rows(exceptions: ExceptionsMapping) -> list[Row]:
+def exceptions_rows(exceptions: ExceptionsMapping) -> list[Row]:
+    """Return the ``_exceptions.csv`` rows (no header) from ``runner.exceptions``."""
     return [
         [row["count"], row["msg"], row["traceback"], ", ".join(sorted(row["nodes"]))]
         for row in exceptions.values()
@@ -186,17 +192,17 @@ def requests_csv(stats: RequestStats, percentiles: Sequence[float] | None = None
         ',Aggregated,0,0,0,0.0,0,0,0,0.0,0.0,N/A,N/A,N/A,N/A,N/A,N/A,N/A,N/A,N/A,N/A,N/A'
     """
     wanted = report_percentiles(percentiles)
-    return _to_text(stats_header(wanted), _stats_rows(stats, wanted))
+    return _to_text(stats_header(wanted), stats_rows(stats, wanted))
 
 
 def failures_csv(stats: RequestStats) -> str:
     """Return the whole ``_failures.csv`` text."""
-    return _to_text(FAILURES_HEADER, _failures_rows(stats))
+    return _to_text(FAILURES_HEADER, failures_rows(stats))
 
 
 def exceptions_csv(exceptions: ExceptionsMapping) -> str:
     """Return the whole ``_exceptions.csv`` text from ``runner.exceptions``."""
-    return _to_text(EXCEPTIONS_HEADER, _exceptions_rows(exceptions))
+    return _to_text(EXCEPTIONS_HEADER, exceptions_rows(exceptions))
 
 
 class _CsvFile:
@@ -286,10 +292,10 @@ class CsvWriter:
             user_count: Users running now.
             timestamp: Epoch seconds now; files are flushed when 5 s passed since the last flush.
         """
-        self._stats.rewrite(_stats_rows(stats, self.percentiles))
+        self._stats.rewrite(stats_rows(stats, self.percentiles))
         self._write_history(stats, user_count, timestamp)
-        self._failures.rewrite(_failures_rows(stats))
-        self._exceptions.rewrite(_exceptions_rows(exceptions))
+        self._failures.rewrite(failures_rows(stats))
+        self._exceptions.rewrite(exceptions_rows(exceptions))
         if timestamp - self._last_flush > CSV_STATS_FLUSH_INTERVAL_SEC:
             self.flush()
             self._last_flush = timestamp

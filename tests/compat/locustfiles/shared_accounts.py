@@ -3,7 +3,6 @@ gives it back when it stops; a gevent Timeout bounds how long one may wait for i
 
 import gevent
 from gevent.queue import Empty, Queue
-
 from locust import HttpUser, constant, events, task
 
 ACCOUNTS = Queue()

@@ -314,3 +314,18 @@ def test_a_small_batch_starts_at_once_as_in_locust():
         return count
 
     assert run(main()) == 50
+
+
+def test_synchronous_code_joins_the_runner_greenlet_until_it_quits():
+    from horde.runtime import call_sync
+
+    environment = Environment(user_classes=[Idle])
+    runner = environment.create_local_runner()
+
+    def library_use():
+        runner.start(2, spawn_rate=100)
+        before = runner.greenlet.join(timeout=0.05)
+        runner.greenlet.kill(block=False)  # quits the runner
+        return before, runner.greenlet.join(timeout=5), runner.state
+
+    assert run(call_sync(library_use)) == (False, True, STATE_STOPPED)
