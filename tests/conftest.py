@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 import textwrap
@@ -32,6 +33,25 @@ def _clean_shared_events():
         getattr(events, name)._handlers[:] = handlers
     events.request.sink = sink
     events.listener_errors = errors
+
+
+@pytest.fixture
+def table_lines() -> Iterator[list[str]]:
+    """Lines logged on the console-table logger during the test."""
+    lines: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(record.getMessage())
+
+    logger = logging.getLogger("horde.stats_logger")
+    handler = Collect()
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    yield lines
+    logger.removeHandler(handler)
+    logger.setLevel(level)
 
 
 @pytest.fixture(scope="session")

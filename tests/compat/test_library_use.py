@@ -3,7 +3,6 @@ demo shop: Environment, create_local_runner, the stats printer, history and CSV 
 spawned with gevent, start, and quit."""
 
 import csv
-import logging
 import runpy
 from pathlib import Path
 
@@ -15,24 +14,6 @@ from horde.runtime import call_sync, run
 pytestmark = pytest.mark.slow
 
 SCRIPT = Path(__file__).parent / "scripts" / "use_as_lib.py"
-
-
-@pytest.fixture
-def table_lines():
-    lines = []
-
-    class Collect(logging.Handler):
-        def emit(self, record):
-            lines.append(record.getMessage())
-
-    logger = logging.getLogger("horde.stats_logger")
-    handler = Collect()
-    level = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    yield lines
-    logger.removeHandler(handler)
-    logger.setLevel(level)
 
 
 def run_script(path):

@@ -3,7 +3,6 @@ use spawns (the same bytes as ``--csv``)."""
 
 import csv
 import io
-import logging
 from types import SimpleNamespace
 
 import pytest
@@ -42,25 +41,6 @@ class FakeSleep:
             self.between(len(self.seconds))
         if len(self.seconds) >= self.calls:
             raise Stop
-
-
-@pytest.fixture
-def table_lines():
-    """Lines logged on the console-table logger during the test."""
-    lines = []
-
-    class Collect(logging.Handler):
-        def emit(self, record):
-            lines.append(record.getMessage())
-
-    logger = logging.getLogger("horde.stats_logger")
-    handler = Collect()
-    level = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    yield lines
-    logger.removeHandler(handler)
-    logger.setLevel(level)
 
 
 def some_stats(clock):
