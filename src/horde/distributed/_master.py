@@ -112,7 +112,6 @@ class MasterRunner(LocalRunner):
         self._sent: dict[str, dict[str, int]] = {}
         self._changed = asyncio.Event()
         self._serving: list[asyncio.Task[None]] = []
-        self._quitting = False
         self._handlers: dict[str, Handler] = {
             "client_ready": self._on_client_ready,
             "heartbeat": self._on_heartbeat,
@@ -591,10 +590,12 @@ class MasterRunner(LocalRunner):
             await self.wait_until_quit()
             return
         self._quitting = True
-        await self.stop_async()
-        if self.active_workers:  # the test had stopped earlier: the workers are idle
-            await self._quit_workers()
-        for task in self._serving:
-            task.cancel()
-        self._socket.close()
-        self._quit().set()
+        try:
+            await self.stop_async()
+            if self.active_workers:  # the test had stopped earlier: the workers are idle
+                await self._quit_workers()
+        finally:  # the run ends even when stopping failed
+            for task in self._serving:
+                task.cancel()
+            self._socket.close()
+            self._quit().set()

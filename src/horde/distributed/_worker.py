@@ -88,7 +88,6 @@ class WorkerRunner(LocalRunner):
         self._last_master_heartbeat = 0.0
         self._receiver: asyncio.Task[None] | None = None
         self._serving: list[asyncio.Task[None]] = []
-        self._quitting = False
         self._wanted: tuple[dict[str, int], float] | None = None
         self.loop_lag: LoopLagMonitor | None = None
         """The monitor of this worker's event loop, whose figures its heartbeats carry."""
@@ -356,13 +355,15 @@ class WorkerRunner(LocalRunner):
         self._quitting = True
         if self._receiver is not None:
             self._receiver.cancel()  # no more orders; heartbeats go on while users stop
-        await self.stop_async()
-        for task in self._serving:
-            task.cancel()
-        if self._socket is not None:
-            await self._report()
-            await self._send("quit")
-            self._socket.close(linger=_QUIT_LINGER_SECONDS)
-            self._socket = None
-        self.state = STATE_STOPPED
-        self._quit().set()
+        try:
+            await self.stop_async()
+        finally:  # the master hears of the end even when stopping failed
+            for task in self._serving:
+                task.cancel()
+            if self._socket is not None:
+                await self._report()
+                await self._send("quit")
+                self._socket.close(linger=_QUIT_LINGER_SECONDS)
+                self._socket = None
+            self.state = STATE_STOPPED
+            self._quit().set()

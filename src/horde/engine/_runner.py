@@ -51,6 +51,12 @@ _SPAWN_SLICE_SECONDS = 0.01
 _SPAWN_AT_ONCE = 100
 
 
+def _stop(user: User, *, force: bool) -> None:
+    """``User.stop`` itself: a locustfile's task or attribute named ``stop`` must not
+    keep the runner from stopping its users."""
+    User.stop(user, force=force)
+
+
 class RunnerGreenlet:
     """Locust's ``runner.greenlet`` for synchronous code: joining it waits until the
     runner has quit; killing it quits the runner."""
@@ -116,6 +122,7 @@ class LocalRunner:
         self._shape_task: asyncio.Task[None] | None = None
         self._stop_task: asyncio.Task[None] | None = None
         self._quit_event: asyncio.Event | None = None
+        self._quitting = False
         events = environment.events
         events.request.sink = environment.stats.record
         events.user_error.add_listener(self._on_user_error)
@@ -326,7 +333,7 @@ class LocalRunner:
         timeout = self.environment.stop_timeout
         if timeout > 0:
             for user in users:
-                user.stop(force=False)
+                _stop(user, force=False)
             _, pending = await asyncio.wait(tasks, timeout=timeout) if tasks else (set(), set())
             if pending:
                 logger.info(
@@ -335,7 +342,7 @@ class LocalRunner:
                     timeout,
                 )
         for user in users:
-            user.stop(force=True)
+            _stop(user, force=True)
         if tasks:
             _, stuck = await asyncio.wait(tasks, timeout=_ON_STOP_GRACE_SECONDS)
             if stuck:
@@ -374,16 +381,22 @@ class LocalRunner:
     def hurry(self) -> None:
         """Cancel every user again, cutting short the ``on_stop`` handlers of a stop."""
         for user in list(self._users.values()):
-            user.stop(force=True)
+            _stop(user, force=True)
 
     def quit(self) -> None:
         """Stop the test and end the run; returns at once."""
         self._spawn(self.quit_async())
 
     async def quit_async(self) -> None:
-        """Stop the test and end the run."""
-        await self.stop_async()
-        self._quit().set()
+        """Stop the test and end the run (ended even when stopping failed)."""
+        if self._quitting:
+            await self.wait_until_quit()
+            return
+        self._quitting = True
+        try:
+            await self.stop_async()
+        finally:
+            self._quit().set()
 
     async def wait_until_quit(self) -> None:
         """Return once :meth:`quit` has finished."""
@@ -521,4 +534,5 @@ class LocalRunner:
             )
         # Counted with the user exceptions, so the run exits with --exit-code-on-error.
         self.log_exception("local", str(error), "".join(traceback.format_tb(error.__traceback__)))
-        self.quit()
+        if not self._quitting:  # a failure of the quit itself must not start another
+            self.quit()

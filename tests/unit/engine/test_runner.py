@@ -329,3 +329,46 @@ def test_synchronous_code_joins_the_runner_greenlet_until_it_quits():
         return before, runner.greenlet.join(timeout=5), runner.state
 
     assert run(call_sync(library_use)) == (False, True, STATE_STOPPED)
+
+
+def test_a_task_named_stop_does_not_keep_the_runner_from_stopping_its_users():
+    class Shadowing(User):
+        wait_time = constant(0.01)
+
+        @task
+        def stop(self):  # shadows User.stop, as a locustfile may
+            pass
+
+    environment = Environment(user_classes=[Shadowing])
+    runner = environment.create_local_runner()
+
+    async def main():
+        runner.start(3, spawn_rate=100)
+        await asyncio.sleep(0.05)
+        runner.quit()
+        await asyncio.wait_for(runner.wait_until_quit(), 5)
+
+    run(main())
+    assert runner.state == STATE_STOPPED
+    assert not runner.exceptions
+
+
+def test_a_failing_stop_ends_the_run_with_one_error(caplog, monkeypatch):
+    environment = Environment(user_classes=[Idle])
+    runner = environment.create_local_runner()
+
+    async def broken():
+        raise RuntimeError("cannot stop")
+
+    monkeypatch.setattr(runner, "_stop_all_users", broken)
+
+    async def main():
+        runner.start(2, spawn_rate=100)
+        await asyncio.sleep(0.05)
+        runner.quit()
+        await asyncio.wait_for(runner.wait_until_quit(), 5)
+        await asyncio.sleep(0.05)  # a quit restarted by the failure would log again here
+
+    run(main())
+    assert caplog.text.count("The test cannot go on") == 1, caplog.text
+    assert len(runner.exceptions) == 1
