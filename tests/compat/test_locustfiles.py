@@ -55,7 +55,8 @@ def test_tasksets_and_shadowed_user_name(run_locustfile):
 
 
 def test_markov_task_set_follows_its_chain_and_survives_tag_filtering(run_locustfile):
-    result, stats = run_locustfile("markov.py", "-u", "3", "-r", "3", "--tags", "admin")
+    # Six users: the chance that none picks the dashboard first is 1 in 4,096.
+    result, stats = run_locustfile("markov.py", "-u", "6", "-r", "6", "--tags", "admin")
     assert result.code == 0, result.stderr
     assert int(stats[("POST", "/api/auth/login")]["Request Count"]) >= 1
     assert int(stats[("GET", "/admin/dashboard")]["Request Count"]) > 0
@@ -177,3 +178,12 @@ def test_users_share_test_data_through_a_gevent_queue(run_locustfile):
         assert int(stats[("POST", f"login user{n}@example.com")]["Request Count"]) == 1
     assert int(stats[("GET", "health without an account")]["Request Count"]) > 0
     assert "ACCOUNTS BACK: 3" in result.stdout
+
+
+@pytest.mark.parametrize("processes", [[], ["--processes", "1"]], ids=["local", "worker"])
+def test_event_listeners_may_wait_as_under_gevent(run_locustfile, processes):
+    result, stats = run_locustfile("blocking_listeners.py", "-u", "2", "-r", "2", *processes)
+    assert result.code == 0, result.stderr
+    assert "TICKER DEAD: True, TICKS: True" in result.stdout
+    assert "UsageError" not in result.stderr
+    assert int(stats[("GET", "/health")]["Request Count"]) > 0

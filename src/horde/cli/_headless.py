@@ -23,6 +23,7 @@ from horde.runtime import (
     CpuMonitor,
     LoopFigures,
     LoopLagMonitor,
+    call_sync,
 )
 from horde.stats import CONSOLE_STATS_INTERVAL_SEC, CSV_STATS_INTERVAL_SEC
 
@@ -471,7 +472,7 @@ async def run_headless(
             expected, max_wait = options.expect_workers, options.expect_workers_max_wait
             if not await wait_for_workers(runner, expected, max_wait):
                 return  # told to quit while it waited
-        _start_load(startup)
+        await call_sync(_start_load, startup)  # test_start listeners may wait
         await runner.wait_until_quit()
     except Exception:
         if isinstance(runner, MasterRunner):

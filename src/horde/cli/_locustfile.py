@@ -96,8 +96,8 @@ def _describe(exc: BaseException, path: Path) -> str:
 
 #: What horde runs of gevent, for the error of a locustfile that imports more.
 _GEVENT_PROVIDED = (
-    "Greenlet, spawn, spawn_later, joinall, wait, kill, killall, sleep, getcurrent, "
-    "Timeout, with_timeout, GreenletExit, lock, event, queue and pool"
+    "Greenlet, spawn, spawn_later, joinall, wait, iwait, kill, killall, sleep, idle, "
+    "getcurrent, Timeout, with_timeout, GreenletExit, lock, event, queue and pool"
 )
 
 

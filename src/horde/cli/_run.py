@@ -46,7 +46,7 @@ from horde.report import (
     open_model_summary,
     render_html,
 )
-from horde.runtime import cooperative_sleep, run
+from horde.runtime import call_sync, cooperative_sleep, run
 from horde.user import has_sync_tasks
 
 __all__ = ["run_command"]
@@ -184,8 +184,14 @@ async def _main(startup: Startup, body: Coroutine[Any, Any, T]) -> T:
     """Fire ``init``, then run ``body``."""
     environment = startup.environment
     errors_before = environment.events.listener_errors
-    # Fired on the running loop, so init listeners may start their own tasks.
-    environment.events.init.fire(environment=environment, runner=environment.runner, web_ui=None)
+    # Fired on the running loop, so init listeners may start their own tasks, and as
+    # synchronous user code, so they may wait.
+    await call_sync(
+        environment.events.init.fire,
+        environment=environment,
+        runner=environment.runner,
+        web_ui=None,
+    )
     if environment.events.listener_errors > errors_before:
         body.close()
         raise ConfigError("an init event handler failed (see the log above)", 1)

@@ -36,6 +36,7 @@ from horde.engine import (
     Message,
     interleave,
 )
+from horde.runtime import call_sync
 
 if TYPE_CHECKING:
     from horde.engine import Environment
@@ -170,7 +171,9 @@ class WorkerRunner(LocalRunner):
                 if handler is None:
                     self._deliver(message)
                 else:
-                    result = handler(message.data)
+                    # As synchronous user code: starting fires test_start, whose
+                    # listeners may wait.
+                    result = await call_sync(handler, message.data)
                     if result is not None:
                         await result
             except Exception:
@@ -190,7 +193,7 @@ class WorkerRunner(LocalRunner):
             environment.stop_timeout = float(data["stop_timeout"])
         if self.state not in (STATE_SPAWNING, STATE_RUNNING):
             self._adopt_options(data.get("parsed_options"))
-            self._begin_test()
+            await call_sync(self._begin_test)  # test_start listeners may wait
         self.state = STATE_SPAWNING
         # The counts are absolute: the latest wins. A match under way is not cancelled
         # (users it told to stop would still count as alive); it picks the new one up.

@@ -10,7 +10,7 @@ from typing import Any
 from horde.engine._environment import Environment
 from horde.event import events as shared_events
 from horde.exceptions import StopUser
-from horde.runtime import cooperative_sleep, run
+from horde.runtime import call_sync, cooperative_sleep, run
 from horde.user import User
 
 __all__ = ["run_single_user"]
@@ -75,11 +75,11 @@ def run_single_user(  # noqa: PLR0917 - Locust's signature
     listener = shared_events.request.add_listener(
         _printer(include_length, include_time, include_context, include_payload)
     )
-    shared_events.test_start.fire(environment=environment)
-    if host:
-        user_class.host = host
 
     async def main() -> None:
+        await call_sync(shared_events.test_start.fire, environment=environment)
+        if host:
+            user_class.host = host
         user = user_class(environment)
         environment.single_user_instance = user  # type: ignore[attr-defined]
         with contextlib.suppress(StopUser, asyncio.CancelledError):

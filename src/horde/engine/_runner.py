@@ -31,7 +31,7 @@ from horde.engine._states import (
     STATE_STOPPING,
 )
 from horde.exceptions import StopTest, UsageError
-from horde.runtime import await_, reserve_descriptors, settle, unsettle
+from horde.runtime import await_, call_sync, reserve_descriptors, settle, unsettle
 from horde.stats import ExceptionLog
 from horde.user import User
 
@@ -365,7 +365,9 @@ class LocalRunner:
         await asyncio.shield(self._stop_task)
 
     async def _stop_test(self) -> None:
-        self.environment.events.test_stopping.fire(environment=self.environment)
+        events = self.environment.events
+        # Listeners run as synchronous user code: they may wait (kill a greenlet, sleep).
+        await call_sync(events.test_stopping.fire, environment=self.environment)
         for task in (self._ramp_task, self._shape_task):
             if task is not None:
                 task.cancel()
@@ -373,7 +375,7 @@ class LocalRunner:
         self.final_user_count = self.user_count
         await self._stop_all_users()
         self.state = STATE_STOPPED
-        self.environment.events.test_stop.fire(environment=self.environment)
+        await call_sync(events.test_stop.fire, environment=self.environment)
 
     async def _stop_all_users(self) -> None:
         await self._stop_users(list(self._users.values()))
@@ -450,7 +452,10 @@ class LocalRunner:
                 logger.info(
                     "Shape test updating to %d users at %.2f spawn rate", user_count, spawn_rate
                 )
-                self.start(user_count, spawn_rate, user_classes=rest[0] if rest else None)
+                # In a greenlet: the first start fires test_start, whose listeners may wait.
+                await call_sync(
+                    self.start, user_count, spawn_rate, user_classes=rest[0] if rest else None
+                )
                 last = new
             await asyncio.sleep(max(0.0, 1.0 - (loop.time() - started)))
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 import threading
 import weakref
 from collections.abc import Awaitable, Callable
@@ -272,10 +273,13 @@ class SyncCaller:
         return returned
 
 
-async def call_sync(fn: Callable[..., T], *args: Any) -> T:
-    """Run the synchronous ``fn(*args)`` in a greenlet, awaiting whatever it waits on.
+async def call_sync(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run the synchronous ``fn(*args, **kwargs)`` in a greenlet, awaiting whatever it
+    waits on.
 
     Exceptions raised by ``fn`` propagate to the caller; exceptions raised while
     awaiting (timeouts, cancellation) are thrown into ``fn`` where it waits.
     """
+    if kwargs:
+        return await SyncCaller().call(functools.partial(fn, *args, **kwargs))
     return await SyncCaller().call(fn, *args)

@@ -60,7 +60,7 @@ UNKNOWN_CLASS = '{"user_class_name": "Nope"}'
             {"lf.py": "import gevent.subprocess\n"},
             ["-f", "lf.py", "--headless"],
             1,
-            "Of gevent, horde runs Greenlet, spawn, spawn_later, joinall, wait, kill",
+            "Of gevent, horde runs Greenlet, spawn, spawn_later, joinall, wait, iwait, kill",
         ),
         (
             {"lf.py": "from locust.contrib.mqtt import MqttUser\n"},

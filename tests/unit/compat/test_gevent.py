@@ -1,3 +1,5 @@
+import asyncio
+
 import pytest
 
 from horde.compat import locust_alias
@@ -354,3 +356,85 @@ def test_a_queue_filled_at_load_time_is_shared_by_waiting_users():
         return got, small.get(), orders, unfinished, finished
 
     assert in_run(body) == (["bob", "cy"], 3, ([3, 2, 1], ["a", "b"]), False, True)
+
+
+def test_an_rlock_is_reentrant_for_its_holder_only_and_a_bounded_semaphore_is_bounded():
+    def body():
+        import gevent
+        from gevent.lock import BoundedSemaphore, RLock
+
+        lock = RLock()
+        with lock, lock:
+            other = gevent.spawn(lock.acquire, timeout=0.02)
+            held_elsewhere = other.get(timeout=2)
+        with pytest.raises(RuntimeError, match="un-acquired"):
+            lock.release()
+        free_again = gevent.spawn(lock.acquire, blocking=False).get(timeout=2)
+        bounded = BoundedSemaphore(1)
+        bounded.acquire()
+        bounded.release()
+        with pytest.raises(ValueError, match="released too many times"):
+            bounded.release()
+        return held_elsewhere, free_again
+
+    assert in_run(body) == (False, True)
+
+
+def test_a_free_lock_a_set_event_and_a_kill_need_no_waiting_so_work_anywhere():
+    with locust_alias():
+        import gevent
+        from gevent.event import Event
+        from gevent.lock import Semaphore
+
+        semaphore, event = Semaphore(1), Event()
+        with semaphore:
+            assert semaphore.locked()
+        event.set()
+        assert event.wait()
+
+        async def main():  # the loop's own code, outside any greenlet: no waiting there
+            greenlet = gevent.spawn(gevent.sleep, 5)
+            await asyncio.sleep(0.01)
+            greenlet.kill()  # cancelled; the wait for it is skipped
+            await asyncio.sleep(0.01)
+            return greenlet.dead
+
+        assert run(main())
+
+
+def test_async_results_iwait_idle_and_group_maps():
+    def body():
+        import gevent
+        from gevent.event import AsyncResult
+        from gevent.pool import Group, Pool
+
+        token = AsyncResult()
+        gevent.spawn_later(0.01, token.set, "secret")
+        got = token.get(timeout=2)
+        failed = AsyncResult()
+        failed.set_exception(KeyError("gone"))
+        with pytest.raises(KeyError):
+            failed.get()
+        with pytest.raises(gevent.Timeout):
+            AsyncResult().get(timeout=0.01)
+        linked = AsyncResult()
+        gevent.spawn(lambda: 7).link(linked)
+        finish_order = [
+            g.value
+            for g in gevent.iwait(
+                [gevent.spawn(lambda d=d: gevent.sleep(d) or d) for d in (0.03, 0.01)]
+            )
+        ]
+        gevent.idle()
+        slow_first = [0.02, 0.0, 0.01]
+        mapped = Pool(2).map(lambda d: gevent.sleep(d) or d, slow_first)
+        unordered = list(Group().imap_unordered(lambda d: gevent.sleep(d) or d, slow_first))
+        return got, linked.get(timeout=2), finish_order, mapped, unordered
+
+    assert in_run(body) == (
+        "secret",
+        7,
+        [0.01, 0.03],
+        [0.02, 0.0, 0.01],
+        [0.0, 0.01, 0.02],
+    )

@@ -17,14 +17,14 @@ import asyncio
 import functools
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from greenlet import getcurrent
 
 from horde.compat.gevent.timeout import Timeout, with_timeout
 from horde.exceptions import UsageError
-from horde.runtime import SyncCaller, await_, interrupt
+from horde.runtime import SyncCaller, await_, in_bridge, interrupt
 from horde.runtime import sleep as _cooperative_sleep
 
 __all__ = [
@@ -32,6 +32,8 @@ __all__ = [
     "GreenletExit",
     "Timeout",
     "getcurrent",
+    "idle",
+    "iwait",
     "joinall",
     "kill",
     "killall",
@@ -201,7 +203,7 @@ class Greenlet:
             task.cancel()
         else:
             interrupt(task, exception() if isinstance(exception, type) else exception)
-        if block:
+        if block and in_bridge():  # elsewhere (a listener of a late event) nothing can wait
             self.join(timeout)
 
     def join(self, timeout: float | None = None) -> None:
@@ -248,6 +250,28 @@ def joinall(
     return [greenlet for greenlet in greenlets if greenlet.ready()]
 
 
+def iwait(
+    objects: Iterable[Greenlet], timeout: float | None = None, count: int | None = None
+) -> Iterator[Greenlet]:
+    """Each of ``objects`` as it finishes, until ``count`` of them (all by default) have,
+    or ``timeout`` passed."""
+    objects = list(objects)
+    wanted = len(objects) if count is None else min(count, len(objects))
+    deadline = None if timeout is None else time.monotonic() + timeout
+    done: list[Greenlet] = []
+    while len(done) < wanted:
+        if finished := [g for g in objects if g.ready() and g not in done]:
+            for greenlet in finished[: wanted - len(done)]:
+                done.append(greenlet)
+                yield greenlet
+            continue
+        left = None if deadline is None else deadline - time.monotonic()
+        tasks = _tasks(objects)
+        if not tasks or (left is not None and left <= 0):
+            return
+        await_(asyncio.wait(tasks, timeout=left, return_when=asyncio.FIRST_COMPLETED))
+
+
 def wait(
     objects: Sequence[Greenlet] | None = None,
     timeout: float | None = None,
@@ -264,14 +288,12 @@ def wait(
             "gevent.wait() needs the greenlets to wait for; horde cannot wait for every "
             "function on its loop"
         )
-    wanted = len(objects) if count is None else min(count, len(objects))
-    deadline = None if timeout is None else time.monotonic() + timeout
-    while sum(g.ready() for g in objects) < wanted and (tasks := _tasks(objects)):
-        left = None if deadline is None else deadline - time.monotonic()
-        if left is not None and left <= 0:
-            break
-        await_(asyncio.wait(tasks, timeout=left, return_when=asyncio.FIRST_COMPLETED))
-    return [greenlet for greenlet in objects if greenlet.ready()]
+    return list(iwait(objects, timeout, count))
+
+
+def idle() -> None:
+    """Let every other user run once before going on."""
+    sleep(0)
 
 
 def kill(
@@ -294,5 +316,5 @@ def killall(
     greenlets = list(greenlets)
     for greenlet in greenlets:
         greenlet.kill(exception, block=False)
-    if block:
+    if block and in_bridge():
         joinall(greenlets, timeout)

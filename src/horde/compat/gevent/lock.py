@@ -1,9 +1,11 @@
-"""``gevent.lock``: semaphores that make only the waiting user wait."""
+"""``gevent.lock``: semaphores and locks that make only the waiting user wait."""
 
 from __future__ import annotations
 
 import asyncio
 from types import TracebackType
+
+from greenlet import getcurrent
 
 from horde.runtime import await_
 
@@ -19,8 +21,13 @@ class Semaphore:
     def acquire(self, blocking: bool = True, timeout: float | None = None) -> bool:
         """Take a slot; False when ``blocking`` is off or ``timeout`` ran out."""
         if not self._semaphore.locked():
-            await_(self._semaphore.acquire())
-            return True
+            # A free slot is taken without waiting, so anywhere (an event listener too):
+            # asyncio's acquire returns at once then, without suspending.
+            try:
+                self._semaphore.acquire().send(None)
+            except StopIteration:
+                return True
+            raise AssertionError("acquiring a free slot waited")
         if not blocking:
             return False
         try:
@@ -50,5 +57,62 @@ class Semaphore:
         self.release()
 
 
-BoundedSemaphore = Semaphore
-RLock = Semaphore
+class BoundedSemaphore(Semaphore):
+    """A semaphore that may not be released more often than acquired.
+
+    Raises:
+        ValueError: From ``release``, past the initial value.
+    """
+
+    def __init__(self, value: int = 1) -> None:
+        self._semaphore = asyncio.BoundedSemaphore(value)
+
+
+class RLock:
+    """A lock its holder may take again (once released as often as taken, it is free)."""
+
+    def __init__(self) -> None:
+        self._slot = Semaphore(1)
+        self._owner: object | None = None
+        self._count = 0
+
+    def acquire(self, blocking: bool = True, timeout: float | None = None) -> bool:
+        """Take the lock, again if the caller holds it; False when ``blocking`` is off
+        or ``timeout`` ran out."""
+        me = getcurrent()
+        if self._owner is me:
+            self._count += 1
+            return True
+        if not self._slot.acquire(blocking, timeout):
+            return False
+        self._owner, self._count = me, 1
+        return True
+
+    def release(self) -> None:
+        """Release one hold.
+
+        Raises:
+            RuntimeError: The caller does not hold the lock.
+        """
+        if self._owner is not getcurrent():
+            raise RuntimeError("cannot release un-acquired lock")
+        self._count -= 1
+        if self._count == 0:
+            self._owner = None
+            self._slot.release()
+
+    def locked(self) -> bool:
+        """Whether someone holds it."""
+        return self._owner is not None
+
+    def __enter__(self) -> RLock:
+        self.acquire()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.release()

@@ -10,10 +10,10 @@ Example:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from horde.compat.gevent import Greenlet, GreenletExit, joinall, killall, spawn
+from horde.compat.gevent import Greenlet, GreenletExit, iwait, joinall, killall, spawn
 from horde.compat.gevent.lock import Semaphore
 
 __all__ = ["Group", "Pool"]
@@ -32,6 +32,27 @@ class Group:
         greenlet = spawn(function, *args, **kwargs)
         self.add(greenlet)
         return greenlet
+
+    def map(self, function: Callable[[Any], Any], iterable: Iterable[Any]) -> list[Any]:
+        """``function(item)`` for each item, run at once in the group; their results, in
+        order.
+
+        Raises:
+            BaseException: What the first failed call raised.
+        """
+        return list(self.imap(function, iterable))
+
+    def imap(self, function: Callable[[Any], Any], iterable: Iterable[Any]) -> Iterator[Any]:
+        """Like :meth:`map`, each result as soon as it and those before it are there."""
+        for greenlet in [self.spawn(function, item) for item in iterable]:
+            yield greenlet.get()
+
+    def imap_unordered(
+        self, function: Callable[[Any], Any], iterable: Iterable[Any]
+    ) -> Iterator[Any]:
+        """Like :meth:`map`, each result as soon as it is there, in no set order."""
+        for greenlet in iwait([self.spawn(function, item) for item in iterable]):
+            yield greenlet.get()
 
     def add(self, greenlet: Greenlet) -> None:
         """Count ``greenlet`` in the group until it finishes."""
