@@ -29,6 +29,7 @@ Control-flow signals are not errors and sit apart from the tree. They derive fro
 from __future__ import annotations
 
 __all__ = [
+    "BlockingCallInterrupted",
     "CatchResponseError",
     "ConfigError",
     "HordeError",
@@ -94,6 +95,11 @@ class ResponseError(HordeError):
 
 class CatchResponseError(HordeError):
     """The error recorded by ``response.failure("message")``."""
+
+
+class BlockingCallInterrupted(HordeError):
+    """Raised in user code that held the event loop when the run had to end (the run
+    time ran out, or a signal came): the call never returned, and nothing else could run."""
 
 
 class RPCError(HordeError):

@@ -21,6 +21,7 @@ from horde.runtime import (
     BLOCKING_ADVICE,
     LOOP_HELD_SHARE,
     CpuMonitor,
+    LoopBreaker,
     LoopFigures,
     LoopLagMonitor,
     call_sync,
@@ -192,7 +193,8 @@ def _install_signal_handlers(startup: Startup) -> None:
     loop.add_signal_handler(signal.SIGTERM, on_terminate)
 
 
-def _start_load(startup: Startup) -> None:
+def _start_load(startup: Startup) -> float | None:
+    """Start the load; the run time it ends after, if any."""
     settings = startup.settings
     environment = startup.environment
     runner = environment.runner
@@ -221,8 +223,10 @@ def _start_load(startup: Startup) -> None:
             runner.quit()
 
         asyncio.get_running_loop().call_later(settings.run_time, time_is_up)
-    elif environment.shape_class is None:
+        return settings.run_time
+    if environment.shape_class is None:
         logger.info("No run time limit set, use CTRL+C to interrupt")
+    return None
 
 
 #: A process whose event loop was blocked (or held by user code, for a large share of the
@@ -456,6 +460,8 @@ async def run_headless(
     runner = startup.environment.runner
     monitor = _start_lag_monitor(startup, monitors)
     _install_signal_handlers(startup)
+    breaker = LoopBreaker(monitor)  # user code holding the loop must not keep it running
+    breaker.on_signals(signal.SIGINT, signal.SIGTERM)
     master = isinstance(runner, MasterRunner)
     # A master's samples close on whole seconds, between its workers' reports.
     tick = _every(STATS_TICK_SECONDS, _tick_job(startup), on_the_clock=master)
@@ -472,7 +478,9 @@ async def run_headless(
             expected, max_wait = options.expect_workers, options.expect_workers_max_wait
             if not await wait_for_workers(runner, expected, max_wait):
                 return  # told to quit while it waited
-        await call_sync(_start_load, startup)  # test_start listeners may wait
+        run_time = await call_sync(_start_load, startup)  # test_start listeners may wait
+        if run_time:
+            breaker.after(run_time)
         await runner.wait_until_quit()
     except Exception:
         if isinstance(runner, MasterRunner):
@@ -483,6 +491,7 @@ async def run_headless(
             job.cancel()
         await asyncio.gather(*jobs, return_exceptions=True)
         _final_tick(startup)
+        breaker.close()
         monitor.stop()
 
 
@@ -500,6 +509,8 @@ async def serve_as_worker(startup: Startup, monitors: GeneratorMonitors) -> bool
     # Blocking user code is named where it runs; the master reports the figures, from
     # the test's start: waiting for it (for the other workers, say) is no load.
     runner.loop_lag = _start_lag_monitor(startup, monitors)
+    breaker = LoopBreaker(runner.loop_lag)
+    breaker.on_signals(signal.SIGINT, signal.SIGTERM)
     startup.environment.events.test_start.add_listener(lambda **_: monitors.lag.restart())
     usage = asyncio.ensure_future(
         _every(USAGE_SAMPLE_SECONDS, _usage_job(startup, monitors), wait_first=True)
@@ -509,5 +520,6 @@ async def serve_as_worker(startup: Startup, monitors: GeneratorMonitors) -> bool
     finally:
         usage.cancel()
         await asyncio.gather(usage, return_exceptions=True)
+        breaker.close()
         monitors.lag.stop()
     return True

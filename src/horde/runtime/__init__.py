@@ -3,6 +3,7 @@ and the process settings a load needs (collector, descriptor table) or should ha
 (local ports)."""
 
 from horde.runtime._blocking import run_blocking
+from horde.runtime._breaker import LoopBreaker
 from horde.runtime._bridge import (
     Deadline,
     SyncCaller,
@@ -43,6 +44,7 @@ __all__ = [
     "CpuMonitor",
     "Deadline",
     "LocalPorts",
+    "LoopBreaker",
     "LoopFigures",
     "LoopLagMonitor",
     "LoopTurns",

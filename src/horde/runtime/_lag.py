@@ -230,6 +230,15 @@ class LoopLagMonitor:
         self.held_by = Counter()
         self._started = time.monotonic()
 
+    def held_since(self) -> float | None:
+        """Since when the loop has been blocked (``time.monotonic()``): when its overdue
+        heartbeat fell due; None while it turns, or when the monitor is not running. The
+        same value for the whole of one stall. Safe from any thread and signal handler."""
+        due = self._due
+        if self._thread is None or self._stop.is_set() or time.monotonic() <= due:
+            return None
+        return due
+
     def figures(self) -> LoopFigures:
         """The stalls, the longest lag, the time blocked and held, so far."""
         found = dict(self.held_by)  # one step: the watchdog thread adds to it meanwhile

@@ -135,3 +135,49 @@ def test_an_interrupt_to_the_parent_alone_stops_workers_forked_with_worker(
     assert not any(_alive(pid) for pid in workers), stderr
     # Waiting for a master, they had no handler yet: SIGTERM ended them, as the shell says.
     assert process.returncode == 128 + signal.SIGTERM, stderr
+
+
+HOLDS_THE_LOOP = """
+import socket
+from locust import User, constant, task
+
+HOLD = socket.socketpair()
+
+class Stuck(User):
+    wait_time = constant(0.1)
+    @task
+    def block(self):
+        HOLD[0].recv(1)  # never answered, no timeout: holds the event loop
+"""
+
+
+def test_a_call_holding_the_loop_is_interrupted_when_the_run_time_ends(horde, locustfile, tmp_path):
+    locustfile(HOLDS_THE_LOOP)
+    started = time.monotonic()
+    result = horde("--headless", "-u", "1", "-t", "1s", "--csv", "out", timeout=30)
+    assert time.monotonic() - started < 20
+    assert result.code == 1, result.stderr  # the interrupted call is the user's error
+    assert "BlockingCallInterrupted: the run time ended while this call had held" in result.stderr
+    assert 'locustfile.py", line 11, in block' in result.stderr  # names the call
+    assert "--run-time limit reached" in result.stderr
+    assert (tmp_path / "out_stats.csv").exists()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_call_holding_the_loop_is_interrupted_by_a_stop_signal(
+    start_horde, locustfile, tmp_path, signum
+):
+    locustfile(HOLDS_THE_LOOP)
+    process = start_horde(
+        *("--headless", "-u", "1", "--csv", "out"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    # Held once the blocking-loop warning is out; past the breaker's patience (1 s) after.
+    time.sleep(3)
+    process.send_signal(signum)
+    _, stderr = process.communicate(timeout=20)
+    assert process.returncode == 1, stderr
+    assert f"BlockingCallInterrupted: {signum.name} came while this call had held" in stderr
+    assert "Uncaught exception in event handler" not in stderr
+    assert (tmp_path / "out_stats.csv").exists()
