@@ -27,7 +27,6 @@ import asyncio
 import contextvars
 import functools
 import threading
-import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -84,38 +83,64 @@ def await_(awaitable: Awaitable[T]) -> T:
     return result
 
 
-#: The exception each driver task is to throw in place of the cancellation it was sent.
-_INTERRUPTS: weakref.WeakKeyDictionary[asyncio.Task[Any], BaseException] = (
-    weakref.WeakKeyDictionary()
-)
+class _Interrupt:
+    """The exception a driver task is to throw in place of the cancellations it was sent
+    for it, and how many those were."""
+
+    __slots__ = ("cancels", "error")
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+        self.cancels = 0
+
+
+#: The pending interrupt of each driver task (a plain dict: the drivers test it often).
+_INTERRUPTS: dict[asyncio.Task[Any], _Interrupt] = {}
 
 
 def interrupt(task: asyncio.Task[Any], error: BaseException) -> None:
     """Raise ``error`` in the synchronous code that ``task`` drives, where it waits.
 
     ``task`` is cancelled, and its driver throws ``error`` into the code instead of the
-    cancellation. A task that has not started yet is only cancelled.
+    cancellation (the first error, if several come at once). A task that has not started
+    yet is only cancelled.
     """
-    _INTERRUPTS[task] = error
+    pending = _INTERRUPTS.get(task)
+    if pending is None:
+        pending = _INTERRUPTS[task] = _Interrupt(error)
+        task.add_done_callback(lambda done: _INTERRUPTS.pop(done, None))
+    pending.cancels += 1
     task.cancel()
 
 
+def _take_back(task: asyncio.Task[Any]) -> _Interrupt | None:
+    """Remove ``task``'s pending interrupt and the cancellations it sent."""
+    pending = _INTERRUPTS.pop(task, None)
+    if pending is not None:
+        for _ in range(pending.cancels):
+            task.uncancel()
+    return pending
+
+
 def _instead_of(exc: BaseException) -> BaseException:
-    """What a driver throws into its greenlet for ``exc``, raised while it awaited."""
+    """What a driver throws into its greenlet for ``exc``, raised while it awaited: the
+    pending interrupt in place of its cancellation, unless a stop came with it."""
     if _INTERRUPTS and isinstance(exc, asyncio.CancelledError):
         task = asyncio.current_task()
-        if task is not None and (error := _INTERRUPTS.pop(task, None)) is not None:
-            task.uncancel()
-            return error
+        pending = None if task is None else _take_back(task)
+        # A real cancel that came in the same turn wins: the stop goes on.
+        if pending is not None and task is not None and task.cancelling() == 0:
+            return pending.error
     return exc
 
 
 def _forget_interrupt() -> None:
-    """Drop the current task's interrupt that a wait swallowed (one that catches the
-    cancellation): a later cancellation, a stop, must not turn into it."""
+    """Drop the current task's interrupt that a wait swallowed (``asyncio.wait_for``
+    returns its result when it comes with the cancellation): a later cancellation, a
+    stop, must not turn into it."""
     task = asyncio.current_task()
-    if task is not None and _INTERRUPTS.pop(task, None) is not None:
-        task.uncancel()
+    if task is not None:
+        _take_back(task)
 
 
 class Deadline:
@@ -249,6 +274,8 @@ class SyncCaller:
                 except BaseException as exc:  # belongs to the user code
                     value = child.throw(_instead_of(exc))
                 else:
+                    if _INTERRUPTS:
+                        _forget_interrupt()
                     value = child.switch(result)
         finally:
             if child.deadlines:  # those the call left running end with it

@@ -343,3 +343,50 @@ def test_an_interrupt_a_wait_swallowed_does_not_turn_a_later_stop_into_it():
 
     run(main())
     assert outcomes == ["swallowed"]
+
+
+def test_a_stop_that_comes_with_an_interrupt_wins():
+    seen = []
+
+    def survives_errors():
+        while True:
+            try:
+                await_(asyncio.sleep(10))
+            except Interrupted:
+                seen.append("interrupted")  # code that goes on after the error
+
+    async def main():
+        task = asyncio.ensure_future(SyncCaller().call(survives_errors))
+        await asyncio.sleep(0.01)
+        interrupt(task, Interrupted())  # a timeout fires...
+        task.cancel()  # ...in the turn the runner stops the user
+        done, _ = await asyncio.wait({task}, timeout=2)
+        return bool(done) and task.cancelled()
+
+    assert run(main())
+    assert seen == []
+
+
+def test_an_interrupt_a_wait_for_swallowed_does_not_fire_later_in_the_call():
+    seen, ready = [], []
+
+    def waits_then_sleeps():
+        seen.append(await_(asyncio.wait_for(ready[0], timeout=5)))
+        try:
+            await_(asyncio.sleep(10))
+        except Interrupted:
+            seen.append("stale interrupt")
+
+    async def main():
+        ready.append(asyncio.get_running_loop().create_future())
+        task = asyncio.ensure_future(SyncCaller().call(waits_then_sleeps))
+        await asyncio.sleep(0.01)
+        ready[0].set_result("item")  # the result and the interrupt in the same turn:
+        interrupt(task, Interrupted())  # wait_for returns the result
+        await asyncio.sleep(0.05)
+        task.cancel()
+        done, _ = await asyncio.wait({task}, timeout=2)
+        return bool(done) and task.cancelled()
+
+    assert run(main())
+    assert seen == ["item"]
