@@ -23,7 +23,9 @@ Errors form one tree under :class:`HordeError`::
 Control-flow signals are not errors and sit apart from the tree. They derive from
 ``Exception`` (as in Locust) so existing locustfiles that catch them keep working:
 :class:`StopUser`, :class:`StopTest`, :class:`RescheduleTask`,
-:class:`RescheduleTaskImmediately` and :class:`InterruptTaskSet`.
+:class:`RescheduleTaskImmediately` and :class:`InterruptTaskSet`. One derives from
+``BaseException``, as gevent's ``GreenletExit`` does, so that user code does not catch it
+by accident: :class:`BlockingCallInterrupted`.
 """
 
 from __future__ import annotations
@@ -97,11 +99,6 @@ class CatchResponseError(HordeError):
     """The error recorded by ``response.failure("message")``."""
 
 
-class BlockingCallInterrupted(HordeError):
-    """Raised in user code that held the event loop when the run had to end (the run
-    time ran out, or a signal came): the call never returned, and nothing else could run."""
-
-
 class RPCError(HordeError):
     """Master/worker communication failed."""
 
@@ -124,6 +121,13 @@ class RPCReceiveError(RPCError):
 
 
 # Control-flow signals ---------------------------------------------------------------
+
+
+class BlockingCallInterrupted(BaseException):
+    """Raised in user code that held the event loop when the run had to end (the run
+    time ran out, or a signal came): the call never returned, and nothing else could run.
+    Like gevent's ``GreenletExit``, it is not an ``Exception``: a ``try``/``except
+    Exception`` around the call does not keep the user in it. The user stops."""
 
 
 class StopUser(Exception):

@@ -490,8 +490,8 @@ async def run_headless(
         for job in jobs:
             job.cancel()
         await asyncio.gather(*jobs, return_exceptions=True)
+        breaker.close()  # first: nothing of the run's end is to be interrupted
         _final_tick(startup)
-        breaker.close()
         monitor.stop()
 
 

@@ -30,7 +30,7 @@ from horde.engine._states import (
     STATE_STOPPED,
     STATE_STOPPING,
 )
-from horde.exceptions import StopTest, UsageError
+from horde.exceptions import BlockingCallInterrupted, StopTest, UsageError
 from horde.runtime import await_, call_sync, reserve_descriptors, settle, unsettle
 from horde.stats import ExceptionLog
 from horde.user import User
@@ -309,6 +309,11 @@ class LocalRunner:
             await body
         except asyncio.CancelledError:
             pass
+        except BlockingCallInterrupted as exc:  # it held the loop when the run had to end
+            logger.error("%s\n%s", exc, "".join(traceback.format_exception(exc)).rstrip())
+            self.environment.events.user_error.fire(
+                user_instance=user, exception=exc, tb=exc.__traceback__
+            )
         except Exception:
             # on_start failures were logged and reported by the user itself; anything
             # else escaped catch_exceptions=False or a broken on_stop.

@@ -42,6 +42,7 @@ __all__ = [
     "LoopFigures",
     "LoopLagMonitor",
     "describe_frame",
+    "user_code_at_work",
 ]
 
 logger = logging.getLogger("horde.runtime")
@@ -117,7 +118,7 @@ def describe_frame(frame: FrameType) -> str:
     return LOOP_OVERLOADED
 
 
-def _user_code_at_work(frame: FrameType) -> FrameType | None:
+def user_code_at_work(frame: FrameType) -> FrameType | None:
     """The frame of user code that ``frame`` (a thread's innermost) runs in, if no horde
     code runs inside it: the user's own work, or a library it called, holding the loop.
     None while horde works (sending requests for a task) or the loop waits for events."""
@@ -319,7 +320,7 @@ class LoopLagMonitor:
 
     def _holder(self) -> FrameType | None:
         frame = self._frame()
-        return _user_code_at_work(frame) if frame is not None else None
+        return user_code_at_work(frame) if frame is not None else None
 
     def _sample(self, window: _HoldWindow, span: float) -> None:
         """Count ``span`` (since the last look) as held if user code holds the loop now,

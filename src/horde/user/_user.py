@@ -8,7 +8,7 @@ import time
 import traceback
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
-from horde.exceptions import StopTest, StopUser
+from horde.exceptions import BlockingCallInterrupted, StopTest, StopUser
 from horde.runtime import Alarm, SyncCaller, await_
 from horde.user._invoke import invoke, invoke_on_stop, overrides
 from horde.user._task import get_tasks_from_base_classes
@@ -113,7 +113,7 @@ class User(metaclass=UserMeta):
             await self._taskset_instance._run()
         except (StopUser, StopTest):
             await self._stop_hook()
-        except asyncio.CancelledError:
+        except (asyncio.CancelledError, BlockingCallInterrupted):  # stopped, as by gevent's kill
             await self._stop_hook()
             raise
         finally:
