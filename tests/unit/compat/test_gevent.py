@@ -263,10 +263,20 @@ def test_greenlets_built_started_got_and_linked():
         with pytest.raises(gevent.Timeout):
             slow.get(timeout=0.01)
         slow.kill()
-        gevent.sleep(0.01)
-        return not_yet, value, linked, slow.dead, type(slow.exception) is gevent.GreenletExit
+        killed = slow.dead, slow.successful(), slow.exception, type(slow.get())
+        early = gevent.Greenlet(gevent.sleep, 1)
+        early.kill(KeyError)  # before it started: it never runs
+        return not_yet, value, linked, killed, type(early.exception), early.started
 
-    assert in_run(body) == ((False, False), 42, [42], True, True)
+    # As gevent reports them: a plain kill is a success whose value is the GreenletExit.
+    assert in_run(body) == (
+        (False, False),
+        42,
+        [42],
+        (True, True, None, asyncio.CancelledError),
+        KeyError,
+        False,
+    )
 
 
 def test_killing_raises_greenlet_exit_or_the_given_exception_where_it_waits():
@@ -438,3 +448,22 @@ def test_async_results_iwait_idle_and_group_maps():
         [0.02, 0.0, 0.01],
         [0.0, 0.01, 0.02],
     )
+
+
+def test_an_rlock_belongs_to_its_user_across_its_calls():
+    from horde.runtime import SyncCaller
+
+    with locust_alias():
+        from gevent.lock import RLock
+
+    lock = RLock()
+
+    async def main():
+        user = SyncCaller()
+        await user.call(lock.acquire)  # on_start takes it...
+        other = await asyncio.ensure_future(call_sync(lock.acquire, False))  # another user
+        await user.call(lock.release)  # ...on_stop gives it back
+        again = await asyncio.ensure_future(call_sync(lock.acquire, False))
+        return other, again
+
+    assert run(main()) == (False, True)

@@ -153,6 +153,16 @@ def test_a_worker_leaving_hands_its_users_to_the_others(dispatcher_class, time):
     assert dispatcher.dispatch_in_progress is False
 
 
+def test_with_every_worker_gone_nothing_is_placed(dispatcher_class, time):
+    dispatcher = make(dispatcher_class, time)
+    dispatcher.new_dispatch(9, 100)
+    list(dispatcher)
+    for name in ("hosta_0", "hosta_1", "hostb_2"):
+        dispatcher.remove_worker(Node(name))
+    dispatcher.new_dispatch(4, 100)
+    assert list(dispatcher) == [{}]
+
+
 def test_new_user_classes_place_the_users_over_them(dispatcher_class, time):
     dispatcher = make(dispatcher_class, time)
     dispatcher.new_dispatch(4, 100)

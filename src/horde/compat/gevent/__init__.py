@@ -71,11 +71,11 @@ class Greenlet:
         self._call: Callable[[], Any] = functools.partial(run, *args, **kwargs)
         self._task: asyncio.Task[Any] | None = None
         self._links: list[Callable[[Greenlet], Any]] = []
-        self._killed = False
+        self._killed: BaseException | None = None  # what killed it before it started
 
     def start(self) -> None:
         """Start the function, if it has not been started."""
-        if self._task is None and not self._killed:
+        if self._task is None and self._killed is None:
             self._task = _loop().create_task(SyncCaller().call(self._call))
             self._task.add_done_callback(self._finished)
 
@@ -129,7 +129,7 @@ class Greenlet:
         self.rawlink(lambda greenlet: greenlet.successful() and spawn(callback, greenlet))
 
     def link_exception(self, callback: Callable[[Greenlet], Any]) -> None:
-        """Spawn ``callback(self)`` once the function has raised (or was killed)."""
+        """Spawn ``callback(self)`` once the function has raised."""
         self.rawlink(lambda greenlet: greenlet.successful() or spawn(callback, greenlet))
 
     @property
@@ -140,34 +140,43 @@ class Greenlet:
     @property
     def dead(self) -> bool:
         """Whether the function has finished, or was killed."""
-        return self._killed if self._task is None else self._task.done()
+        return self._killed is not None if self._task is None else self._task.done()
 
     def ready(self) -> bool:
         """Whether the function has finished (or was killed)."""
         return self.dead
 
-    def successful(self) -> bool:
-        """Whether it finished without an exception."""
+    def _outcome(self) -> tuple[Any, BaseException | None]:
+        """What it returned and what it raised, as gevent reports them: a kill with
+        ``GreenletExit`` is a success whose value is the ``GreenletExit``."""
         task = self._task
-        return (
-            task is not None and task.done() and not task.cancelled() and task.exception() is None
-        )
+        if task is None:
+            error = self._killed
+        elif not task.done():
+            return None, None
+        elif task.cancelled():
+            error = GreenletExit()
+        else:
+            error = task.exception()
+            if error is None:
+                return task.result(), None
+        if isinstance(error, GreenletExit):
+            return error, None
+        return None, error
+
+    def successful(self) -> bool:
+        """Whether it finished without an exception (a plain kill counts, as in gevent)."""
+        return self.dead and self._outcome()[1] is None
 
     @property
     def value(self) -> Any:
-        """What the function returned (None until then)."""
-        task = self._task
-        return task.result() if task is not None and self.successful() else None
+        """What the function returned (the ``GreenletExit`` once killed; None until then)."""
+        return self._outcome()[0]
 
     @property
     def exception(self) -> BaseException | None:
-        """What the function raised, if anything (``GreenletExit`` once killed)."""
-        task = self._task
-        if task is None:
-            return GreenletExit() if self._killed else None
-        if not task.done():
-            return None
-        return GreenletExit() if task.cancelled() else task.exception()
+        """What the function raised, if anything (a plain kill is none, as in gevent)."""
+        return self._outcome()[1]
 
     def get(self, block: bool = True, timeout: float | None = None) -> Any:
         """What the function returned, waiting for it; what it raised is raised here.
@@ -195,7 +204,8 @@ class Greenlet:
         function never runs)."""
         task = self._task
         if task is None:
-            self._killed = True
+            if self._killed is None:
+                self._killed = exception() if isinstance(exception, type) else exception
             return
         if task.done():
             return
@@ -243,9 +253,7 @@ def joinall(
         await_(asyncio.wait(tasks, timeout=timeout))
     if raise_error:
         for greenlet in greenlets:
-            if greenlet.ready() and not greenlet.successful() and greenlet.started:
-                error = greenlet.exception
-                assert error is not None
+            if (error := greenlet.exception) is not None:
                 raise error
     return [greenlet for greenlet in greenlets if greenlet.ready()]
 

@@ -68,6 +68,16 @@ class BoundedSemaphore(Semaphore):
         self._semaphore = asyncio.BoundedSemaphore(value)
 
 
+def _holder() -> object:
+    """Who takes a lock: the user or spawned function, known by its task (a user's
+    greenlet is lent from a pool for one call at a time); outside a run, the greenlet."""
+    try:
+        task = asyncio.current_task()
+    except RuntimeError:  # no running loop
+        task = None
+    return task if task is not None else getcurrent()
+
+
 class RLock:
     """A lock its holder may take again (once released as often as taken, it is free)."""
 
@@ -79,7 +89,7 @@ class RLock:
     def acquire(self, blocking: bool = True, timeout: float | None = None) -> bool:
         """Take the lock, again if the caller holds it; False when ``blocking`` is off
         or ``timeout`` ran out."""
-        me = getcurrent()
+        me = _holder()
         if self._owner is me:
             self._count += 1
             return True
@@ -94,7 +104,7 @@ class RLock:
         Raises:
             RuntimeError: The caller does not hold the lock.
         """
-        if self._owner is not getcurrent():
+        if self._owner is not _holder():
             raise RuntimeError("cannot release un-acquired lock")
         self._count -= 1
         if self._count == 0:

@@ -146,6 +146,9 @@ class UsersDispatcher(Iterator[Distribution]):
         self._placement = placement
 
     def _dispatch(self, target: int, spawn_rate: float) -> Iterator[Distribution]:
+        if not self._worker_nodes:  # all removed: nowhere to place anyone
+            yield {}
+            return
         self._dispatch_in_progress = True
         try:
             if self._rebalance:

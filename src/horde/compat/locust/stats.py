@@ -1,8 +1,11 @@
 """``locust.stats``: the statistics classes, constants, console printers, and the
 functions and CSV writers that Locust's library use spawns.
 
-The constants are read from this module when they are used, so a locustfile that sets
-``locust.stats.CONSOLE_STATS_INTERVAL_SEC`` (or the percentiles) changes what these do.
+``stats_printer``, ``stats_history`` and ``StatsCSVFileWriter.stats_writer`` read their
+intervals from this module when they run, so a locustfile that sets, say,
+``locust.stats.CONSOLE_STATS_INTERVAL_SEC`` changes them; horde's command reads
+``PERCENTILES_TO_REPORT`` from here too. The other constants are for reading: horde's own
+tables and files do not look at them here.
 
 Example (inside a running test, as Locust's ``examples/use_as_lib.py`` does):
     >>> gevent.spawn(stats_printer(env.stats))  # doctest: +SKIP
