@@ -173,7 +173,7 @@ def test_user_code_holds_the_loop_unless_horde_code_runs_inside_it():
     from pathlib import Path
 
     import horde
-    from horde.runtime._lag import _user_code_at_work
+    from horde.runtime._lag import user_code_at_work
 
     horde_here = _frame_from(
         "horde.engine._fake", str(Path(horde.__file__).parent / "engine" / "_fake.py")
@@ -186,17 +186,17 @@ def test_user_code_holds_the_loop_unless_horde_code_runs_inside_it():
         return inner()
 
     # The task sends a request: horde works, the loop is not held.
-    assert _user_code_at_work(task_calling(horde_here)) is None
+    assert user_code_at_work(task_calling(horde_here)) is None
     # The task calls a blocking library: the task's own frame holds the loop.
-    holder = _user_code_at_work(task_calling(library_here))
+    holder = user_code_at_work(task_calling(library_here))
     assert holder is not None
     assert holder.f_code is task_calling.__code__
-    assert _user_code_at_work(task_calling(elsewhere)) is None
+    assert user_code_at_work(task_calling(elsewhere)) is None
     # The script that started everything, at the bottom, is not user code at work.
     bottom = task_calling(library_here)
     while bottom.f_back is not None:
         bottom = bottom.f_back
-    assert _user_code_at_work(bottom) is None
+    assert user_code_at_work(bottom) is None
 
 
 def test_a_loop_busy_with_its_own_work_is_not_blamed_on_the_script():
