@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from types import TracebackType
+from typing import Self
 
 from greenlet import getcurrent
 
@@ -12,7 +13,29 @@ from horde.runtime import await_
 __all__ = ["BoundedSemaphore", "RLock", "Semaphore"]
 
 
-class Semaphore:
+class _Held:
+    """A lock's ``with`` block: acquire on entry, release on exit."""
+
+    def acquire(self, blocking: bool = True, timeout: float | None = None) -> bool:
+        raise NotImplementedError
+
+    def release(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        self.acquire()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.release()
+
+
+class Semaphore(_Held):
     """A counter of free slots; ``acquire`` waits (cooperatively) for one."""
 
     def __init__(self, value: int = 1) -> None:
@@ -44,18 +67,6 @@ class Semaphore:
         """Whether no slot is free."""
         return self._semaphore.locked()
 
-    def __enter__(self) -> Semaphore:
-        self.acquire()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.release()
-
 
 class BoundedSemaphore(Semaphore):
     """A semaphore that may not be released more often than acquired.
@@ -78,7 +89,7 @@ def _holder() -> object:
     return task if task is not None else getcurrent()
 
 
-class RLock:
+class RLock(_Held):
     """A lock its holder may take again (once released as often as taken, it is free)."""
 
     def __init__(self) -> None:
@@ -114,15 +125,3 @@ class RLock:
     def locked(self) -> bool:
         """Whether someone holds it."""
         return self._owner is not None
-
-    def __enter__(self) -> RLock:
-        self.acquire()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.release()
