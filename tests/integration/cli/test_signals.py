@@ -198,3 +198,23 @@ def test_a_call_holding_the_loop_is_interrupted_by_a_stop_signal(
     assert f"BlockingCallInterrupted: {signum.name} came while this call had held" in stderr
     assert "Uncaught exception in event handler" not in stderr
     assert (tmp_path / "out_stats.csv").exists()
+
+
+def test_a_third_stop_signal_ends_a_process_whose_call_will_not_let_go(start_horde, locustfile):
+    locustfile(
+        HOLDS_THE_LOOP.replace(
+            "        HOLD[0].recv(1)  # never answered, no timeout: holds the event loop",
+            "        while True:\n"
+            "            try:\n"
+            "                HOLD[0].recv(1)\n"
+            "            except BaseException:\n"
+            "                pass  # takes no notice of anything",
+        )
+    )
+    process = start_horde("--headless", "-u", "1", stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(3)  # held past the breaker's patience
+    for _ in range(3):
+        process.send_signal(signal.SIGINT)
+        time.sleep(0.3)
+    process.communicate(timeout=20)
+    assert process.returncode == -signal.SIGINT
