@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 import sys
 import textwrap
@@ -33,6 +34,21 @@ def _clean_shared_events():
         getattr(events, name)._handlers[:] = handlers
     events.request.sink = sink
     events.listener_errors = errors
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty working directory (the cwd) and home, and no LOCUST_/HORDE_ variables: no
+    config source but those a test writes."""
+    home = tmp_path / "home"
+    home.mkdir()
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(work)
+    for name in [n for n in os.environ if n.startswith(("LOCUST_", "HORDE_"))]:
+        monkeypatch.delenv(name)
+    return work
 
 
 @pytest.fixture

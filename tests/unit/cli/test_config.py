@@ -18,19 +18,6 @@ def test_bad_timespans(text):
         parse_timespan(text)
 
 
-@pytest.fixture
-def workdir(tmp_path, monkeypatch):
-    home = tmp_path / "home"
-    home.mkdir()
-    work = tmp_path / "work"
-    work.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.chdir(work)
-    for name in ("LOCUST_USERS", "HORDE_USERS", "LOCUST_TAGS", "LOCUST_HEADLESS", "LOCUST_HOST"):
-        monkeypatch.delenv(name, raising=False)
-    return work
-
-
 def parse(argv, environ=None, config=None):
     parser = build_parser()
     apply_config_sources(parser, config, environ or {})

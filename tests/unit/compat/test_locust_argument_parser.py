@@ -2,7 +2,6 @@
 sources."""
 
 import argparse
-import os
 from pathlib import Path
 
 import pytest
@@ -13,16 +12,8 @@ from horde.event import events
 
 
 @pytest.fixture
-def ap(tmp_path, monkeypatch):
+def ap(workdir):
     """The module, in an empty directory with an empty home and no LOCUST_/HORDE_ vars."""
-    home = tmp_path / "home"
-    home.mkdir()
-    work = tmp_path / "work"
-    work.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.chdir(work)
-    for name in [n for n in os.environ if n.startswith(("LOCUST_", "HORDE_"))]:
-        monkeypatch.delenv(name)
     with locust_alias():
         import locust.argument_parser as module
     return module
