@@ -580,22 +580,17 @@ class MasterRunner(LocalRunner):
             missing = ", ".join(node.id for node in self.active_workers)
             logger.warning("No final report from %d workers: %s", self.worker_count, missing)
 
-    async def quit_async(self) -> None:
-        """End the run: the workers stop their users, send a final report and quit.
+    async def _wind_down(self) -> None:
+        """The workers stop their users, send a final report and quit.
 
         As with Locust, a running test is not stopped first: the workers stop their users
         themselves when told to quit.
         """
-        if self._quitting:
-            await self.wait_until_quit()
-            return
-        self._quitting = True
         try:
             await self.stop_async()
             if self.active_workers:  # the test had stopped earlier: the workers are idle
                 await self._quit_workers()
-        finally:  # the run ends even when stopping failed
+        finally:  # the sockets close even when stopping failed
             for task in self._serving:
                 task.cancel()
             self._socket.close()
-            self._quit().set()

@@ -350,12 +350,8 @@ class WorkerRunner(LocalRunner):
 
     # -- quitting -----------------------------------------------------------------------
 
-    async def quit_async(self) -> None:
-        """Stop the users, send the last report and ``quit``, and end the run."""
-        if self._quitting:
-            await self.wait_until_quit()
-            return
-        self._quitting = True
+    async def _wind_down(self) -> None:
+        """Stop the users, send the last report and ``quit``."""
         if self._receiver is not None:
             self._receiver.cancel()  # no more orders; heartbeats go on while users stop
         try:
@@ -369,4 +365,3 @@ class WorkerRunner(LocalRunner):
                 self._socket.close(linger=_QUIT_LINGER_SECONDS)
                 self._socket = None
             self.state = STATE_STOPPED
-            self._quit().set()

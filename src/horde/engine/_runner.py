@@ -395,15 +395,20 @@ class LocalRunner:
         self._spawn(self.quit_async())
 
     async def quit_async(self) -> None:
-        """Stop the test and end the run (ended even when stopping failed)."""
+        """Stop the test and end the run (ended even when stopping failed); a second
+        caller waits for the first."""
         if self._quitting:
             await self.wait_until_quit()
             return
         self._quitting = True
         try:
-            await self.stop_async()
+            await self._wind_down()
         finally:
             self._quit().set()
+
+    async def _wind_down(self) -> None:
+        """What quitting does before the run ends: stop the test."""
+        await self.stop_async()
 
     async def wait_until_quit(self) -> None:
         """Return once :meth:`quit` has finished."""
