@@ -13,7 +13,13 @@ from typing import Any
 from horde.cli._timespan import TIMESPAN_HELP, parse_timespan
 from horde.engine import DEFAULT_MAX_CONCURRENCY, ArrivalRate
 
-__all__ = ["HordeArgumentParser", "add_builtin_options", "build_parser", "empty_parser"]
+__all__ = [
+    "HordeArgumentParser",
+    "add_builtin_options",
+    "build_parser",
+    "check_full_history",
+    "empty_parser",
+]
 
 
 _EXTRA_KEYWORDS = ("include_in_web_ui", "is_secret", "is_required", "is_multiple")
@@ -453,6 +459,16 @@ def _other(parser: HordeArgumentParser) -> None:
     parser.add_argument(
         "user_classes", nargs="*", metavar="UserClass", help="Only run these user classes"
     )
+
+
+def check_full_history(parser: HordeArgumentParser, options: argparse.Namespace) -> None:
+    """Locust's rule: ``--csv-full-history`` needs ``--csv``.
+
+    Raises:
+        SystemExit: (through ``parser.error``, exit code 2) when it is missing.
+    """
+    if options.stats_history_enabled and not options.csv_prefix:
+        parser.error("'--csv-full-history' requires '--csv'.")
 
 
 def empty_parser(prog: str = "horde", add_help: bool = True) -> HordeArgumentParser:

@@ -18,7 +18,7 @@ from horde.cli._config import apply_config_sources
 from horde.cli._distributed import check_distributed
 from horde.cli._locustfile import LoadedLocustfiles, load_locustfiles, resolve_locustfiles
 from horde.cli._logging import setup_logging
-from horde.cli._parser import HordeArgumentParser, build_parser
+from horde.cli._parser import HordeArgumentParser, build_parser, check_full_history
 from horde.cli._settings import Settings
 from horde.cli._task_ratio import show_task_ratio
 from horde.engine import Environment, LoadTestShape, StepLoadShape, runnable
@@ -86,8 +86,7 @@ def _select_classes(settings: Settings, loaded: LoadedLocustfiles) -> list[type[
 
 def _check_options(parser: HordeArgumentParser, settings: Settings) -> None:
     options = settings.options
-    if settings.full_history and not settings.csv_prefix:
-        parser.error("'--csv-full-history' requires '--csv'.")
+    check_full_history(parser, options)
     if options.autoquit != -1 and not settings.autostart:
         raise ConfigError("--autoquit is only meaningful in combination with --autostart", 1)
     check_distributed(settings)

@@ -23,6 +23,7 @@ from horde.cli import (
     HordeArgumentParser,
     add_builtin_options,
     apply_config_sources,
+    check_full_history,
     empty_parser,
 )
 from horde.event import events
@@ -119,8 +120,7 @@ def parse_options(args: Sequence[str] | None = None) -> argparse.Namespace:
     """
     parser = get_parser()
     options = _parse(parser, args)
-    if options.stats_history_enabled and options.csv_prefix is None:
-        parser.error("'--csv-full-history' requires '--csv'.")
+    check_full_history(parser, options)
     return options
 
 
