@@ -7,7 +7,7 @@ import logging
 import math
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -258,7 +258,7 @@ class GeneratorMonitors:
         """
         loops = [self.lag.figures(), *self.worker_lag.values()]
         cpus = [self.cpu, *self.workers.values()]
-        busiest = max(cpus, key=lambda cpu: (cpu.saturated, cpu.seconds_over, cpu.peak))
+        busiest = _busiest(cpus)
         most_held = max(loops, key=lambda figures: figures.held_s)
         document = {
             **busiest.to_dict(),
@@ -301,7 +301,7 @@ class GeneratorMonitors:
     def _cpu_caution(self) -> str | None:
         saturated = [cpu for cpu in self.workers.values() if cpu.saturated]
         if saturated:
-            worst = max(saturated, key=lambda cpu: cpu.seconds_over)
+            worst = _busiest(saturated)  # the process the summary's figures are of
             return (
                 f"Caution: the generator itself was saturated. {len(saturated)} of "
                 f"{len(self.workers)} workers had their CPU at or above {worst.threshold:.0f}% "
@@ -386,6 +386,12 @@ def saturation_advice(sync_tasks: bool, unit: str) -> str:
 def _held(lag: LoopFigures) -> bool:
     """Whether user code held ``lag``'s loop long enough to make the numbers suspect."""
     return lag.held_s >= BLOCKED_CAUTION_S and lag.held_share >= LOOP_HELD_SHARE
+
+
+def _busiest(cpus: Iterable[CpuMonitor]) -> CpuMonitor:
+    """The process whose CPU figures stand for the run's: saturated, then the longest
+    over the threshold, then the highest peak."""
+    return max(cpus, key=lambda cpu: (cpu.saturated, cpu.seconds_over, cpu.peak))
 
 
 def _loops_of(count: int, workers: int) -> str:

@@ -475,6 +475,7 @@ class MasterRunner(LocalRunner):
         workers = self.active_workers
         share = arrivals.rate.share(1 / len(workers))
         caps = even_shares(arrivals.max_concurrency, len(workers))
+        arrivals.cap_in_effect = sum(caps)
         if arrivals.max_concurrency < len(workers):
             logger.warning(
                 "--max-concurrency %d is below the %d workers: each runs one iteration at "

@@ -149,6 +149,9 @@ class SharedArrivals:
     """Each worker's part of the rate, as last shared."""
     losses: dict[str, float] = field(default_factory=dict)
     """Iterations due on each worker that went missing, after its latest counts."""
+    cap_in_effect: int = 0
+    """The users the workers may run at once, as last shared: more than
+    ``max_concurrency`` when it is below the workers (each runs one at least)."""
 
     def share(self, worker_id: str, workers: int) -> None:
         """Note that a worker runs one of ``workers`` equal parts of the rate from now on."""
@@ -179,7 +182,7 @@ class SharedArrivals:
     @property
     def counts(self) -> ArrivalCounts:
         """The workers' counts added up (the latest start and the peaks are upper bounds)."""
-        total = ArrivalCounts(max_concurrency=self.max_concurrency)
+        total = ArrivalCounts(max_concurrency=max(self.max_concurrency, self.cap_in_effect))
         for share in self.shares.values():
             total.scheduled += share.scheduled
             total.started += share.started

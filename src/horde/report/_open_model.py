@@ -64,20 +64,24 @@ def _count(number: int, noun: str) -> str:
 
 
 def _ms(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0f}"
+    # Whole milliseconds cut as the tables above cut them (Locust's %d): the measured
+    # max here is the max there.
+    return "-" if value is None else str(int(value))
 
 
 def open_model_report(counts: ArrivalCounts, stats: RequestStats) -> list[str]:
     """The console lines: the iterations, then measured against corrected percentiles."""
-    waiting = "still waiting at the end"
+    failed = ""
     if counts.start_failures:
-        waiting += (
-            f"; {_count(counts.start_failures, 'pool user')} failed in on_start, see the errors"
+        failed = f"{_count(counts.start_failures, 'pool user')} failed in on_start, see the errors"
+    if counts.not_started:
+        outcome = (
+            f"{counts.started} started, {counts.not_started} could not start "
+            f"(still waiting at the end{'; ' + failed if failed else ''})"
         )
-    lines = [
-        f"Open model: {counts.scheduled} iterations scheduled, {counts.started} started, "
-        f"{counts.not_started} could not start ({waiting})",
-    ]
+    else:
+        outcome = f"all {counts.started} started{'; ' + failed if failed else ''}"
+    lines = [f"Open model: {counts.scheduled} iterations scheduled, {outcome}"]
     if counts.lost:
         were = "was" if counts.lost == 1 else "were"
         lines.append(

@@ -305,8 +305,13 @@ class RequestStats:
         """Append the corrected twin of ``sample`` (``key`` None for the aggregate)."""
         series = self.corrected_series.get(key)
         if series is None:
-            name, method = key if key is not None else ("Aggregated", "")
-            series = self.corrected_series[key] = TimeSeries(name, method)
+            measured = self.total_series if key is None else self._series[key]
+            series = self.corrected_series[key] = TimeSeries(measured.name, measured.method)
+            # The seconds before the first corrected time have none to show; they are
+            # there, so that the two series line up sample for sample.
+            empty = Histogram()
+            for earlier in measured[:-1]:
+                series.append(with_latency_of(earlier, empty, empty))
         previous = self._corrected_marks.get(key) or Histogram()
         current = self._corrected_marks[key] = histogram.copy()
         series.append(with_latency_of(sample, previous, current))

@@ -654,6 +654,22 @@ def test_a_cap_below_the_number_of_workers_is_named(caplog):
 
     assert run(main()) == [1, 1]
     assert "--max-concurrency 1 is below the 2 workers" in caplog.text
+    # The run's report gives the cap in effect, not "the one user allowed".
+    assert master.arrivals.counts.max_concurrency == 2
+
+
+def test_the_caution_quotes_the_worker_whose_figures_the_summary_gives():
+    calm, hot = CpuMonitor(), CpuMonitor()
+    for percent in (95.0, 95.0, 95.0, 96.0):
+        calm.record(percent, memory=0)
+    for percent in (95.0, 95.0, 95.0, 99.0):
+        hot.record(percent, memory=0)
+    # As long over the threshold as each other: the higher peak decides, both places.
+    monitors = GeneratorMonitors(workers={"calm": calm, "hot": hot})
+    assert monitors.to_dict()["cpu_peak_percent"] == 99.0
+    caution = monitors.caution()
+    assert caution is not None
+    assert "peak 99%" in caution
 
 
 def test_a_worker_s_reports_carry_its_loop_figures_so_the_last_one_is_not_lost():

@@ -15,7 +15,7 @@ from horde import MarkovTaskSet, User, task, transition
 from horde.engine import ArrivalCounts, ArrivalRate, Environment, SharedArrivals
 from horde.engine._rate import Schedule, _plateau_count
 from horde.exceptions import StopUser
-from horde.report import open_model_report
+from horde.report import open_model_report, percentiles_table
 from horde.runtime import run
 from horde.stats import RequestStats
 
@@ -479,6 +479,29 @@ def test_the_open_model_report_speaks_of_one_as_one():
     assert "1 pool user failed in on_start" in text
     assert "1 was cut short by the end of the run: its requests in flight" in text
     assert "the one user allowed was busy" in text
+
+
+def test_the_open_model_report_says_all_started_rather_than_none_could_not():
+    first = open_model_report(ArrivalCounts(scheduled=250, started=250), RequestStats())[0]
+    assert first == "Open model: 250 iterations scheduled, all 250 started"
+    failing = ArrivalCounts(scheduled=9, started=9, start_failures=2)
+    assert open_model_report(failing, RequestStats())[0].endswith(
+        "all 9 started; 2 pool users failed in on_start, see the errors"
+    )
+    waiting = open_model_report(ArrivalCounts(scheduled=9, started=7), RequestStats())[0]
+    assert waiting.endswith("7 started, 2 could not start (still waiting at the end)")
+
+
+def test_the_open_model_table_cuts_milliseconds_as_the_percentile_table_does():
+    stats = RequestStats()
+    for _ in range(10):
+        stats.record("GET", "/", 5.85, 0, None)
+        stats.record_corrected("GET", "/", 5.85)
+    # Locust's tables print whole milliseconds with %d: 5.85 ms is 5 there, so here too.
+    table_row = next(line for line in percentiles_table(stats) if line.startswith("GET"))
+    assert table_row.split()[-2:] == ["5", "10"]  # the 100% column, then the count
+    rows = [line for line in open_model_report(ArrivalCounts(), stats) if line.startswith("GET /")]
+    assert rows[0].split() == ["GET", "/", *["5"] * 4, "|", *["5"] * 4]
 
 
 @pytest.mark.slow
