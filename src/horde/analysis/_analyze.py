@@ -118,6 +118,9 @@ def analyze(
             "no request completed with a response time, so there is no latency to read",
             fix=NO_LATENCY_FIX,
         )
+    failing = _failing_from_the_start(columns, summaries, load_unit)
+    if failing is not None:
+        return context.inconclusive(failing, fix=NO_LATENCY_FIX)
     if measured < t.MIN_SERIES_SECONDS:
         return context.inconclusive(
             f"the run is too short to tell: {measured} seconds with requests, "
@@ -135,6 +138,26 @@ def analyze(
             "and throughput follow it"
         )
     return _judge_steps(context, columns, plateaus, endpoints)
+
+
+def _failing_from_the_start(
+    columns: Columns, steps: Sequence[StepSummary], unit: str
+) -> str | None:
+    """Why a run that failed from its start cannot tell how the system degraded, if so:
+    the response times of errors (a refused connection takes a millisecond) are no
+    latency, and a load failing at its lightest has no healthy baseline."""
+    requests, failures = int(np.nansum(columns.requests)), int(np.nansum(columns.failures))
+    if requests and failures >= requests:
+        return (
+            f"every request failed ({failures:,} of {requests:,}), so their response times "
+            "tell how fast the errors came, not how the system held up"
+        )
+    if steps and steps[0].failure_ratio >= t.CATASTROPHIC_FAILURE_RATIO:
+        return (
+            f"{steps[0].failure_ratio:.1%} of the requests failed already at the lightest "
+            f"load ({steps[0].users} {unit}), so there is no healthy baseline to compare with"
+        )
+    return None
 
 
 def _usable(summary: StepSummary) -> bool:
@@ -163,12 +186,12 @@ def _judge_steps(
             f"{baseline.margin_ms:.0f} ms rise that would count as leaving it "
             f"(above {t.NOISY_BASELINE_SPREAD})"
         )
+    degradation = find_saturation(context.steps, baseline)
     if endpoints:
         named = {f"{method} {name}": Columns.of(s) for (name, method), s in endpoints.items()}
         bottleneck = find_bottleneck(named, plateaus)
         if bottleneck is not None:
-            return context.bottleneck(bottleneck)
-    degradation = find_saturation(context.steps, baseline)
+            return context.bottleneck(bottleneck, degradation)
     if degradation is None:
         return context.healthy(baseline.p95_ms)
     later = len(context.steps) - degradation.index - 1
@@ -206,10 +229,10 @@ class _Context:
         }
         self.spikes_story = tell_spikes(spikes, run_start_ts)
 
-    def _grace(self) -> str:
+    def _grace(self, degraded: bool = True) -> str:
         collapsed = self.evidence.get("rps_after_peak")
         worst = float(self.evidence["max_step_failure_ratio"])
-        return grace_sentence(self.graceful, worst, collapsed)
+        return grace_sentence(self.graceful, worst, collapsed, degraded)
 
     def _verdict(self, pattern: Pattern, story: str, **fields: Any) -> Analysis:
         return Analysis(
@@ -250,7 +273,11 @@ class _Context:
             Pattern.SAWTOOTH, story, saturation=saturation, period_s=sawtooth.period_s
         )
 
-    def bottleneck(self, bottleneck: Bottleneck) -> Analysis:
+    def bottleneck(self, bottleneck: Bottleneck, degradation: Degradation | None) -> Analysis:
+        """One endpoint departed alone; the whole system may have saturated after it."""
+        saturation = None if degradation is None else saturation_point(self.steps, degradation)
+        if degradation is not None:
+            self.evidence["saturation_reasons"] = list(degradation.reasons)
         self.evidence |= {
             "bottleneck_baseline_ms": round(bottleneck.baseline_ms, 2),
             "bottleneck_departed_users": bottleneck.departed_users,
@@ -259,25 +286,30 @@ class _Context:
             "others_max_growth": round(bottleneck.others_max_growth, 2),
             "others_median_growth": round(bottleneck.others_median_growth, 2),
         }
-        story = f"{tell_bottleneck(bottleneck, self.unit)} {self._grace()}"
+        told = tell_bottleneck(bottleneck, self.unit, saturation, self.steps)
+        story = f"{told} {self._grace()}"
         fix = f"{FIXES[Pattern.FLAT_THEN_SPIKE]} ({bottleneck.endpoint})"
         return self._verdict(
             Pattern.FLAT_THEN_SPIKE,
             story,
+            saturation=saturation,
             bottleneck_endpoint=bottleneck.endpoint,
             fix=fix,
         )
 
     def healthy(self, baseline_p95: float) -> Analysis:
         held = tell_healthy(self.steps, baseline_p95, self.unit, spiked=bool(self.spikes_story))
-        story = " ".join(filter(None, (held, self.spikes_story, self._grace())))
+        story = " ".join(filter(None, (held, self.spikes_story, self._grace(degraded=False))))
         fix = SPIKES_FIX if self.spikes_story else FIXES[Pattern.HEALTHY]
         return self._verdict(Pattern.HEALTHY, story, fix=fix)
 
     def shape(self, degradation: Degradation) -> Analysis:
-        pattern, shape = classify_shape(self.steps, degradation)
+        open_model = self.unit == ARRIVALS_UNIT
+        pattern, shape = classify_shape(self.steps, degradation, open_model=open_model)
         saturation = saturation_point(self.steps, degradation)
         self.evidence |= {"saturation_reasons": list(degradation.reasons), **shape}
         baseline_p95 = float(self.evidence["baseline_p95_ms"])
-        story = tell_shape(pattern, self.steps, saturation, baseline_p95, shape, unit=self.unit)
+        story = tell_shape(
+            pattern, self.steps, saturation, baseline_p95, self.evidence, unit=self.unit
+        )
         return self._verdict(pattern, f"{story} {self._grace()}", saturation=saturation)

@@ -53,18 +53,37 @@ class Degradation:
 
 
 def baseline_of(columns: Columns, steps: Sequence[StepSummary]) -> Baseline | None:
-    """Pool the first :data:`BASELINE_STEPS` plateaus' seconds; None without latency."""
+    """Pool the first :data:`BASELINE_STEPS` plateaus' seconds; None without latency.
+
+    A second plateau that already left the first one's baseline, most of its seconds
+    above it (three in four: jitter does not do that), is saturated itself: the baseline
+    is then the first plateau's alone, or it would hold the degradation."""
     early = steps[: t.BASELINE_STEPS]
+    first = _pooled(_seconds_p95(columns, early[:1]), early[:1])
+    if first is not None and len(early) > 1 and first.spread <= t.NOISY_BASELINE_SPREAD:
+        second = _seconds_p95(columns, early[1:])
+        if second.size >= t.MIN_STEP_SAMPLES and float(np.percentile(second, 25)) > (
+            first.p95_ms + first.margin_ms
+        ):
+            return first
+    return _pooled(_seconds_p95(columns, early), early)
+
+
+def _seconds_p95(columns: Columns, steps: Sequence[StepSummary]) -> FloatArray:
+    """The per-second p95 of ``steps``, their ramp seconds left out."""
     mask = np.zeros(len(columns), dtype=bool)
-    for step in early:
+    for step in steps:
         skip = min(float(t.RAMP_SKIP_SECONDS), (step.end_ts - step.start_ts) / 3)
         mask |= columns.window(step.start_ts + skip, step.end_ts)
     p95 = columns.p95[mask]
-    p95 = p95[~np.isnan(p95)]
+    return p95[~np.isnan(p95)]
+
+
+def _pooled(p95: FloatArray, steps: Sequence[StepSummary]) -> Baseline | None:
     if p95.size < t.MIN_STEP_SAMPLES:
         return None
     q25, q75 = np.percentile(p95, [25, 75])
-    ratios = [step.rps / step.users for step in early if step.users > 0]
+    ratios = [step.rps / step.users for step in steps if step.users > 0]
     return Baseline(
         float(np.median(p95)), float(np.median(ratios)) if ratios else 0.0, float(q75 - q25)
     )
@@ -122,13 +141,15 @@ def _r_squared(x: FloatArray, y: FloatArray) -> float:
 
 
 def classify_shape(
-    steps: Sequence[StepSummary], degradation: Degradation
+    steps: Sequence[StepSummary], degradation: Degradation, *, open_model: bool = False
 ) -> tuple[Pattern, dict[str, Any]]:
     """Tell linear growth from a cliff, from the last healthy and the saturated plateaus.
 
     A limit that rejects work (a pool that times out, a full queue) shows as failures:
     once the saturated plateaus fail :data:`DEGRADED_FAILURE_RATIO` of their requests it
-    is a cliff. Without failures the p95 decides. In a closed model, queueing behind a
+    is a cliff. Not in the open model: there arrivals beyond the service rate queue up
+    whatever the limit is (a CPU too), until they time out, so failures tell nothing
+    of its kind. Without failures the p95 decides. In a closed model, queueing behind a
     full CPU adds the same latency for every user added (R = N/X - Z), so it keeps
     climbing plateau after plateau, even when the knee fell inside a step and made the
     first rise look like a jump; a limit jumps once and then holds at its ceiling.
@@ -154,7 +175,7 @@ def classify_shape(
         "saturated_steps": len(steps) - degradation.index,
         "saturated_failure_ratio": round(failures, 4),
     }
-    if failures >= t.DEGRADED_FAILURE_RATIO:
+    if failures >= t.DEGRADED_FAILURE_RATIO and not open_model:
         return Pattern.CLIFF, evidence
     if len(saturated) < 2:
         jump_ratio = first / before if before > 0 else float("inf")

@@ -67,8 +67,11 @@ def _ms(value: float | None) -> str:
     return f"{value:.0f} ms" if value >= 10 else f"{value:.1f} ms"
 
 
-def grace_sentence(graceful: bool, max_failure_ratio: float, collapsed_rps: float | None) -> str:
-    """Return the sentence on failures: graceful slowdown or catastrophe."""
+def grace_sentence(
+    graceful: bool, max_failure_ratio: float, collapsed_rps: float | None, degraded: bool = True
+) -> str:
+    """Return the sentence on failures: graceful slowdown or catastrophe (or, for a run
+    that did not degrade, ``degraded`` False, how many failed)."""
     if not graceful and collapsed_rps is not None:
         return (
             f"It degraded catastrophically: throughput collapsed to {collapsed_rps:.0f} req/s "
@@ -79,7 +82,12 @@ def grace_sentence(graceful: bool, max_failure_ratio: float, collapsed_rps: floa
             f"It degraded catastrophically: up to {max_failure_ratio:.1%} of a step's "
             "requests failed."
         )
-    return f"It stayed graceful: at most {max_failure_ratio:.1%} of a step's requests failed."
+    failed = (
+        f"at most {max_failure_ratio:.1%} of a step's requests failed"
+        if max_failure_ratio > 0
+        else "no request failed"
+    )
+    return f"It stayed graceful: {failed}." if degraded else f"{failed[0].upper()}{failed[1:]}."
 
 
 def tell_healthy(
@@ -147,15 +155,32 @@ def tell_spikes(spikes: Spikes, run_start_ts: float) -> str:
     return f"{story}, at no regular period: look for what ran at those moments."
 
 
-def tell_bottleneck(bottleneck: Bottleneck, unit: str = "users") -> str:
-    """Return the story of one endpoint departing alone."""
+def tell_bottleneck(
+    bottleneck: Bottleneck,
+    unit: str = "users",
+    saturation: Saturation | None = None,
+    steps: Sequence[StepSummary] = (),
+) -> str:
+    """Return the story of one endpoint departing alone, and of the aggregate when it
+    left its baseline too (``saturation``, over ``steps``)."""
     b = bottleneck
-    return (
+    # By the endpoint's own standard: the others may grow, just far less.
+    others = "stayed flat" if b.others_max_growth < t.ENDPOINT_DEPARTURE_RATIO else "grew far less"
+    story = (
         f"{b.endpoint} is the bottleneck: its median latency left its {_ms(b.baseline_ms)} "
         f"baseline at {b.departed_users} {unit} ({_ms(b.departed_ms)}) and reached "
         f"{_ms(b.last_ms)} at {b.last_users} {unit} ({b.growth:.1f}x), while the "
-        f"{b.others} other endpoints stayed flat (at most {b.others_max_growth:.1f}x, "
+        f"{b.others} other endpoints {others} (at most {b.others_max_growth:.1f}x, "
         f"median {b.others_median_growth:.1f}x)."
+    )
+    if saturation is None or not steps:
+        return story
+    last = steps[-1]
+    after = saturation.users > b.last_users
+    return story + (
+        f" The aggregate p95 left its baseline at {saturation.users} {unit} "
+        f"({saturation.rps:.0f} req/s) and reached {_ms(last.p95_ms)} at {last.users} {unit}"
+        f"{': past the bottleneck, the whole system saturated.' if after else '.'}"
     )
 
 
@@ -171,16 +196,21 @@ def tell_shape(
     """Return the story of a linear or cliff degradation past the saturation point."""
     last = steps[-1]
     opening = (
-        f"Throughput stopped growing with load at about {saturation.users} {unit} "
-        f"({saturation.rps:.0f} req/s), where p95 left its {_ms(baseline_p95)} baseline. "
+        f"The system saturated at about {saturation.users} {unit} "
+        f"({saturation.rps:.0f} req/s), where {_saturation_signs(evidence, baseline_p95)}. "
     )
+    failures = max(s.failure_ratio for s in steps)
     if pattern is Pattern.LINEAR and unit == ARRIVALS_UNIT:
         # An open model past its saturation: arrivals outrun service and the queue grows
         # for as long as the overload lasts, so latency follows time more than load.
+        failing = ""
+        if failures >= t.DEGRADED_FAILURE_RATIO:
+            failing = f", and up to {failures:.1%} of a step's requests failed as they waited"
         return opening + (
             "Past it iterations arrived faster than they were served: the queue, and "
             f"latency with it, grew for as long as each plateau lasted, reaching "
-            f"{_ms(last.p95_ms)} at {last.users} {unit}: the service rate is the limit."
+            f"{_ms(last.p95_ms)} at {last.users} {unit}{failing}: the service rate is the "
+            "limit."
         )
     if pattern is Pattern.LINEAR:
         slope = evidence.get("slope_ms_per_100_users")
@@ -195,7 +225,6 @@ def tell_shape(
         f"It was fine up to {evidence['last_healthy_users']} {unit} (p95 "
         f"{_ms(_float(evidence['last_healthy_p95_ms']))}), "
     )
-    failures = max(s.failure_ratio for s in steps)
     if failures >= t.DEGRADED_FAILURE_RATIO:
         then = (
             f"then requests started failing, up to {failures:.1%} of a step, while p95 "
@@ -209,6 +238,20 @@ def tell_shape(
             "limit reached its ceiling."
         )
     return opening + fine + then
+
+
+def _saturation_signs(evidence: dict[str, object], baseline_p95: float) -> str:
+    """What showed the saturation, from ``"saturation_reasons"``: only what happened."""
+    reasons = evidence.get("saturation_reasons")
+    said = {
+        "latency": f"p95 left its {_ms(baseline_p95)} baseline",
+        "throughput": "throughput stopped growing with load",
+        "failures": "requests started failing",
+    }
+    signs = [said[r] for r in said if isinstance(reasons, list) and r in reasons]
+    if not signs:
+        return f"p95 left its {_ms(baseline_p95)} baseline"
+    return signs[0] if len(signs) == 1 else f"{', '.join(signs[:-1])} and {signs[-1]}"
 
 
 def _float(value: object) -> float | None:

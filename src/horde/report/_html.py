@@ -320,10 +320,13 @@ def _key_numbers(analysis: Mapping[str, Any]) -> str:
     else:
         reached = "not reached in the tested range"
     facts = [("Saturation point", reached)]
+    pattern = analysis.get("pattern")
     if not analysis.get("graceful"):
         facts.append(("Degradation", "catastrophic (errors or collapse)"))
-    elif analysis.get("pattern") != "inconclusive":  # no verdict, no claim of grace
-        facts.append(("Degradation", "graceful (slower, not failing)"))
+    elif pattern == "healthy":
+        facts.append(("Degradation", "none within the tested range"))
+    elif pattern != "inconclusive":  # no verdict, no claim of grace
+        facts.append(("Degradation", f"graceful ({_failed_at_most(analysis)})"))
     if analysis.get("bottleneck_endpoint"):
         facts.append(
             ("Bottleneck endpoint", f"<code>{_text(analysis['bottleneck_endpoint'])}</code>")
@@ -332,6 +335,14 @@ def _key_numbers(analysis: Mapping[str, Any]) -> str:
         facts.append(("Period of the spikes", f"{_number(analysis['period_s'], 1)} s"))
     items = "".join(f"<div><dt>{label}</dt><dd>{value}</dd></div>" for label, value in facts)
     return f'<dl class="run">{items}</dl>'
+
+
+def _failed_at_most(analysis: Mapping[str, Any]) -> str:
+    evidence = analysis.get("evidence")
+    worst = evidence.get("max_step_failure_ratio") if isinstance(evidence, Mapping) else None
+    if not isinstance(worst, int | float) or worst <= 0:
+        return "slower, no request failed"
+    return f"slower; at most {worst:.1%} of a step's requests failed"
 
 
 def _evidence(evidence: Any) -> str:

@@ -182,6 +182,22 @@ def flat_then_spike(seed: int = 0) -> Run:
     )
 
 
+def bottleneck_then_saturation(seed: int = 0) -> Run:
+    """GET /api/mobile/feed slows down alone, then from 600 users everything queues."""
+    rng = np.random.default_rng(seed)
+    users = staircase(100, 700, 100, 15)
+    feed = 2.0 * 1.75 ** (users / 100 - 1)
+    queueing = np.where(users >= 600, (users - 500) * 8.0, 0.0)
+    total, _ = _series(rng, users, 6.0 + queueing)
+    special = {"GET /api/mobile/feed": feed + queueing}
+    return Run(
+        total,
+        _endpoints(rng, users, queueing, special),
+        saturation_users=600,
+        bottleneck="GET /api/mobile/feed",
+    )
+
+
 def step_start_bursts(seed: int = 0) -> Run:
     """Healthy, but every plateau opens with a 300 ms burst of logins: not a sawtooth."""
     rng = np.random.default_rng(seed)

@@ -27,6 +27,29 @@ def test_a_run_whose_requests_never_completed_says_so_rather_than_too_short():
     assert "plateaus" not in analysis.fix
 
 
+def test_a_run_whose_every_request_failed_says_so_rather_than_fine_then_failing():
+    # A target that refuses connections: fast failures, every one of them.
+    users = [u for u in (20, 40, 60) for _ in range(8)]
+    rps = [u / 3 for u in users]
+    samples = samples_from_columns(
+        users=users, p95=[0.7] * len(users), rps=rps, failures=[round(r) for r in rps]
+    )
+    for total in (samples, samples[:3]):
+        analysis = analyze(total)
+        assert analysis.pattern is Pattern.INCONCLUSIVE
+        assert "every request failed" in analysis.story
+        assert "host answers" in analysis.fix
+
+
+def test_a_load_failing_from_its_first_plateau_has_no_baseline():
+    users = [u for u in (100, 200, 300, 400) for _ in range(15)]
+    rps = [u / 3 for u in users]
+    failures = [round(r * 0.3) for r in rps]  # 30% from the start
+    analysis = analyze(samples_from_columns(users=users, p95=[8.0] * 60, failures=failures))
+    assert analysis.pattern is Pattern.INCONCLUSIVE
+    assert "failed already at the lightest load (100 users)" in analysis.story
+
+
 def test_a_short_run_is_told_to_run_a_step_load():
     assert "three plateaus" in analyze(synthetic.too_short(0).total).fix
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
 from tests.unit.analysis import synthetic
 
 from horde.analysis import Pattern, analyze
+from horde.analysis._bottleneck import Bottleneck
+from horde.analysis._model import ARRIVALS_UNIT, Saturation, StepSummary
+from horde.analysis._saturation import Degradation, classify_shape
+from horde.analysis._story import tell_bottleneck, tell_shape
 
 SEEDS = range(4)
 
@@ -107,6 +112,75 @@ def test_the_endpoint_that_departs_alone_is_the_bottleneck(seed):
     assert analysis.evidence["bottleneck_growth"] > 5
     assert analysis.evidence["others_max_growth"] < 1.5
     assert "GET /api/mobile/feed" in analysis.fix
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_bottleneck_followed_by_the_whole_system_saturating_tells_both(seed):
+    analysis = _analyze(synthetic.bottleneck_then_saturation(seed))
+    assert analysis.pattern is Pattern.FLAT_THEN_SPIKE
+    assert analysis.bottleneck_endpoint == "GET /api/mobile/feed"
+    assert analysis.saturation is not None
+    assert analysis.saturation.users == 600
+    assert "The aggregate p95 left its baseline at 600 users" in analysis.story
+    assert "past the bottleneck, the whole system saturated" in analysis.story
+    assert analysis.evidence["saturation_reasons"]
+
+
+def test_other_endpoints_that_grew_are_not_said_to_have_stayed_flat():
+    slow = Bottleneck("GET /feed", 2.0, 300, 9.0, 500, 41.0, 20.5, 16.7, 10.0, 6)
+    assert "the 6 other endpoints grew far less (at most 16.7x" in tell_bottleneck(slow)
+    flat = dataclasses.replace(slow, others_max_growth=1.3, others_median_growth=1.1)
+    assert "the 6 other endpoints stayed flat (at most 1.3x" in tell_bottleneck(flat)
+
+
+def _plateaus(p95s: list[float], failures: list[float]) -> list[StepSummary]:
+    return [
+        StepSummary(25 * (i + 1), 15.0 * i, 15.0 * (i + 1), 12, 25.0 * (i + 1), p95 / 2, p95, f)
+        for i, (p95, f) in enumerate(zip(p95s, failures, strict=True))
+    ]
+
+
+def test_in_the_open_model_failures_of_a_growing_queue_do_not_make_a_cliff():
+    # Past the service rate the queue grows until requests time out, whatever the limit:
+    # latency that keeps climbing says the service rate, not a pool turning work away.
+    steps = _plateaus([30, 32, 400, 1500, 4000], [0.0, 0.0, 0.0, 0.012, 0.058])
+    degradation = Degradation(index=2, reasons=("latency",), recovered=0)
+    assert classify_shape(steps, degradation, open_model=True)[0] is Pattern.LINEAR
+    assert classify_shape(steps, degradation)[0] is Pattern.CLIFF  # a closed model's
+    shape = classify_shape(steps, degradation, open_model=True)[1]
+    evidence = {"saturation_reasons": ["latency"], **shape}
+    story = tell_shape(
+        Pattern.LINEAR, steps, Saturation(75, 75.0), 31.0, evidence, unit=ARRIVALS_UNIT
+    )
+    assert "up to 5.8% of a step's requests failed as they waited" in story
+    assert story.endswith("the service rate is the limit.")
+
+
+def test_the_story_says_only_what_showed_the_saturation():
+    steps = _plateaus([10, 11, 60, 120], [0.0, 0.0, 0.0, 0.0])
+    latency_only = {"saturation_reasons": ["latency"], "slope_ms_per_100_users": 80.0}
+    story = tell_shape(Pattern.LINEAR, steps, Saturation(75, 75.0), 8.5, latency_only)
+    assert story.startswith(
+        "The system saturated at about 75 users (75 req/s), where p95 left its 8.5 ms baseline."
+    )
+    assert "hroughput stopped" not in story
+    both = {**latency_only, "saturation_reasons": ["latency", "throughput"]}
+    story = tell_shape(Pattern.LINEAR, steps, Saturation(75, 75.0), 8.5, both)
+    assert "baseline and throughput stopped growing with load." in story
+
+
+def test_a_second_plateau_already_saturated_is_left_out_of_the_baseline():
+    # Saturated at 150 users: the 200-user plateau must not raise the baseline.
+    analysis = _analyze(synthetic.linear(0, saturation_users=150, step=100))
+    assert analysis.saturation is not None
+    assert analysis.saturation.users == 200
+    assert analysis.evidence["baseline_p95_ms"] < 15  # the first plateau's ~10 ms
+
+
+def test_a_healthy_run_makes_no_claim_of_grace():
+    analysis = _analyze(synthetic.healthy(0))
+    assert "graceful" not in analysis.story
+    assert analysis.story.endswith("failed.")
 
 
 def test_without_endpoints_the_aggregate_alone_cannot_name_a_bottleneck():

@@ -146,6 +146,17 @@ def test_saturation_not_reached_is_said_in_words():
     assert "Period" not in story
 
 
+def test_grace_is_claimed_only_for_a_degradation_and_with_its_failures():
+    healthy = {**ANALYSIS, "pattern": "healthy", "saturation": None, "period_s": None}
+    story = section(render_html(make_summary(analysis=healthy)), "story")
+    assert "<dt>Degradation</dt><dd>none within the tested range</dd>" in story
+    failing = {**ANALYSIS, "evidence": {"max_step_failure_ratio": 0.012}}
+    story = section(render_html(make_summary(analysis=failing)), "story")
+    assert "graceful (slower; at most 1.2% of a step's requests failed)" in story
+    story = section(render_html(make_summary(analysis=ANALYSIS)), "story")
+    assert "graceful (slower, no request failed)" in story
+
+
 def test_an_inconclusive_run_claims_no_saturation_nor_grace():
     inconclusive = {**ANALYSIS, "pattern": "inconclusive", "saturation": None, "graceful": True}
     story = section(render_html(make_summary(analysis=inconclusive)), "story")
