@@ -285,6 +285,7 @@ class _Context:
             "bottleneck_growth": round(bottleneck.growth, 2),
             "others_max_growth": round(bottleneck.others_max_growth, 2),
             "others_median_growth": round(bottleneck.others_median_growth, 2),
+            "others_final_median_growth": round(bottleneck.others_final_median_growth, 2),
         }
         told = tell_bottleneck(bottleneck, self.unit, saturation, self.steps)
         story = f"{told} {self._grace()}"

@@ -28,6 +28,9 @@ class Bottleneck:
     others_max_growth: float
     others_median_growth: float
     others: int
+    others_final_median_growth: float = 1.0
+    """The other endpoints' median growth on the heaviest plateau (they may slow down
+    later, when the whole system saturates)."""
 
 
 def _levels(columns: Columns, steps: Sequence[Step]) -> list[float | None]:
@@ -103,11 +106,18 @@ def _describe(
 ) -> Bottleneck:
     last = indices[-1]
     base = baselines[name] or 0.0
-    growths = [
-        level / baseline
-        for other, values in levels.items()
-        if other != name and (baseline := baselines[other]) and (level := values[last]) is not None
-    ]
+
+    def others_growth(index: int) -> list[float]:
+        return [
+            level / baseline
+            for other, values in levels.items()
+            if other != name
+            and (baseline := baselines[other])
+            and (level := values[index]) is not None
+        ]
+
+    growths = others_growth(last)
+    final = others_growth(len(steps) - 1)
     last_ms = levels[name][last] or 0.0
     return Bottleneck(
         endpoint=name,
@@ -120,4 +130,5 @@ def _describe(
         others_max_growth=max(growths, default=1.0),
         others_median_growth=float(np.median(growths)) if growths else 1.0,
         others=len(growths),
+        others_final_median_growth=float(np.median(final)) if final else 1.0,
     )

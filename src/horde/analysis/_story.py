@@ -176,11 +176,17 @@ def tell_bottleneck(
     if saturation is None or not steps:
         return story
     last = steps[-1]
+    whole = ""
+    if last.users > b.last_users and b.others_final_median_growth >= t.ENDPOINT_DEPARTURE_RATIO:
+        whole = (
+            f", the other endpoints slowing with it (median {b.others_final_median_growth:.0f}x "
+            f"their baseline at {last.users} {unit})"
+        )
     after = saturation.users > b.last_users
     return story + (
         f" The aggregate p95 left its baseline at {saturation.users} {unit} "
         f"({saturation.rps:.0f} req/s) and reached {_ms(last.p95_ms)} at {last.users} {unit}"
-        f"{': past the bottleneck, the whole system saturated.' if after else '.'}"
+        f"{whole}{': past the bottleneck, the whole system saturated.' if after else '.'}"
     )
 
 

@@ -123,6 +123,8 @@ def test_a_bottleneck_followed_by_the_whole_system_saturating_tells_both(seed):
     assert analysis.saturation.users == 600
     assert "The aggregate p95 left its baseline at 600 users" in analysis.story
     assert "past the bottleneck, the whole system saturated" in analysis.story
+    assert "the other endpoints slowing with it (median" in analysis.story
+    assert analysis.evidence["others_final_median_growth"] > 10
     assert analysis.evidence["saturation_reasons"]
 
 
