@@ -187,15 +187,17 @@ def _judge_steps(
             f"(above {t.NOISY_BASELINE_SPREAD})"
         )
     degradation = find_saturation(context.steps, baseline)
+    later = 0 if degradation is None else len(context.steps) - degradation.index - 1
+    # Latency that left its baseline and came back on most heavier plateaus is noise.
+    noisy = degradation is not None and later >= 2 and degradation.recovered * 2 >= later
     if endpoints:
         named = {f"{method} {name}": Columns.of(s) for (name, method), s in endpoints.items()}
         bottleneck = find_bottleneck(named, plateaus)
         if bottleneck is not None:
-            return context.bottleneck(bottleneck, degradation)
+            return context.bottleneck(bottleneck, None if noisy else degradation)
     if degradation is None:
         return context.healthy(baseline.p95_ms)
-    later = len(context.steps) - degradation.index - 1
-    if later >= 2 and degradation.recovered * 2 >= later:
+    if noisy:
         return context.inconclusive(
             f"latency left its baseline at {context.steps[degradation.index].users} "
             f"{context.unit} "

@@ -255,8 +255,7 @@ def _saturation_signs(evidence: dict[str, object], baseline_p95: float) -> str:
         "failures": "requests started failing",
     }
     signs = [said[r] for r in said if isinstance(reasons, list) and r in reasons]
-    if not signs:
-        return f"p95 left its {_ms(baseline_p95)} baseline"
+    signs = signs or [said["latency"]]
     return signs[0] if len(signs) == 1 else f"{', '.join(signs[:-1])} and {signs[-1]}"
 
 
