@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -241,3 +242,40 @@ def test_a_server_nobody_stopped_dies_with_its_handle():
     del server  # no stop(): the handle's finalizer ends the process
     assert process.wait(10) is not None
     workdir.cleanup()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal")
+def test_a_server_whose_starter_was_killed_outright_ends_too():
+    # A test runner's hard timeout, or `kill -9` of `horde demo`: no finalizer runs.
+    starter = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import time; from horde.demo import start_server_process; "
+            "s = start_server_process(); print(s.process.pid, flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert starter.stdout is not None
+        pid = int(starter.stdout.readline())
+        starter.kill()
+        starter.wait(10)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and _alive(pid):
+            time.sleep(0.1)
+        assert not _alive(pid)
+    finally:
+        if starter.poll() is None:
+            starter.kill()
+        starter.communicate()
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` still runs (a zombie, dead but not yet reaped by init, is not)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from horde.demo._config import ENV_PREFIX, PROFILES, DemoConfig, config_from_env, parse_field
 from horde.demo._server import serve
+from horde.runtime import end_with_parent
 
 __all__ = ["main"]
 
@@ -34,6 +35,8 @@ def build_parser(prog: str = "python -m horde.demo") -> argparse.ArgumentParser:
         "--profile", default="healthy", choices=PROFILES, help="bottleneck profile (%(default)s)"
     )
     parser.add_argument("--data-dir", type=Path, help="where the temporary database goes")
+    # Set by start_server_process: the server ends when the process that started it does.
+    parser.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)
     knobs = parser.add_argument_group("knobs", "see horde.demo.DemoConfig")
     for field in dataclasses.fields(DemoConfig):
         knobs.add_argument(
@@ -54,6 +57,8 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m horde.demo") 
     """
     parser = build_parser(prog)
     arguments = parser.parse_args(argv)
+    if arguments.parent_pid is not None:
+        end_with_parent(arguments.parent_pid)
     try:
         config = config_from_env(os.environ)
         options = {

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import os
 import re
 import socket
 import subprocess
@@ -197,7 +198,7 @@ def start_server_process(
     workdir = tempfile.TemporaryDirectory(prefix="horde-demo-")
     command = [
         *(sys.executable, "-m", "horde.demo", "--host", host, "--port", str(port)),
-        *("--profile", profile, "--data-dir", workdir.name),
+        *("--profile", profile, "--data-dir", workdir.name, "--parent-pid", str(os.getpid())),
         *config_arguments(config or DemoConfig()),
     ]
     with _log_path(workdir).open("wb") as log:
