@@ -7,6 +7,7 @@ request head has been read.
 from __future__ import annotations
 
 import contextlib
+import gzip
 import socket
 import struct
 import threading
@@ -103,6 +104,15 @@ def gzip_garbage(connection: socket.socket, number: int) -> None:
     )
 
 
+_BOMB = gzip.compress(b"\0" * (32 << 20))  # 32 MB of zeros in about 32 KB
+
+
+def gzip_bomb(connection: socket.socket, number: int) -> None:
+    """A small gzip body that decodes to far more than the client accepts."""
+    head = f"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: {len(_BOMB)}\r\n\r\n"
+    connection.sendall(head.encode() + _BOMB)
+
+
 BEHAVIOURS: dict[str, Behaviour] = {
     "reset_before_response": reset_before_response,
     "close_before_response": close_before_response,
@@ -115,6 +125,7 @@ BEHAVIOURS: dict[str, Behaviour] = {
     "closes_when_idle": closes_when_idle,
     "huge_content_length": huge_content_length,
     "gzip_garbage": gzip_garbage,
+    "gzip_bomb": gzip_bomb,
 }
 
 

@@ -314,6 +314,10 @@ class BaseSession:
             prepared = PreparedRequest(method.upper(), target, HeaderSnapshot(()), None, None)
         if error.request is None:
             error.request = prepared
+        # The response keeps its error, and the statistics the first of a kind: were its
+        # traceback kept too, so would be its frames and all they held (a body of up to
+        # max_body bytes, say), in a cycle through this call's frame until a collection.
+        error.__traceback__ = None
         return self.response_class(0, b"", [], None, prepared, target.url, error)
 
     def _next_hop(

@@ -72,6 +72,7 @@ class _ZlibDecoder:
             self._obj = zlib.decompressobj(16 + zlib.MAX_WBITS)
             out += self._obj.decompress(rest, self._limit + 1 - len(out))
         if len(out) > self._limit or self._obj.unconsumed_tail:
+            del out  # not kept alive by the traceback's frame: up to the limit, and more
             raise ResponseTooLarge(f"Decoded response body exceeds {self._limit} bytes")
         return out
 
