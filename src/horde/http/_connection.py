@@ -112,11 +112,11 @@ class Connection(asyncio.Protocol):
         "_body_size",
         "_content_encoding",
         "_framed",
-        "_got_data",
         "_head_only",
         "_head_size",
         "_headers",
         "_headers_done",
+        "_heard",
         "_loop",
         "_max_body",
         "_parser",
@@ -184,7 +184,8 @@ class Connection(asyncio.Protocol):
         self._headers_done = False
         self._head_size = 0
         self._received = False
-        self._got_data = False
+        self._heard = 0.0
+        """When bytes last came for the response in flight (``perf_counter``; 0: none yet)."""
 
     # Public API -------------------------------------------------------------------
 
@@ -306,7 +307,8 @@ class Connection(asyncio.Protocol):
             # Bytes nobody asked for: the connection is out of step with the server.
             self.abort()
             return
-        self._received = self._got_data = True
+        self._received = True
+        self._heard = self._arrived or perf_counter()  # TLS reads carry no stamp
         LOOP_TURNS.count += 1  # the task waiting on this connection let the others run
         if not self._headers_done:
             self._head_size += len(data)
@@ -371,7 +373,7 @@ class Connection(asyncio.Protocol):
     def _resume(self) -> None:
         if self._transport is not None and not self.closed:
             self._transport.resume_reading()
-            self._got_data = False
+            self._heard = perf_counter()  # the wait for the server starts over
             self._watch()
 
     # Parser callbacks (httptools calls these from feed_data) ------------------------
@@ -506,11 +508,12 @@ class Connection(asyncio.Protocol):
     def expire(self, now: float) -> None:
         """The deadline passed: time out, unless bytes arrived meanwhile.
 
-        Bytes push the deadline back, which makes this an idle timeout like a socket read
-        timeout, without touching any timer per chunk received.
+        Bytes push the deadline back to a timeout after the last of them, which makes
+        this an idle timeout like a socket read timeout, without touching any timer per
+        chunk received.
         """
-        if self._got_data:
-            self._got_data = False
-            self.deadline = now + self.timeout
+        quiet = perf_counter() - max(self._heard, self._sent)
+        if quiet < self.timeout:
+            self.deadline = now + self.timeout - quiet
             return
         self._fail(ReadTimeout(f"{self.origin}: Read timed out. (read timeout={self.timeout})"))

@@ -315,6 +315,24 @@ def test_bytes_arriving_push_the_read_timeout_back():
     in_loop(scenario)
 
 
+def test_a_server_silent_after_some_bytes_times_out_one_timeout_after_the_last():
+    # A read timeout counts from the last byte, as a socket's does; not a second whole
+    # timeout from the moment the watcher noticed the bytes.
+    async def scenario():
+        loop = asyncio.get_running_loop()
+        connection, _ = connect()
+        waiter = send(connection, read_timeout=1.0)
+        await asyncio.sleep(0.05)
+        feed(connection, b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nten bytes!")
+        last_byte = loop.time()
+        with pytest.raises(ReadTimeout):
+            await waiter
+        # The watcher looks every timeout / 4: at most that late, never a timeout late.
+        assert loop.time() - last_byte < 1.0 * 1.5
+
+    in_loop(scenario)
+
+
 def test_streamed_response():
     async def scenario():
         connection, _ = connect()
