@@ -375,9 +375,12 @@ class Response:
             JSONDecodeError: The body is not JSON (also a ``json.JSONDecodeError``).
         """
         try:
-            if self.encoding:
-                return jsonlib.loads(self.text, **kwargs)
-            return jsonlib.loads(self.content or b"", **kwargs)
+            if not self.encoding:
+                try:  # UTF-8, -16 or -32, as the JSON standard has it
+                    return jsonlib.loads(self.content or b"", **kwargs)
+                except UnicodeDecodeError:
+                    pass  # not text at all: read as requests does, bad bytes replaced
+            return jsonlib.loads(self.text, **kwargs)
         except jsonlib.JSONDecodeError as exc:
             raise JSONDecodeError(exc.msg, exc.doc, exc.pos) from exc
 

@@ -42,6 +42,13 @@ def test_json():
         make(body=b"<html>").json()
     with pytest.raises(ValueError, match="Expecting value"):
         make(body=b"").json()
+    # Bytes that are no text at all: still the JSON error that user code catches.
+    json_type = [(b"Content-Type", b"application/json")]
+    with pytest.raises(JSONDecodeError, match="Expecting value"):
+        make(body=b"<html>\xff\xfe not json", headers=json_type).json()
+    assert make(body='{"a": "\u00e9"}'.encode("utf-16"), headers=json_type).json() == {
+        "a": "\u00e9"
+    }
 
 
 def test_headers_are_case_insensitive_and_join_repeats():
