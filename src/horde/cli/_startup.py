@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from horde import __version__
 from horde.cli._config import apply_config_sources
@@ -87,6 +88,7 @@ def _select_classes(settings: Settings, loaded: LoadedLocustfiles) -> list[type[
 def _check_options(parser: HordeArgumentParser, settings: Settings) -> None:
     options = settings.options
     check_full_history(parser, options)
+    _check_host(settings.host)
     if options.autoquit != -1 and not settings.autostart:
         raise ConfigError("--autoquit is only meaningful in combination with --autostart", 1)
     check_distributed(settings)
@@ -100,6 +102,22 @@ def _check_options(parser: HordeArgumentParser, settings: Settings) -> None:
             "(with -u, -r and -t) to run from the command line",
             2,
         )
+
+
+def _check_host(host: str | None) -> None:
+    """Refuse a URL host that cannot be parsed (``http://[::1``, a port that is no
+    number), or an ``http(s)://`` one without a host: every request would fail with a
+    traceback. A host that is no URL (a bare ``host:port``) is the business of the users'
+    own clients."""
+    if not host or "://" not in host:
+        return
+    try:
+        parts = urlsplit(host)
+        _ = parts.port  # checked when read
+    except ValueError as error:
+        raise ConfigError(f"-H/--host {host!r} is not a valid URL: {error}", 2) from None
+    if parts.scheme.lower() in {"http", "https"} and not parts.hostname:
+        raise ConfigError(f"-H/--host {host!r} names no host: write http://HOST[:PORT]", 2)
 
 
 def _check_counts(

@@ -155,6 +155,9 @@ UNKNOWN_CLASS = '{"user_class_name": "Nope"}'
         ({"lf.py": GOOD}, [*HEADLESS, "--config-users", "{bad"], 2, "--config-users '{bad'"),
         ({"lf.py": GOOD}, [*HEADLESS, "--config-users", UNKNOWN_CLASS], 255, "class 'Nope'"),
         ({"lf.py": BAD_PERCENTILES}, [*HEADLESS, "-t", "1"], 1, "0 < percentile < 1"),
+        ({"lf.py": GOOD}, [*HEADLESS, "-H", "http://[::1"], 2, "not a valid URL: Invalid IPv6"),
+        ({"lf.py": GOOD}, [*HEADLESS, "-H", "http://h:abc"], 2, "'http://h:abc' is not a valid"),
+        ({"lf.py": GOOD}, [*HEADLESS, "-H", "https://:8080"], 2, "names no host"),
     ],
 )
 def test_user_mistakes(horde, tmp_path, files, args, code, message):
