@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -270,6 +271,18 @@ def test_a_server_whose_starter_was_killed_outright_ends_too():
         if starter.poll() is None:
             starter.kill()
         starter.communicate()
+
+
+def test_a_server_started_from_a_thread_outlives_the_thread():
+    # Only the starting process's end stops it, not the end of the thread that started it.
+    started = []
+    thread = threading.Thread(target=lambda: started.append(start_server_process()))
+    thread.start()
+    thread.join()
+    with started[0] as server:
+        time.sleep(0.5)
+        assert server.process.poll() is None
+        assert fetch(server.url + "/health").status == 200
 
 
 def _alive(pid: int) -> bool:

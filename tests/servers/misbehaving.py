@@ -7,6 +7,7 @@ request head has been read.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gzip
 import socket
 import struct
@@ -104,13 +105,16 @@ def gzip_garbage(connection: socket.socket, number: int) -> None:
     )
 
 
-_BOMB = gzip.compress(b"\0" * (32 << 20))  # 32 MB of zeros in about 32 KB
+@functools.cache
+def _bomb() -> bytes:
+    return gzip.compress(b"\0" * (32 << 20))  # 32 MB of zeros in about 32 KB
 
 
 def gzip_bomb(connection: socket.socket, number: int) -> None:
     """A small gzip body that decodes to far more than the client accepts."""
-    head = f"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: {len(_BOMB)}\r\n\r\n"
-    connection.sendall(head.encode() + _BOMB)
+    body = _bomb()
+    head = f"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: {len(body)}\r\n\r\n"
+    connection.sendall(head.encode() + body)
 
 
 BEHAVIOURS: dict[str, Behaviour] = {

@@ -13,6 +13,7 @@ from horde.analysis._model import ARRIVALS_UNIT, Analysis, Pattern, Step, StepSu
 from horde.analysis._periodic import Sawtooth, Spikes, find_sawtooth, find_spikes
 from horde.analysis._prepare import Columns, steps_from_series, summarize_step
 from horde.analysis._saturation import (
+    Baseline,
     Degradation,
     baseline_of,
     classify_shape,
@@ -118,9 +119,9 @@ def analyze(
             "no request completed with a response time, so there is no latency to read",
             fix=NO_LATENCY_FIX,
         )
-    failing = _failing_from_the_start(columns, summaries, load_unit)
-    if failing is not None:
-        return context.inconclusive(failing, fix=NO_LATENCY_FIX)
+    failed = _all_failed(columns)
+    if failed is not None:
+        return context.inconclusive(failed, fix=NO_LATENCY_FIX)
     if measured < t.MIN_SERIES_SECONDS:
         return context.inconclusive(
             f"the run is too short to tell: {measured} seconds with requests, "
@@ -140,22 +141,15 @@ def analyze(
     return _judge_steps(context, columns, plateaus, endpoints)
 
 
-def _failing_from_the_start(
-    columns: Columns, steps: Sequence[StepSummary], unit: str
-) -> str | None:
-    """Why a run that failed from its start cannot tell how the system degraded, if so:
+def _all_failed(columns: Columns) -> str | None:
+    """Why a run whose every request failed cannot tell how the system held up, if so:
     the response times of errors (a refused connection takes a millisecond) are no
-    latency, and a load failing at its lightest has no healthy baseline."""
+    latency."""
     requests, failures = int(np.nansum(columns.requests)), int(np.nansum(columns.failures))
     if requests and failures >= requests:
         return (
             f"every request failed ({failures:,} of {requests:,}), so their response times "
             "tell how fast the errors came, not how the system held up"
-        )
-    if steps and steps[0].failure_ratio >= t.CATASTROPHIC_FAILURE_RATIO:
-        return (
-            f"{steps[0].failure_ratio:.1%} of the requests failed already at the lightest "
-            f"load ({steps[0].users} {unit}), so there is no healthy baseline to compare with"
         )
     return None
 
@@ -164,15 +158,19 @@ def _usable(summary: StepSummary) -> bool:
     return summary.seconds >= t.MIN_STEP_SAMPLES and summary.p95_ms is not None
 
 
-def _judge_steps(
-    context: _Context,
-    columns: Columns,
-    plateaus: Sequence[Step],
-    endpoints: Mapping[tuple[str, str], Sequence[Sample]] | None,
-) -> Analysis:
+def _baseline(context: _Context, columns: Columns) -> Baseline | Analysis:
+    """The plateaus' healthy baseline (noted in the evidence), or the inconclusive verdict
+    of a run that has none to compare with."""
     baseline = baseline_of(columns, context.steps)
     if baseline is None:
         return context.inconclusive("the first plateaus have too few timed requests")
+    first = context.steps[0]
+    if first.failure_ratio >= t.CATASTROPHIC_FAILURE_RATIO:
+        return context.inconclusive(
+            f"{first.failure_ratio:.1%} of the requests failed already on the first plateau "
+            f"({first.users} {context.unit}), so there is no healthy baseline to compare with",
+            fix=NO_LATENCY_FIX,
+        )
     context.evidence |= {
         "baseline_p95_ms": round(baseline.p95_ms, 2),
         "baseline_iqr_ms": round(baseline.iqr_ms, 2),
@@ -186,6 +184,18 @@ def _judge_steps(
             f"{baseline.margin_ms:.0f} ms rise that would count as leaving it "
             f"(above {t.NOISY_BASELINE_SPREAD})"
         )
+    return baseline
+
+
+def _judge_steps(
+    context: _Context,
+    columns: Columns,
+    plateaus: Sequence[Step],
+    endpoints: Mapping[tuple[str, str], Sequence[Sample]] | None,
+) -> Analysis:
+    baseline = _baseline(context, columns)
+    if isinstance(baseline, Analysis):
+        return baseline
     degradation = find_saturation(context.steps, baseline)
     later = 0 if degradation is None else len(context.steps) - degradation.index - 1
     # Latency that left its baseline and came back on most heavier plateaus is noise.
@@ -289,7 +299,7 @@ class _Context:
             "others_median_growth": round(bottleneck.others_median_growth, 2),
             "others_final_median_growth": round(bottleneck.others_final_median_growth, 2),
         }
-        told = tell_bottleneck(bottleneck, self.unit, saturation, self.steps)
+        told = tell_bottleneck(bottleneck, self.unit, saturation, self.steps, self.evidence)
         story = f"{told} {self._grace()}"
         fix = f"{FIXES[Pattern.FLAT_THEN_SPIKE]} ({bottleneck.endpoint})"
         return self._verdict(

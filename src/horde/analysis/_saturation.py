@@ -147,9 +147,10 @@ def classify_shape(
 
     A limit that rejects work (a pool that times out, a full queue) shows as failures:
     once the saturated plateaus fail :data:`DEGRADED_FAILURE_RATIO` of their requests it
-    is a cliff. Not in the open model: there arrivals beyond the service rate queue up
-    whatever the limit is (a CPU too), until they time out, so failures tell nothing
-    of its kind. Without failures the p95 decides. In a closed model, queueing behind a
+    is a cliff. Not in the open model when latency rose too: there arrivals beyond the
+    service rate queue up whatever the limit is (a CPU too), until they time out, so
+    such failures tell nothing of its kind (fast rejections still make a cliff).
+    Without failures the p95 decides. In a closed model, queueing behind a
     full CPU adds the same latency for every user added (R = N/X - Z), so it keeps
     climbing plateau after plateau, even when the knee fell inside a step and made the
     first rise look like a jump; a limit jumps once and then holds at its ceiling.
@@ -175,7 +176,8 @@ def classify_shape(
         "saturated_steps": len(steps) - degradation.index,
         "saturated_failure_ratio": round(failures, 4),
     }
-    if failures >= t.DEGRADED_FAILURE_RATIO and not open_model:
+    queued = open_model and "latency" in degradation.reasons  # failed as they waited
+    if failures >= t.DEGRADED_FAILURE_RATIO and not queued:
         return Pattern.CLIFF, evidence
     if len(saturated) < 2:
         jump_ratio = first / before if before > 0 else float("inf")

@@ -70,23 +70,15 @@ def _ms(value: float | None) -> str:
 def grace_sentence(
     graceful: bool, max_failure_ratio: float, collapsed_rps: float | None, degraded: bool = True
 ) -> str:
-    """Return the sentence on failures: graceful slowdown or catastrophe (or, for a run
-    that did not degrade, ``degraded`` False, how many failed)."""
-    if not graceful and collapsed_rps is not None:
-        return (
-            f"It degraded catastrophically: throughput collapsed to {collapsed_rps:.0f} req/s "
-            f"and up to {max_failure_ratio:.1%} of a step's requests failed."
-        )
+    """Return the sentence on failures: graceful slowdown or catastrophe (for a run whose
+    latency did not degrade, ``degraded`` False, only what failed)."""
+    share = f"{max_failure_ratio:.1%} of a step's requests failed"
     if not graceful:
-        return (
-            f"It degraded catastrophically: up to {max_failure_ratio:.1%} of a step's "
-            "requests failed."
-        )
-    failed = (
-        f"at most {max_failure_ratio:.1%} of a step's requests failed"
-        if max_failure_ratio > 0
-        else "no request failed"
-    )
+        what = f"up to {share}"
+        if collapsed_rps is not None:
+            what = f"throughput collapsed to {collapsed_rps:.0f} req/s and {what}"
+        return f"It degraded catastrophically: {what}." if degraded else f"Yet {what}."
+    failed = f"at most {share}" if max_failure_ratio > 0 else "no request failed"
     return f"It stayed graceful: {failed}." if degraded else f"{failed[0].upper()}{failed[1:]}."
 
 
@@ -160,9 +152,10 @@ def tell_bottleneck(
     unit: str = "users",
     saturation: Saturation | None = None,
     steps: Sequence[StepSummary] = (),
+    evidence: dict[str, object] | None = None,
 ) -> str:
     """Return the story of one endpoint departing alone, and of the aggregate when it
-    left its baseline too (``saturation``, over ``steps``)."""
+    saturated too (``saturation``, over ``steps``, shown by ``evidence``'s reasons)."""
     b = bottleneck
     # By the endpoint's own standard: the others may grow, just far less.
     others = "stayed flat" if b.others_max_growth < t.ENDPOINT_DEPARTURE_RATIO else "grew far less"
@@ -176,18 +169,20 @@ def tell_bottleneck(
     if saturation is None or not steps:
         return story
     last = steps[-1]
-    whole = ""
-    if last.users > b.last_users and b.others_final_median_growth >= t.ENDPOINT_DEPARTURE_RATIO:
-        whole = (
-            f", the other endpoints slowing with it (median {b.others_final_median_growth:.0f}x "
-            f"their baseline at {last.users} {unit})"
-        )
-    after = saturation.users > b.last_users
-    return story + (
-        f" The aggregate p95 left its baseline at {saturation.users} {unit} "
-        f"({saturation.rps:.0f} req/s) and reached {_ms(last.p95_ms)} at {last.users} {unit}"
-        f"{whole}{': past the bottleneck, the whole system saturated.' if after else '.'}"
+    evidence = evidence or {}
+    baseline = _float(evidence.get("baseline_p95_ms")) or 0.0
+    signs = _saturation_signs(evidence, baseline, "its p95 left its")
+    story += (
+        f" The aggregate saturated at {saturation.users} {unit} ({saturation.rps:.0f} req/s), "
+        f"where {signs}; p95 was {_ms(last.p95_ms)} at {last.users} {unit}"
     )
+    others_slowed = b.others_final_median_growth >= t.ENDPOINT_DEPARTURE_RATIO
+    if last.users > b.last_users and others_slowed:
+        return story + (
+            f", the other endpoints slowing with it (median {b.others_final_median_growth:.1f}x "
+            f"their baseline): past the bottleneck, the whole system saturated."
+        )
+    return story + "."
 
 
 def tell_shape(
@@ -246,11 +241,13 @@ def tell_shape(
     return opening + fine + then
 
 
-def _saturation_signs(evidence: dict[str, object], baseline_p95: float) -> str:
+def _saturation_signs(
+    evidence: dict[str, object], baseline_p95: float, whose: str = "p95 left its"
+) -> str:
     """What showed the saturation, from ``"saturation_reasons"``: only what happened."""
     reasons = evidence.get("saturation_reasons")
     said = {
-        "latency": f"p95 left its {_ms(baseline_p95)} baseline",
+        "latency": f"{whose} {_ms(baseline_p95)} baseline",
         "throughput": "throughput stopped growing with load",
         "failures": "requests started failing",
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import logging
 import os
 import signal
@@ -15,7 +16,6 @@ from typing import Any, NoReturn
 from horde.cli._settings import Settings
 from horde.distributed import MasterRunner
 from horde.exceptions import ConfigError
-from horde.runtime import end_with_parent
 
 __all__ = [
     "LocalWorkers",
@@ -35,6 +35,9 @@ _PORT_WIDTH = 8
 # before killing them.
 _CHILD_EXIT_SECONDS = 3.0
 _CHILD_INTERRUPT_SECONDS = 5.0
+# prctl(2): the signal a process gets when its parent dies.
+_PR_SET_PDEATHSIG = 1
+
 
 #: More worker processes than this per core is refused: a typo, not a plan.
 _MAX_PROCESSES_PER_CORE = 8
@@ -209,7 +212,7 @@ def fork_workers(count: int, *, announce_port: bool) -> LocalWorkers | WorkerPro
     for _ in range(count):
         pid = os.fork()
         if pid == 0:
-            end_with_parent(parent)
+            _end_with(parent)
             if write_end is not None:
                 os.close(write_end)
             signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -218,6 +221,22 @@ def fork_workers(count: int, *, announce_port: bool) -> LocalWorkers | WorkerPro
     if read_end is not None:
         os.close(read_end)
     return LocalWorkers(pids, write_end)
+
+
+def _end_with(parent: int) -> None:
+    """Have the kernel send this forked worker SIGTERM when ``parent`` dies (on Linux).
+
+    A parent killed outright (SIGKILL, a crash) cannot stop its workers; without this
+    they would go on loading the target, unrecorded, until the master's heartbeats had
+    been missing for a minute.
+    """
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return  # not Linux: the heartbeat timeout ends an orphaned worker
+    prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:  # it died before the request was made
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def exit_child(code: int) -> NoReturn:

@@ -105,19 +105,18 @@ def _check_options(parser: HordeArgumentParser, settings: Settings) -> None:
 
 
 def _check_host(host: str | None) -> None:
-    """Refuse a URL host that cannot be parsed (``http://[::1``, a port that is no
-    number), or an ``http(s)://`` one without a host: every request would fail with a
-    traceback. A host that is no URL (a bare ``host:port``) is the business of the users'
-    own clients."""
-    if not host or "://" not in host:
+    """Refuse an ``http(s)://`` host that cannot be parsed (``http://[::1``, a port that
+    is no number, no host at all): every HTTP request would fail with a traceback. Other
+    hosts (``mongodb://h1,h2/db``, a bare ``host:port``) are for the users' own clients."""
+    if not host or not host.lower().startswith(("http://", "https://")):
         return
     try:
         parts = urlsplit(host)
         _ = parts.port  # checked when read
     except ValueError as error:
-        raise ConfigError(f"-H/--host {host!r} is not a valid URL: {error}", 2) from None
-    if parts.scheme.lower() in {"http", "https"} and not parts.hostname:
-        raise ConfigError(f"-H/--host {host!r} names no host: write http://HOST[:PORT]", 2)
+        raise ConfigError(f"--host {host!r} is not a valid URL: {error}", 2) from None
+    if not parts.hostname:
+        raise ConfigError(f"--host {host!r} names no host: write http://HOST[:PORT]", 2)
 
 
 def _check_counts(

@@ -8,14 +8,17 @@ over the variable, which wins over the default.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import os
+import signal
+import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from horde.demo._config import ENV_PREFIX, PROFILES, DemoConfig, config_from_env, parse_field
 from horde.demo._server import serve
-from horde.runtime import end_with_parent
 
 __all__ = ["main"]
 
@@ -35,8 +38,8 @@ def build_parser(prog: str = "python -m horde.demo") -> argparse.ArgumentParser:
         "--profile", default="healthy", choices=PROFILES, help="bottleneck profile (%(default)s)"
     )
     parser.add_argument("--data-dir", type=Path, help="where the temporary database goes")
-    # Set by start_server_process: the server ends when the process that started it does.
-    parser.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)
+    # Given by start_server_process, whose process holds the other end of stdin's pipe.
+    parser.add_argument("--until-stdin-closes", action="store_true", help=argparse.SUPPRESS)
     knobs = parser.add_argument_group("knobs", "see horde.demo.DemoConfig")
     for field in dataclasses.fields(DemoConfig):
         knobs.add_argument(
@@ -57,8 +60,8 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m horde.demo") 
     """
     parser = build_parser(prog)
     arguments = parser.parse_args(argv)
-    if arguments.parent_pid is not None:
-        end_with_parent(arguments.parent_pid)
+    if arguments.until_stdin_closes:
+        _stop_when_stdin_closes()
     try:
         config = config_from_env(os.environ)
         options = {
@@ -71,6 +74,19 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m horde.demo") 
         parser.error(str(error))
     serve(arguments.host, arguments.port, arguments.profile, config, data_dir=arguments.data_dir)
     return 0
+
+
+def _stop_when_stdin_closes() -> None:
+    """Stop the server as SIGTERM does once stdin reaches its end: the process that started
+    it holds the pipe's other end, which closes when that process ends, however it ends."""
+
+    def watch() -> None:
+        with contextlib.suppress(OSError, ValueError):
+            while sys.stdin.buffer.read(4096):
+                pass
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="horde-demo-stdin", daemon=True).start()
 
 
 def _field_parser(name: str) -> Callable[[str], int | float]:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
-import os
 import re
 import socket
 import subprocess
@@ -198,12 +197,14 @@ def start_server_process(
     workdir = tempfile.TemporaryDirectory(prefix="horde-demo-")
     command = [
         *(sys.executable, "-m", "horde.demo", "--host", host, "--port", str(port)),
-        *("--profile", profile, "--data-dir", workdir.name, "--parent-pid", str(os.getpid())),
+        *("--profile", profile, "--data-dir", workdir.name, "--until-stdin-closes"),
         *config_arguments(config or DemoConfig()),
     ]
     with _log_path(workdir).open("wb") as log:
+        # The child stops when its stdin ends: when this process closes the pipe's other
+        # end, however it ends (killed outright included), and wherever it started it from.
         process = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
+            command, stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT
         )
     server_url = ""
     try:
@@ -214,6 +215,8 @@ def start_server_process(
         if process.poll() is None:
             process.kill()
         process.wait()
+        if process.stdin is not None:
+            process.stdin.close()
         log_text = _log_path(workdir).read_text(errors="replace").strip() or "(nothing)"
         workdir.cleanup()
         if not isinstance(error, DemoServerError):
@@ -230,6 +233,8 @@ def _stop_process(process: subprocess.Popen[bytes], timeout_s: float) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+    if process.stdin is not None:
+        process.stdin.close()
 
 
 def _wait_for_listening(

@@ -322,7 +322,8 @@ def _key_numbers(analysis: Mapping[str, Any]) -> str:
     facts = [("Saturation point", reached)]
     pattern = analysis.get("pattern")
     if not analysis.get("graceful"):
-        facts.append(("Degradation", "catastrophic (errors or collapse)"))
+        slower = "no slowdown, yet " if pattern == "healthy" else ""
+        facts.append(("Degradation", f"{slower}catastrophic (errors or collapse)"))
     elif pattern == "healthy":
         facts.append(("Degradation", "none within the tested range"))
     elif pattern != "inconclusive":  # no verdict, no claim of grace

@@ -63,10 +63,13 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
-def _ms(value: float | None) -> str:
-    # Whole milliseconds cut as the tables above cut them (Locust's %d): the measured
-    # max here is the max there.
-    return "-" if value is None else str(int(value))
+def _cells(histogram: Histogram) -> str:
+    """p50, p95, p99 and max in whole milliseconds, cut as the tables above cut them
+    (Locust's %d), from the histogram itself: the measured max here is the max there."""
+    if not histogram.count:
+        return " ".join(f"{'-':>7}" for _ in range(4))
+    values = (*histogram.percentiles(OPEN_MODEL_PERCENTILES), histogram.max or 0.0)
+    return " ".join(f"{int(value):>7}" for value in values)
 
 
 def open_model_report(counts: ArrivalCounts, stats: RequestStats) -> list[str]:
@@ -74,7 +77,9 @@ def open_model_report(counts: ArrivalCounts, stats: RequestStats) -> list[str]:
     failed = ""
     if counts.start_failures:
         failed = f"{_count(counts.start_failures, 'pool user')} failed in on_start, see the errors"
-    if counts.not_started:
+    if not counts.scheduled:
+        outcome = "none started"
+    elif counts.not_started:
         outcome = (
             f"{counts.started} started, {counts.not_started} could not start "
             f"(still waiting at the end{'; ' + failed if failed else ''})"
@@ -115,9 +120,5 @@ def open_model_report(counts: ArrivalCounts, stats: RequestStats) -> list[str]:
     header += f"{'50%':>7} {'95%':>7} {'99%':>7} {'max':>7}"
     lines += [f"{'':<50} {'measured':^31} | {'corrected':^31}", header, "-" * len(header)]
     for name, measured, corrected in _rows(stats):
-        cells = []
-        for histogram in (measured, corrected):
-            figures = _figures(histogram)
-            cells.append(" ".join(f"{_ms(figures[k]):>7}" for k in ("p50", "p95", "p99", "max")))
-        lines.append(f"{name[:50]:<50} {cells[0]} | {cells[1]}")
+        lines.append(f"{name[:50]:<50} {_cells(measured)} | {_cells(corrected)}")
     return [*lines, ""]

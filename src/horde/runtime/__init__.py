@@ -1,6 +1,6 @@
 """The runtime: event loop, greenlet bridge, cooperative sleep, blocking calls, monitors,
 and the process settings a load needs (collector, descriptor table) or should have
-(local ports, children that end with their parent)."""
+(local ports)."""
 
 from horde.runtime._blocking import run_blocking
 from horde.runtime._breaker import LoopBreaker
@@ -30,7 +30,6 @@ from horde.runtime._lag import (
     describe_frame,
 )
 from horde.runtime._loop import new_event_loop, run
-from horde.runtime._parent import end_with_parent
 from horde.runtime._ports import LocalPorts, local_ports
 from horde.runtime._sleep import Alarm, alarm_for, cooperative_sleep, sleep
 from horde.runtime._turns import LOOP_TURNS, LoopTurns
@@ -55,7 +54,6 @@ __all__ = [
     "call_sync",
     "cooperative_sleep",
     "describe_frame",
-    "end_with_parent",
     "in_bridge",
     "interrupt",
     "interrupt_later",

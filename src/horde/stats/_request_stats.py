@@ -289,11 +289,14 @@ class RequestStats:
                 series = self._series[key] = TimeSeries(entry.name, entry.method)
             sample = build_sample(*entry.snapshot(timestamp), user_count, elapsed)
             series.append(sample)
-            if key in self.corrected:
-                self._tick_corrected(key, self.corrected[key], sample)
+            corrected = self.corrected.get(key)
+            # Once a corrected series exists it gets every tick (a reset empties the
+            # histograms), so that it lines up with the measured one sample for sample.
+            if corrected is not None or key in self.corrected_series:
+                self._tick_corrected(key, corrected or Histogram(), sample)
         sample = build_sample(*self.total.snapshot(timestamp), user_count, elapsed)
         self.total_series.append(sample)
-        if self.corrected:
+        if self.corrected or None in self.corrected_series:
             self._tick_corrected(None, self.corrected_total, sample)
         if self.per_second_retention is not None:
             oldest = int(timestamp) - self.per_second_retention

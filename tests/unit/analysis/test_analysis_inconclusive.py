@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from tests.unit.analysis import synthetic
@@ -47,7 +49,15 @@ def test_a_load_failing_from_its_first_plateau_has_no_baseline():
     failures = [round(r * 0.3) for r in rps]  # 30% from the start
     analysis = analyze(samples_from_columns(users=users, p95=[8.0] * 60, failures=failures))
     assert analysis.pattern is Pattern.INCONCLUSIVE
-    assert "failed already at the lightest load (100 users)" in analysis.story
+    assert "failed already on the first plateau (100 users)" in analysis.story
+
+
+def test_failures_on_a_constant_load_with_periodic_stalls_still_make_a_sawtooth():
+    # A sawtooth needs no baseline: failing requests do not hide the period.
+    run = synthetic.sawtooth(0, steps=False)
+    failing = [dataclasses.replace(s, failures=round(s.requests * 0.06)) for s in run.total]
+    analysis = analyze(failing)
+    assert analysis.pattern is Pattern.SAWTOOTH
 
 
 def test_a_short_run_is_told_to_run_a_step_load():

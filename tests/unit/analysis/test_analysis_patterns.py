@@ -12,7 +12,7 @@ from horde.analysis import Pattern, analyze
 from horde.analysis._bottleneck import Bottleneck
 from horde.analysis._model import ARRIVALS_UNIT, Saturation, StepSummary
 from horde.analysis._saturation import Degradation, classify_shape
-from horde.analysis._story import tell_bottleneck, tell_shape
+from horde.analysis._story import grace_sentence, tell_bottleneck, tell_shape
 
 SEEDS = range(4)
 
@@ -121,7 +121,8 @@ def test_a_bottleneck_followed_by_the_whole_system_saturating_tells_both(seed):
     assert analysis.bottleneck_endpoint == "GET /api/mobile/feed"
     assert analysis.saturation is not None
     assert analysis.saturation.users == 600
-    assert "The aggregate p95 left its baseline at 600 users" in analysis.story
+    assert "The aggregate saturated at 600 users" in analysis.story
+    assert re.search(r"where its p95 left its [5-6]\.\d ms baseline", analysis.story)
     assert "past the bottleneck, the whole system saturated" in analysis.story
     assert "the other endpoints slowing with it (median" in analysis.story
     assert analysis.evidence["others_final_median_growth"] > 10
@@ -133,6 +134,18 @@ def test_other_endpoints_that_grew_are_not_said_to_have_stayed_flat():
     assert "the 6 other endpoints grew far less (at most 16.7x" in tell_bottleneck(slow)
     flat = dataclasses.replace(slow, others_max_growth=1.3, others_median_growth=1.1)
     assert "the 6 other endpoints stayed flat (at most 1.3x" in tell_bottleneck(flat)
+
+
+def test_a_bottleneck_story_claims_only_what_the_aggregate_showed():
+    # Throughput alone saturated, and the other endpoints kept their pace: no word of
+    # the aggregate's p95 leaving its baseline, nor of the whole system saturating.
+    slow = Bottleneck("GET /feed", 2.0, 50, 9.0, 75, 41.0, 20.5, 1.2, 1.1, 3, 0.99)
+    steps = _plateaus([6, 6, 6, 6], [0.0] * 4)
+    evidence = {"saturation_reasons": ["throughput"], "baseline_p95_ms": 6.0}
+    story = tell_bottleneck(slow, "users", Saturation(100, 90.0), steps, evidence)
+    assert "The aggregate saturated at 100 users (90 req/s), where throughput stopped" in story
+    assert "p95 left" not in story
+    assert "whole system" not in story
 
 
 def _plateaus(p95s: list[float], failures: list[float]) -> list[StepSummary]:
@@ -156,6 +169,13 @@ def test_in_the_open_model_failures_of_a_growing_queue_do_not_make_a_cliff():
     )
     assert "up to 5.8% of a step's requests failed as they waited" in story
     assert story.endswith("the service rate is the limit.")
+
+
+def test_in_the_open_model_fast_rejections_are_still_a_cliff():
+    # Failures without a queue (latency flat) are work turned away: a limit, not the rate.
+    steps = _plateaus([8, 8, 8.2, 8.4], [0.0, 0.0, 0.1, 0.3])
+    degradation = Degradation(index=2, reasons=("failures",), recovered=0)
+    assert classify_shape(steps, degradation, open_model=True)[0] is Pattern.CLIFF
 
 
 def test_the_story_says_only_what_showed_the_saturation():
@@ -183,6 +203,10 @@ def test_a_healthy_run_makes_no_claim_of_grace():
     analysis = _analyze(synthetic.healthy(0))
     assert "graceful" not in analysis.story
     assert analysis.story.endswith("failed.")
+    # Flat latency with a failing plateau: no "degraded" either, just what failed.
+    assert grace_sentence(False, 0.08, None, degraded=False) == (
+        "Yet up to 8.0% of a step's requests failed."
+    )
 
 
 def test_without_endpoints_the_aggregate_alone_cannot_name_a_bottleneck():

@@ -484,6 +484,8 @@ def test_the_open_model_report_speaks_of_one_as_one():
 def test_the_open_model_report_says_all_started_rather_than_none_could_not():
     first = open_model_report(ArrivalCounts(scheduled=250, started=250), RequestStats())[0]
     assert first == "Open model: 250 iterations scheduled, all 250 started"
+    nothing = open_model_report(ArrivalCounts(), RequestStats())[0]
+    assert nothing == "Open model: 0 iterations scheduled, none started"
     failing = ArrivalCounts(scheduled=9, started=9, start_failures=2)
     assert open_model_report(failing, RequestStats())[0].endswith(
         "all 9 started; 2 pool users failed in on_start, see the errors"
@@ -495,9 +497,9 @@ def test_the_open_model_report_says_all_started_rather_than_none_could_not():
 def test_the_open_model_table_cuts_milliseconds_as_the_percentile_table_does():
     stats = RequestStats()
     for _ in range(10):
-        stats.record("GET", "/", 5.85, 0, None)
-        stats.record_corrected("GET", "/", 5.85)
-    # Locust's tables print whole milliseconds with %d: 5.85 ms is 5 there, so here too.
+        stats.record("GET", "/", 5.996, 0, None)
+        stats.record_corrected("GET", "/", 5.996)
+    # Locust's tables print whole milliseconds with %d: 5.996 ms is 5 there, so here too.
     table_row = next(line for line in percentiles_table(stats) if line.startswith("GET"))
     assert table_row.split()[-2:] == ["5", "10"]  # the 100% column, then the count
     rows = [line for line in open_model_report(ArrivalCounts(), stats) if line.startswith("GET /")]

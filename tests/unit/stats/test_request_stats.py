@@ -319,6 +319,12 @@ def test_the_open_model_keeps_series_of_corrected_latency_beside_the_measured(cl
     assert endpoint.column("timestamp") == stats.series("/", "GET").column("timestamp")
     assert aggregate[-1].rps == measured.rps
     assert measured.p95 == pytest.approx(6.0, rel=0.01)
+    # A reset (--reset-stats) empties the histograms, not the series: they stay in step.
+    stats.reset_all()
+    stats.tick(clock.now + 4, 1)
+    assert len(aggregate) == len(stats.total_series) == 4
+    assert len(endpoint) == len(stats.series("/", "GET")) == 3
+    assert aggregate[-1].p95 is None
 
 
 def test_series_of_an_unknown_endpoint_is_empty(clock):
