@@ -9,7 +9,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Result", "clean_environment", "run_horde"]
+__all__ = ["Result", "clean_environment", "process_alive", "run_horde"]
 
 
 @dataclass
@@ -40,3 +40,12 @@ def run_horde(
         check=False,
     )
     return Result(completed.returncode, completed.stdout, completed.stderr)
+
+
+def process_alive(pid: int) -> bool:
+    """Whether ``pid`` still runs (Linux: a zombie, dead but not yet reaped, is not)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False

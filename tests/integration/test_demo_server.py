@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from tests.command import process_alive
 
 from horde.demo import API_KEY, DemoServerError, start_server_process
 
@@ -264,9 +265,9 @@ def test_a_server_whose_starter_was_killed_outright_ends_too():
         starter.kill()
         starter.wait(10)
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and _alive(pid):
+        while time.monotonic() < deadline and process_alive(pid):
             time.sleep(0.1)
-        assert not _alive(pid)
+        assert not process_alive(pid)
     finally:
         if starter.poll() is None:
             starter.kill()
@@ -283,12 +284,3 @@ def test_a_server_started_from_a_thread_outlives_the_thread():
         time.sleep(0.5)
         assert server.process.poll() is None
         assert fetch(server.url + "/health").status == 200
-
-
-def _alive(pid: int) -> bool:
-    """Whether ``pid`` still runs (a zombie, dead but not yet reaped by init, is not)."""
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False

@@ -8,6 +8,7 @@ import sys
 import time
 
 import pytest
+from tests.command import process_alive
 
 pytestmark = pytest.mark.slow
 
@@ -80,14 +81,6 @@ def _children(pid: int) -> list[int]:
         return [int(child) for child in handle.read().split()]
 
 
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as handle:
-            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
-
-
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal")
 @pytest.mark.parametrize("mode", [["--headless", "-t", "30s"], ["--worker"]])
 def test_workers_forked_by_processes_end_when_their_parent_is_killed(start_horde, locustfile, mode):
@@ -103,12 +96,12 @@ def test_workers_forked_by_processes_end_when_their_parent_is_killed(start_horde
         process.kill()  # no chance to stop its workers itself
         process.wait(timeout=10)
         deadline = time.monotonic() + 15
-        while time.monotonic() < deadline and any(_alive(pid) for pid in workers):
+        while time.monotonic() < deadline and any(process_alive(pid) for pid in workers):
             time.sleep(0.2)
-        assert not any(_alive(pid) for pid in workers)
+        assert not any(process_alive(pid) for pid in workers)
     finally:
         for pid in workers:
-            if _alive(pid):
+            if process_alive(pid):
                 os.kill(pid, signal.SIGKILL)
 
 
@@ -133,7 +126,7 @@ def test_an_interrupt_to_the_parent_alone_stops_workers_forked_with_worker(
     time.sleep(1.0)  # trying to reach a master
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=15)
-    assert not any(_alive(pid) for pid in workers), stderr
+    assert not any(process_alive(pid) for pid in workers), stderr
     # Waiting for a master, they had no handler yet: SIGTERM ended them, as the shell says.
     assert process.returncode == 128 + signal.SIGTERM, stderr
 
