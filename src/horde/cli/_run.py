@@ -11,11 +11,9 @@ from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from horde import __version__
-from horde.analysis import Analysis, Pattern, analyze
-from horde.analysis import Step as AnalysisStep
 from horde.cli._distributed import (
     LocalWorkers,
     WorkerProcess,
@@ -48,6 +46,9 @@ from horde.report import (
 )
 from horde.runtime import call_sync, cooperative_sleep, run
 from horde.user import has_sync_tasks
+
+if TYPE_CHECKING:
+    from horde.analysis import Analysis
 
 __all__ = ["run_command"]
 
@@ -274,16 +275,20 @@ def _plateaus(environment: Environment) -> tuple[list[SimpleNamespace], str]:
     ], unit
 
 
-_NO_ANALYSIS = Analysis(
-    pattern=Pattern.INCONCLUSIVE,
-    graceful=True,
-    saturation=None,
-    bottleneck_endpoint=None,
-    period_s=None,
-    evidence={"reason": "the analysis failed"},
-    story="Inconclusive: the analysis failed (its error is logged above).",
-    fix="Report the error above; the figures and files of the run are complete.",
-)
+def _failed_analysis() -> Analysis:
+    """What the summary says when the analysis itself failed."""
+    from horde.analysis import Analysis, Pattern  # loaded late: see _analyze
+
+    return Analysis(
+        pattern=Pattern.INCONCLUSIVE,
+        graceful=True,
+        saturation=None,
+        bottleneck_endpoint=None,
+        period_s=None,
+        evidence={"reason": "the analysis failed"},
+        story="Inconclusive: the analysis failed (its error is logged above).",
+        fix="Report the error above; the figures and files of the run are complete.",
+    )
 
 
 def _analyze(startup: Startup) -> Analysis:
@@ -292,6 +297,11 @@ def _analyze(startup: Startup) -> Analysis:
     In the open model it reads the corrected latency: the measured one leaves out the
     waiting that a stalled target imposed on the iterations queued behind it.
     """
+    # The analysis (and numpy under it) loads when a run ends: a sixth of a second of
+    # every command's start, a --help or a worker's included.
+    from horde.analysis import Step as AnalysisStep
+    from horde.analysis import analyze
+
     stats = startup.environment.stats
     plateaus, unit = _plateaus(startup.environment)
     steps = [AnalysisStep(p.start, p.end, p.users) for p in plateaus]
@@ -389,7 +399,7 @@ def _shutdown(startup: Startup, outputs: _Outputs, monitors: GeneratorMonitors) 
         analysis = _analyze(startup)
     except Exception:  # a fault of the analysis must not cost the run's tables and files
         logger.exception("The degradation analysis failed; the figures are reported without it")
-        analysis = _NO_ANALYSIS
+        analysis = _failed_analysis()
     code = _exit_code(startup, results)
     logger.info("Shutting down (exit code %d)", code)
     runner = environment.runner
