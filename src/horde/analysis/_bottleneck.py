@@ -37,8 +37,7 @@ def _levels(columns: Columns, steps: Sequence[Step]) -> list[float | None]:
     """Return the endpoint's median p50 on each plateau (None when too few seconds)."""
     levels: list[float | None] = []
     for step in steps:
-        skip = min(float(t.RAMP_SKIP_SECONDS), (step.end_ts - step.start_ts) / 3)
-        values = columns.p50[columns.window(step.start_ts + skip, step.end_ts)]
+        values = columns.p50[columns.settled(step.start_ts, step.end_ts)]
         enough = np.count_nonzero(~np.isnan(values)) >= t.MIN_STEP_SAMPLES
         levels.append(median_or_none(values) if enough else None)
     return levels

@@ -54,6 +54,12 @@ class Columns:
         """Return the mask of the samples whose interval closed in ``(start_ts, end_ts]``."""
         return (self.timestamp > start_ts) & (self.timestamp <= end_ts)
 
+    def settled(self, start_ts: float, end_ts: float) -> npt.NDArray[np.bool_]:
+        """Return the mask of a plateau's samples, its first :data:`RAMP_SKIP_SECONDS`
+        (a third of a shorter plateau) left out: the new users' burst distorts them."""
+        skip = min(float(t.RAMP_SKIP_SECONDS), (end_ts - start_ts) / 3)
+        return self.window(start_ts + skip, end_ts)
+
 
 def median_or_none(values: FloatArray) -> float | None:
     """Return the median of the non-NaN ``values``, None when there are none."""
@@ -103,8 +109,7 @@ def _interval(timestamps: FloatArray) -> float:
 
 def summarize_step(columns: Columns, step: Step) -> StepSummary:
     """Return the robust figures of ``step``, its first ramp seconds left out."""
-    skip = min(float(t.RAMP_SKIP_SECONDS), (step.end_ts - step.start_ts) / 3)
-    mask = columns.window(step.start_ts + skip, step.end_ts)
+    mask = columns.settled(step.start_ts, step.end_ts)
     requests = float(np.sum(columns.requests[mask]))
     failures = float(np.sum(columns.failures[mask]))
     rps = columns.rps[mask]

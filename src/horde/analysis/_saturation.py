@@ -59,23 +59,20 @@ def baseline_of(columns: Columns, steps: Sequence[StepSummary]) -> Baseline | No
     above it (three in four: jitter does not do that), is saturated itself: the baseline
     is then the first plateau's alone, or it would hold the degradation."""
     early = steps[: t.BASELINE_STEPS]
-    first = _pooled(_seconds_p95(columns, early[:1]), early[:1])
+    seconds = [_seconds_p95(columns, step) for step in early]
+    first = _pooled(seconds[0], early[:1]) if seconds else None
     if first is not None and len(early) > 1 and first.spread <= t.NOISY_BASELINE_SPREAD:
-        second = _seconds_p95(columns, early[1:])
+        second = seconds[1]
         if second.size >= t.MIN_STEP_SAMPLES and float(np.percentile(second, 25)) > (
             first.p95_ms + first.margin_ms
         ):
             return first
-    return _pooled(_seconds_p95(columns, early), early)
+    return _pooled(np.concatenate(seconds) if seconds else np.array([]), early)
 
 
-def _seconds_p95(columns: Columns, steps: Sequence[StepSummary]) -> FloatArray:
-    """The per-second p95 of ``steps``, their ramp seconds left out."""
-    mask = np.zeros(len(columns), dtype=bool)
-    for step in steps:
-        skip = min(float(t.RAMP_SKIP_SECONDS), (step.end_ts - step.start_ts) / 3)
-        mask |= columns.window(step.start_ts + skip, step.end_ts)
-    p95 = columns.p95[mask]
+def _seconds_p95(columns: Columns, step: StepSummary) -> FloatArray:
+    """The per-second p95 of ``step``, its ramp seconds left out."""
+    p95 = columns.p95[columns.settled(step.start_ts, step.end_ts)]
     return p95[~np.isnan(p95)]
 
 
