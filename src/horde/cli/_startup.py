@@ -26,7 +26,7 @@ from horde.engine import Environment, LoadTestShape, StepLoadShape, runnable
 from horde.event import events
 from horde.exceptions import ConfigError, LocustfileError, UsageError
 from horde.runtime import local_ports
-from horde.user import User
+from horde.user import FastHttpUser, HttpUser, User
 
 __all__ = ["Startup", "prepare"]
 
@@ -104,19 +104,43 @@ def _check_options(parser: HordeArgumentParser, settings: Settings) -> None:
         )
 
 
-def _check_host(host: str | None) -> None:
+def _check_host(
+    host: str | None, where: str = "--host", error: type[ConfigError] = ConfigError
+) -> None:
     """Refuse an ``http(s)://`` host that cannot be parsed (``http://[::1``, a port that
     is no number, no host at all): every HTTP request would fail with a traceback. Other
-    hosts (``mongodb://h1,h2/db``, a bare ``host:port``) are for the users' own clients."""
+    hosts (``mongodb://h1,h2/db``, a bare ``host:port``) are for the users' own clients,
+    unless an HTTP user is to use them (see :func:`_check_http_hosts`)."""
     if not host or not host.lower().startswith(("http://", "https://")):
         return
     try:
         parts = urlsplit(host)
         _ = parts.port  # checked when read
-    except ValueError as error:
-        raise ConfigError(f"--host {host!r} is not a valid URL: {error}", 2) from None
+    except ValueError as exc:
+        raise error(f"{where} {host!r} is not a valid URL: {exc}") from None
     if not parts.hostname:
-        raise ConfigError(f"--host {host!r} names no host: write http://HOST[:PORT]", 2)
+        raise error(f"{where} {host!r} names no host: write http://HOST[:PORT]")
+
+
+def _check_http_hosts(host: str | None, user_classes: Sequence[type[User]]) -> None:
+    """Refuse the host of an ``HttpUser`` or ``FastHttpUser`` that is no ``http(s)://`` URL
+    (``-H 127.0.0.1:8080``, or the class's own ``host``): its client would fail every
+    request, each with a traceback. ``host`` (``--host``) replaces the classes' own."""
+    for cls in user_classes:
+        if not issubclass(cls, (HttpUser, FastHttpUser)):
+            continue
+        url = host or (cls.host if isinstance(cls.host, str) else None)
+        if not url:
+            continue  # the user stops with "You must specify the base host", as Locust's
+        where, error = (
+            ("--host", ConfigError) if host else (f"{cls.__name__}.host", LocustfileError)
+        )
+        if not url.lower().startswith(("http://", "https://")):
+            raise error(
+                f"{where} {url!r} is not a URL {cls.__name__} can request (an HTTP user): "
+                f"write http://{url} or https://{url}"
+            )
+        _check_host(url, where, error)
 
 
 def _check_counts(
@@ -328,6 +352,7 @@ def prepare(argv: Sequence[str]) -> Startup | None:
         return None
     user_classes = _select_classes(settings, loaded)
     _check_counts(user_classes, LocustfileError)
+    _check_http_hosts(settings.host, user_classes)
     total_fixed = sum(cls.fixed_count for cls in user_classes)
     if settings.num_users is not None and total_fixed > settings.num_users:
         logger.info(

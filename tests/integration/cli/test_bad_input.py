@@ -21,6 +21,18 @@ BAD_SHAPE = (
 )
 BAD_PERCENTILES = "import locust.stats\nlocust.stats.PERCENTILES_TO_REPORT = [95]\n" + GOOD
 UNKNOWN_CLASS = '{"user_class_name": "Nope"}'
+HTTP = """
+from locust import HttpUser, task
+
+class Web(HttpUser):
+    @task
+    def t(self):
+        self.client.get("/")
+"""
+HTTP_BARE_HOST = HTTP.replace("class Web(HttpUser):", "class Web(HttpUser):\n    host = 'h:80'")
+HTTP_BAD_HOST = HTTP.replace(
+    "class Web(HttpUser):", "class Web(HttpUser):\n    host = 'http://[::1'"
+)
 
 
 @pytest.mark.parametrize(
@@ -158,6 +170,25 @@ UNKNOWN_CLASS = '{"user_class_name": "Nope"}'
         ({"lf.py": GOOD}, [*HEADLESS, "-H", "http://[::1"], 2, "not a valid URL: Invalid IPv6"),
         ({"lf.py": GOOD}, [*HEADLESS, "-H", "http://h:abc"], 2, "'http://h:abc' is not a valid"),
         ({"lf.py": GOOD}, [*HEADLESS, "-H", "https://:8080"], 2, "names no host"),
+        (
+            {"lf.py": HTTP},
+            [*HEADLESS, "-t", "1s", "-H", "127.0.0.1:8080"],
+            2,
+            "--host '127.0.0.1:8080' is not a URL Web can request (an HTTP user): "
+            "write http://127.0.0.1:8080 or https://127.0.0.1:8080",
+        ),
+        (
+            {"lf.py": HTTP_BARE_HOST},
+            [*HEADLESS, "-t", "1s"],
+            1,
+            "Web.host 'h:80' is not a URL Web can",
+        ),
+        (
+            {"lf.py": HTTP_BAD_HOST},
+            [*HEADLESS, "-t", "1s"],
+            1,
+            "Web.host 'http://[::1' is not a valid URL",
+        ),
     ],
 )
 def test_user_mistakes(horde, tmp_path, files, args, code, message):
@@ -174,3 +205,10 @@ def test_version(horde):
     assert result.code == 0
     assert result.stdout.startswith("horde ")
     assert "(Python 3." in result.stdout
+
+
+def test_a_bare_host_is_left_to_users_that_are_no_http_users(horde, tmp_path):
+    """``-H host:port`` may address a user's own client (a database, a raw socket)."""
+    (tmp_path / "lf.py").write_text(GOOD)
+    result = horde(*HEADLESS, "-H", "127.0.0.1:5432", "-u", "1", "-t", "1s")
+    assert result.code == 0, result.stderr
