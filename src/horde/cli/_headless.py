@@ -84,22 +84,43 @@ def _next_run(previous: float, interval: float, now: float) -> float:
 def _periodic_jobs(
     startup: Startup, csv_writer: CsvWriter | None
 ) -> list[tuple[float, Callable[[], None]]]:
-    environment = startup.environment
-    runner = environment.runner
-    stats = environment.stats
+    stats = startup.environment.stats
     jobs: list[tuple[float, Callable[[], None]]] = []
     if not startup.settings.only_summary:
         jobs.append((CONSOLE_STATS_INTERVAL_SEC, lambda: _print_lines(periodic_report(stats))))
     if startup.settings.check_abort and startup.settings.checks:
         jobs.append((CHECK_INTERVAL_SECONDS, _check_abort_job(startup)))
     if csv_writer is not None:
-        jobs.append(
-            (
-                CSV_STATS_INTERVAL_SEC,
-                lambda: csv_writer.write(stats, runner.exceptions, runner.user_count, stats.now()),
-            )
-        )
+        jobs.append((CSV_STATS_INTERVAL_SEC, _csv_job(startup, csv_writer)))
     return jobs
+
+
+def _csv_job(startup: Startup, csv_writer: CsvWriter) -> Callable[[], None]:
+    """Rewrite the CSV files; a failure (a full disk) is logged when it starts and when
+    it ends, and the files are written again at the next interval."""
+    runner = startup.environment.runner
+    stats = startup.environment.stats
+    failing = False
+
+    def job() -> None:
+        nonlocal failing
+        try:
+            csv_writer.write(stats, runner.exceptions, runner.user_count, stats.now())
+        except OSError as exc:
+            if not failing:
+                logger.error(
+                    "--csv: could not write the files %s_*.csv (%s); trying again every %g s",
+                    csv_writer.prefix,
+                    exc,
+                    CSV_STATS_INTERVAL_SEC,
+                )
+            failing = True
+            return
+        if failing:
+            logger.info("--csv: the files %s_*.csv are written again", csv_writer.prefix)
+        failing = False
+
+    return job
 
 
 def _tick_job(startup: Startup) -> Callable[[], None]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import logging
@@ -34,6 +35,7 @@ from horde.engine import Environment, StepLoadShape
 from horde.exceptions import ConfigError
 from horde.report import (
     CHECKS_FAILED_EXIT_CODE,
+    CSV_SUFFIXES,
     CheckResult,
     CsvWriter,
     build_summary,
@@ -139,14 +141,40 @@ def _run_worker(startup: Startup) -> int:
 
 def _check_outputs(settings: Settings) -> _Outputs:
     """What the run will write, checked (folders created) before it starts."""
+    prefix = settings.csv_prefix
     # The CSV files themselves are created once the run is sure to start.
-    _output_path(settings.csv_prefix, "--csv", "", prefix=True)
-    return _Outputs(
+    _output_path(prefix, "--csv", "", prefix=True)
+    csv_files = [("--csv", _output_path(prefix, "--csv", suffix)) for suffix in CSV_SUFFIXES]
+    outputs = _Outputs(
         _report_percentiles(),
         _output_path(settings.json_file, "--json-file", ".json"),
         _output_path(settings.summary_json, "--summary-json", ""),
         _output_path(_html_file(settings), "--html", ""),
     )
+    _check_distinct(
+        [
+            *csv_files,
+            ("--json-file", outputs.json_path),
+            ("--summary-json", outputs.summary_path),
+            ("--html", outputs.html_path),
+            ("--logfile", Path(settings.logfile) if settings.logfile else None),
+        ]
+    )
+    return outputs
+
+
+def _check_distinct(outputs: list[tuple[str, Path | None]]) -> None:
+    """Refuse two outputs that would write the same file: the last would replace the
+    first, which the run would still say it wrote."""
+    seen: dict[str, str] = {}
+    for option, path in outputs:
+        if path is None:
+            continue
+        other = seen.setdefault(os.path.realpath(path), option)
+        if other != option:
+            raise ConfigError(
+                f"{other} and {option} would both write {path}: give each its own file", 2
+            )
 
 
 def _run_test(startup: Startup, outputs: _Outputs, local_workers: LocalWorkers | None) -> int:
@@ -237,11 +265,31 @@ def _output_path(
 
 
 def _write(path: Path, text: str, option: str) -> bool:
-    """Write an output file; False (logged) when it could not be written."""
+    """Write an output file whole or not at all; False (logged) when it could not be.
+
+    The text goes to a temporary file beside it, renamed over it once complete: a full
+    disk leaves the previous file as it was, never a torn one that a CI step would read.
+    """
+    target = Path(os.path.realpath(path))  # through a symbolic link, as a plain write goes
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
-        path.write_text(text, encoding="utf-8")
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, target)
     except OSError as exc:
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
         logger.error("%s: could not write %s (%s)", option, path, exc)
+        return False
+    return True
+
+
+def _close_csv(startup: Startup, writer: CsvWriter) -> bool:
+    """Write the CSV files' final state and close them; False (logged) when it failed."""
+    runner = startup.environment.runner
+    try:
+        writer.close(startup.environment.stats, runner.exceptions, runner.final_user_count)
+    except OSError as exc:
+        logger.error("--csv: could not write the files %s_*.csv (%s)", writer.prefix, exc)
         return False
     return True
 
@@ -402,13 +450,12 @@ def _shutdown(startup: Startup, outputs: _Outputs, monitors: GeneratorMonitors) 
         analysis = _failed_analysis()
     code = _exit_code(startup, results)
     logger.info("Shutting down (exit code %d)", code)
-    runner = environment.runner
     # The files and horde's own tables get the final state first: serializing for --json
     # resets the entries (Locust's quirk, kept: its tables after --json show 0 per entry).
     open_model = open_model_report(arrivals.counts, stats) if arrivals is not None else []
-    if outputs.csv_writer is not None:
-        outputs.csv_writer.close(stats, runner.exceptions, runner.final_user_count)
     written = []
+    if outputs.csv_writer is not None:
+        written.append(_close_csv(startup, outputs.csv_writer))
     document = None
     if outputs.summary_path is not None or outputs.html_path is not None:
         document = _summary(startup, results, code, analysis, ended)

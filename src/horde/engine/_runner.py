@@ -185,6 +185,8 @@ class LocalRunner:
         list(ramp_batches(0, 1, spawn_rate))  # validates the rate
         if self.state not in (STATE_SPAWNING, STATE_RUNNING):
             self._begin_test()
+            if self._quitting:
+                return  # told to quit while test_start's listeners ran (a Ctrl-C): no users
         self.target_user_count = user_count
         self.spawn_rate = spawn_rate
         if user_classes is not None:
@@ -223,6 +225,8 @@ class LocalRunner:
         )
         self._begin_test()
         self.arrivals = executor
+        if self._quitting:
+            return  # told to quit while test_start's listeners ran: nothing is scheduled
         self.state = STATE_RUNNING
         self._ramp_task = self._spawn(executor.run())
 

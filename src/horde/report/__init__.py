@@ -27,6 +27,7 @@ from horde.report._console import (
     stats_table,
 )
 from horde.report._csv import (
+    CSV_SUFFIXES,
     EXCEPTIONS_HEADER,
     FAILURES_HEADER,
     CsvWriter,
@@ -49,6 +50,7 @@ from horde.report._summary import SUMMARY_PERCENTILES, build_summary
 
 __all__ = [
     "CHECKS_FAILED_EXIT_CODE",
+    "CSV_SUFFIXES",
     "EXCEPTIONS_HEADER",
     "FAILURES_HEADER",
     "OPEN_MODEL_PERCENTILES",

@@ -24,6 +24,7 @@ from horde.stats import (
 )
 
 __all__ = [
+    "CSV_SUFFIXES",
     "EXCEPTIONS_HEADER",
     "FAILURES_HEADER",
     "CsvWriter",
@@ -42,6 +43,9 @@ ExceptionsMapping = Mapping[Any, Mapping[str, Any]]
 
 FAILURES_HEADER = ["Method", "Name", "Error", "Occurrences", "First Seen", "Last Seen"]
 EXCEPTIONS_HEADER = ["Count", "Message", "Traceback", "Nodes"]
+CSV_SUFFIXES = ("_stats.csv", "_stats_history.csv", "_failures.csv", "_exceptions.csv")
+"""What ``--csv PREFIX`` appends to its prefix: the stats, history, failures and
+exceptions files, in that order."""
 
 
 def stats_header(percentiles: Sequence[float]) -> list[str]:
@@ -257,16 +261,19 @@ class CsvWriter:
         self.full_history = full_history
         self.percentiles = report_percentiles(percentiles)
         Path(self.prefix).parent.mkdir(parents=True, exist_ok=True)
-        self._stats = _CsvFile(self._path("_stats.csv"), stats_header(self.percentiles))
-        self._history = _CsvFile(self._path("_stats_history.csv"), history_header(self.percentiles))
-        self._failures = _CsvFile(self._path("_failures.csv"), FAILURES_HEADER)
-        self._exceptions = _CsvFile(self._path("_exceptions.csv"), EXCEPTIONS_HEADER)
+        headers = (
+            stats_header(self.percentiles),
+            history_header(self.percentiles),
+            FAILURES_HEADER,
+            EXCEPTIONS_HEADER,
+        )
+        self._stats, self._history, self._failures, self._exceptions = (
+            _CsvFile(Path(self.prefix + suffix), header)
+            for suffix, header in zip(CSV_SUFFIXES, headers, strict=True)
+        )
         self._last_flush = 0.0
         self._last_history: tuple[int, int] | None = None  # (second, offset) of the last rows
         self.closed = False
-
-    def _path(self, suffix: str) -> Path:
-        return Path(self.prefix + suffix)
 
     @property
     def paths(self) -> list[Path]:
@@ -327,15 +334,31 @@ class CsvWriter:
 
         Final history rows replace rows already written in the same second, so the
         history never holds two rows for one timestamp. Closing twice does nothing.
+        Every file is closed even when writing failed.
+
+        Raises:
+            OSError: The final state could not be written (a full disk, say).
         """
         if self.closed:
             return
-        if stats is not None:
-            now = stats.now() if timestamp is None else timestamp
-            if self._last_history is not None and self._last_history[0] == int(now):
-                self._history.handle.seek(self._last_history[1])
-                self._history.handle.truncate()
-            self.write(stats, exceptions or {}, user_count, now)
-        for f in self._files:
-            f.handle.close()
-        self.closed = True
+        try:
+            if stats is not None:
+                now = stats.now() if timestamp is None else timestamp
+                if self._last_history is not None and self._last_history[0] == int(now):
+                    self._history.handle.seek(self._last_history[1])
+                    self._history.handle.truncate()
+                self.write(stats, exceptions or {}, user_count, now)
+        finally:
+            self.closed = True
+            failures = [error for error in map(_close, self._files) if error is not None]
+        if failures:
+            raise failures[0]
+
+
+def _close(file: _CsvFile) -> OSError | None:
+    """Close ``file``; the error of the buffered rows it could not write, if any."""
+    try:
+        file.handle.close()
+    except OSError as error:
+        return error
+    return None

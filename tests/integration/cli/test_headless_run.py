@@ -386,6 +386,97 @@ def test_an_output_that_cannot_be_written_at_the_end_fails_the_run(horde, locust
     assert "Traceback" not in result.stderr
 
 
+FILLS_THE_DISK = """
+import errno
+
+from horde.report import _csv
+from locust import User, constant, events, task
+
+real_rewrite = _csv._CsvFile.rewrite
+calls = 0
+
+
+def rewrite(self, rows):
+    global calls
+    calls += 1
+    if 3 <= calls <= 5 or FULL_AT_THE_END:  # three periodic writes fail, on the first file
+        raise OSError(errno.ENOSPC, "No space left on device")
+    real_rewrite(self, rows)
+
+
+_csv._CsvFile.rewrite = rewrite
+FULL_AT_THE_END = False
+
+
+@events.quitting.add_listener
+def fill_the_disk(environment, **kwargs):
+    global FULL_AT_THE_END
+    FULL_AT_THE_END = FULL
+
+
+class Idle(User):
+    wait_time = constant(0.1)
+
+    @task
+    def nothing(self):
+        pass
+"""
+
+
+@pytest.mark.parametrize("full_at_the_end", [True, False])
+def test_csv_files_that_cannot_be_written_cost_no_other_output(
+    horde, locustfile, tmp_path, full_at_the_end
+):
+    locustfile(FILLS_THE_DISK.replace("= FULL\n", f"= {full_at_the_end}\n"))
+    result = horde(
+        *("--headless", "-u", "1", "-t", "4s", "--csv", "run", "--html", "report.html"),
+        *("--summary-json", "summary.json", "--json-file", "stats"),
+    )
+    assert "Traceback" not in result.stderr
+    assert result.stderr.count("--csv: could not write the files run_*.csv") == 1 + full_at_the_end
+    assert "No space left on device); trying again every 1 s" in result.stderr
+    assert "--csv: the files run_*.csv are written again" in result.stderr
+    assert result.code == (1 if full_at_the_end else 0), result.stderr
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["exit_code"] == result.code
+    assert summary["totals"]["requests"] == 0
+    assert (tmp_path / "report.html").stat().st_size > 0
+    assert json.loads((tmp_path / "stats.json").read_text()) is not None
+    assert "How the system held up" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("outputs", "message"),
+    [
+        (("--html", "same/a", "--summary-json", "same/a"), "--summary-json and --html"),
+        (("--csv", "x", "--html", "x_stats.csv"), "--csv and --html would both write x_stats.csv"),
+        (("--json-file", "j", "--summary-json", "j.json"), "--json-file and --summary-json"),
+        (("--logfile", "run.log", "--html", "run.log"), "--html and --logfile"),
+    ],
+)
+def test_two_outputs_on_one_file_are_refused(horde, locustfile, tmp_path, outputs, message):
+    locustfile(TAKES_THE_REPORTS_PLACE)
+    result = horde("--headless", "-u", "1", "-t", "1s", *outputs)
+    assert result.code == 2, result.stderr
+    assert message in result.stderr
+    assert "give each its own file" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "Aggregated" not in result.stderr  # no run
+
+
+def test_a_csv_file_that_is_a_folder_stops_the_run_and_leaves_the_last_files(
+    horde, locustfile, tmp_path
+):
+    locustfile(TAKES_THE_REPORTS_PLACE)
+    (tmp_path / "run_stats.csv").write_text("the last run's figures")
+    (tmp_path / "run_failures.csv").mkdir()
+    result = horde("--headless", "-u", "1", "-t", "1s", "--csv", "run")
+    assert result.code == 1, result.stderr
+    assert "--csv run: run_failures.csv is a folder; give a file name" in result.stderr
+    assert (tmp_path / "run_stats.csv").read_text() == "the last run's figures"
+    assert not (tmp_path / "run_stats_history.csv").exists()
+
+
 SHOWS_ITS_LOAD = """
 import logging
 

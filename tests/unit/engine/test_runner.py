@@ -372,3 +372,42 @@ def test_a_failing_stop_ends_the_run_with_one_error(caplog, monkeypatch):
     run(main())
     assert caplog.text.count("The test cannot go on") == 1, caplog.text
     assert len(runner.exceptions) == 1
+
+
+@pytest.mark.parametrize("model", ["closed", "open"])
+def test_a_quit_while_test_start_listeners_wait_starts_no_load(model):
+    """A Ctrl-C during a slow ``test_start`` listener: the run ends without users."""
+    import time
+
+    from horde.engine import ArrivalRate
+    from horde.runtime import call_sync, cooperative_sleep
+
+    ran = []
+
+    class Busy(User):
+        wait_time = constant(0.01)
+
+        @task
+        def work(self):
+            ran.append(1)
+
+    environment = Environment(user_classes=[Busy])
+    environment.events.test_start.add_listener(lambda **kw: time.sleep(0.2))
+    runner = environment.create_local_runner()
+
+    def start():
+        if model == "closed":
+            runner.start(3, spawn_rate=100)
+        else:
+            runner.start_arrivals(ArrivalRate.parse("50/s"), max_concurrency=3)
+
+    async def main():
+        asyncio.get_running_loop().call_later(0.05, runner.quit)
+        await call_sync(start)
+        await asyncio.sleep(0.1)
+        await runner.wait_until_quit()
+
+    with cooperative_sleep():
+        run(main())
+    assert ran == []
+    assert runner.user_count == 0

@@ -1,5 +1,6 @@
 """Golden tests: the CSV files against Locust 2.47's captured output (locust-compat.md, A)."""
 
+import csv
 from pathlib import Path
 
 import pytest
@@ -204,6 +205,19 @@ def test_close_twice_is_harmless(prefix, clock):
     writer.close(RequestStats(now=clock))
     writer.close(RequestStats(now=clock))
     assert writer.closed
+
+
+def test_close_on_a_full_disk_raises_and_still_closes_every_file(prefix, clock):
+    writer = CsvWriter(prefix)
+    files = writer._files
+    files[1].handle.close()
+    files[1].handle = open("/dev/full", "w", newline="", encoding="utf-8")  # noqa: SIM115
+    files[1].writer = csv.writer(files[1].handle)
+    with pytest.raises(OSError, match="No space left on device"):
+        writer.close(RequestStats(now=clock))
+    assert writer.closed
+    assert all(f.handle.closed for f in files)
+    writer.close(RequestStats(now=clock))  # nothing more to do
 
 
 def test_data_is_on_disk_after_the_first_write(prefix, clock):
