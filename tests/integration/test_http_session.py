@@ -493,6 +493,23 @@ def test_timeouts(session, recorder):
     assert in_time.status_code == 200
 
 
+def test_a_request_cut_by_its_own_session_closing_is_cancelled_not_recorded(session, recorder):
+    """A user's own greenlet or task still waiting when the user stops (and its session
+    closes) is cancelled, as gevent kills it under Locust: no server failure is made up."""
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        loop.call_later(0.1, session.close)
+        waiting = asyncio.ensure_future(session.aget("/slow?delay=0.5"))
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        return await session.aget("/")  # the session reconnects
+
+    assert run_async(main, session).status_code == 200
+    assert recorder.names == ["/"]
+    assert recorder.exceptions == [None]
+
+
 def test_a_session_timeout(base, recorder):
     session = HttpSession(base, recorder.hook, timeout=0.05)
     response = call(session, lambda: session.get("/slow?delay=0.5"))
