@@ -163,6 +163,13 @@ class LocalRunner:
             counts[type(user).__name__] = counts.get(type(user).__name__, 0) + 1
         return counts
 
+    @property
+    def target_user_classes_count(self) -> dict[str, int]:
+        """Users per class name once the ramp reaches :attr:`target_user_count`."""
+        if self._sequence is None:
+            return {cls.__name__: 0 for cls in self.user_classes}
+        return self._sequence.counts(self.target_user_count)
+
     # -- starting -------------------------------------------------------------------
 
     def start(
@@ -183,12 +190,6 @@ class LocalRunner:
         if user_count < 0:
             raise ValueError(f"user count must be 0 or more, got {user_count}")
         list(ramp_batches(0, 1, spawn_rate))  # validates the rate
-        if self.state not in (STATE_SPAWNING, STATE_RUNNING):
-            self._begin_test()
-            if self._quitting:
-                return  # told to quit while test_start's listeners ran (a Ctrl-C): no users
-        self.target_user_count = user_count
-        self.spawn_rate = spawn_rate
         if user_classes is not None:
             self._sequence, self._next_index = UserSequence(user_classes), 0
         elif self._sequence is None:
@@ -198,6 +199,13 @@ class LocalRunner:
                 "Only %d users can run: every user class has a fixed_count", self._sequence.limit
             )
             user_count = self._sequence.limit
+        # Set before test_start, whose listeners read them (to split test data, say).
+        self.target_user_count = user_count
+        self.spawn_rate = spawn_rate
+        if self.state not in (STATE_SPAWNING, STATE_RUNNING):
+            self._begin_test()
+            if self._quitting:
+                return  # told to quit while test_start's listeners ran (a Ctrl-C): no users
         if self._ramp_task is not None:
             self._ramp_task.cancel()
         self.state = STATE_SPAWNING

@@ -411,3 +411,21 @@ def test_a_quit_while_test_start_listeners_wait_starts_no_load(model):
         run(main())
     assert ran == []
     assert runner.user_count == 0
+
+
+def test_test_start_listeners_see_the_target_counts():
+    """As in Locust: listeners that split test data by the users to come read them."""
+    seen = []
+    environment = Environment(user_classes=[Idle, Other])
+    runner = environment.create_local_runner()
+    environment.events.test_start.add_listener(
+        lambda **kw: seen.append((runner.target_user_count, runner.target_user_classes_count))
+    )
+
+    async def main():
+        runner.start(8, spawn_rate=100)
+        await runner.quit_async()
+
+    assert runner.target_user_classes_count == {"Idle": 0, "Other": 0}
+    run(main())
+    assert seen == [(8, {"Idle": 2, "Other": 6})]
