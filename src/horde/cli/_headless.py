@@ -26,7 +26,6 @@ from horde.runtime import (
     LoopLagMonitor,
     call_sync,
 )
-from horde.stats import CONSOLE_STATS_INTERVAL_SEC, CSV_STATS_INTERVAL_SEC
 
 __all__ = ["GeneratorMonitors", "run_headless", "serve_as_worker"]
 
@@ -82,16 +81,16 @@ def _next_run(previous: float, interval: float, now: float) -> float:
 
 
 def _periodic_jobs(
-    startup: Startup, csv_writer: CsvWriter | None
+    startup: Startup, csv_writer: CsvWriter | None, console_interval: float
 ) -> list[tuple[float, Callable[[], None]]]:
     stats = startup.environment.stats
     jobs: list[tuple[float, Callable[[], None]]] = []
     if not startup.settings.only_summary:
-        jobs.append((CONSOLE_STATS_INTERVAL_SEC, lambda: _print_lines(periodic_report(stats))))
+        jobs.append((console_interval, lambda: _print_lines(periodic_report(stats))))
     if startup.settings.check_abort and startup.settings.checks:
         jobs.append((CHECK_INTERVAL_SECONDS, _check_abort_job(startup)))
     if csv_writer is not None:
-        jobs.append((CSV_STATS_INTERVAL_SEC, _csv_job(startup, csv_writer)))
+        jobs.append((csv_writer.interval, _csv_job(startup, csv_writer)))
     return jobs
 
 
@@ -112,7 +111,7 @@ def _csv_job(startup: Startup, csv_writer: CsvWriter) -> Callable[[], None]:
                     "--csv: could not write the files %s_*.csv (%s); trying again every %g s",
                     csv_writer.prefix,
                     exc,
-                    CSV_STATS_INTERVAL_SEC,
+                    csv_writer.interval,
                 )
             failing = True
             return
@@ -481,9 +480,13 @@ def _start_lag_monitor(startup: Startup, monitors: GeneratorMonitors) -> LoopLag
 
 
 async def run_headless(
-    startup: Startup, csv_writer: CsvWriter | None, monitors: GeneratorMonitors
+    startup: Startup,
+    csv_writer: CsvWriter | None,
+    monitors: GeneratorMonitors,
+    console_interval: float,
 ) -> None:
-    """Run the test until the run time, the shape, a signal or user code ends it."""
+    """Run the test until the run time, the shape, a signal or user code ends it; the
+    console table every ``console_interval`` seconds (unless ``--only-summary``)."""
     runner = startup.environment.runner
     monitor = _start_lag_monitor(startup, monitors)
     _install_signal_handlers(startup)
@@ -496,7 +499,7 @@ async def run_headless(
     jobs = [asyncio.ensure_future(tick), asyncio.ensure_future(usage)]
     jobs += [
         asyncio.ensure_future(_every(interval, job))
-        for interval, job in _periodic_jobs(startup, csv_writer)
+        for interval, job in _periodic_jobs(startup, csv_writer, console_interval)
     ]
     try:
         if isinstance(runner, MasterRunner):

@@ -76,10 +76,21 @@ def run_command(args: Sequence[str]) -> int:
 
 
 @dataclass(frozen=True)
+class _Intervals:
+    """Seconds between console tables, CSV writes and CSV flushes: Locust's constants in
+    ``locust.stats``, which a locustfile may set."""
+
+    console: float
+    csv: float
+    csv_flush: float
+
+
+@dataclass(frozen=True)
 class _Outputs:
     """What the run writes at the end, checked before it starts."""
 
     percentiles: list[float]
+    intervals: _Intervals
     json_path: Path | None
     summary_path: Path | None
     html_path: Path | None
@@ -147,6 +158,7 @@ def _check_outputs(settings: Settings) -> _Outputs:
     csv_files = [("--csv", _output_path(prefix, "--csv", suffix)) for suffix in CSV_SUFFIXES]
     outputs = _Outputs(
         _report_percentiles(),
+        _stats_intervals(),
         _output_path(settings.json_file, "--json-file", ".json"),
         _output_path(settings.summary_json, "--summary-json", ""),
         _output_path(_html_file(settings), "--html", ""),
@@ -180,10 +192,11 @@ def _check_distinct(outputs: list[tuple[str, Path | None]]) -> None:
 def _run_test(startup: Startup, outputs: _Outputs, local_workers: LocalWorkers | None) -> int:
     """Run the test here, or as the master of ``--master`` or ``--processes``."""
     _create_runner(startup, local_workers)
-    csv_writer = _csv_writer(startup.settings, outputs.percentiles)
+    csv_writer = _csv_writer(startup.settings, outputs)
     outputs = dataclasses.replace(outputs, csv_writer=csv_writer)
     monitors = GeneratorMonitors(sync_tasks=has_sync_tasks(startup.environment.user_classes))
-    run(_main(startup, run_headless(startup, csv_writer, monitors)))
+    console = outputs.intervals.console
+    run(_main(startup, run_headless(startup, csv_writer, monitors, console)))
     return _shutdown(startup, outputs, monitors)
 
 
@@ -238,6 +251,23 @@ def _report_percentiles() -> list[float]:
             1,
         )
     return percentiles
+
+
+def _stats_intervals() -> _Intervals:
+    """The intervals of ``locust.stats``, which a locustfile may have changed, checked."""
+    seconds = []
+    for name in (
+        "CONSOLE_STATS_INTERVAL_SEC",
+        "CSV_STATS_INTERVAL_SEC",
+        "CSV_STATS_FLUSH_INTERVAL_SEC",
+    ):
+        value = getattr(locust_stats, name)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1e9:
+            raise ConfigError(
+                f"locust.stats.{name} = {value!r}: give a number of seconds above 0", 1
+            )
+        seconds.append(float(value))
+    return _Intervals(*seconds)
 
 
 def _output_path(
@@ -409,12 +439,16 @@ def _summary(
     return document
 
 
-def _csv_writer(settings: Settings, percentiles: list[float]) -> CsvWriter | None:
+def _csv_writer(settings: Settings, outputs: _Outputs) -> CsvWriter | None:
     if not settings.csv_prefix:
         return None
     try:
         return CsvWriter(
-            settings.csv_prefix, full_history=settings.full_history, percentiles=percentiles
+            settings.csv_prefix,
+            full_history=settings.full_history,
+            percentiles=outputs.percentiles,
+            interval=outputs.intervals.csv,
+            flush_interval=outputs.intervals.csv_flush,
         )
     except OSError as exc:
         raise ConfigError(f"--csv {settings.csv_prefix}: cannot write there ({exc})", 1) from None

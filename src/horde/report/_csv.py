@@ -16,6 +16,7 @@ from typing import IO, Any
 from horde.report._percentiles import report_percentiles
 from horde.stats import (
     CSV_STATS_FLUSH_INTERVAL_SEC,
+    CSV_STATS_INTERVAL_SEC,
     RequestStats,
     StatsEntry,
     StatsError,
@@ -232,7 +233,7 @@ class CsvWriter:
     """Writes the four ``--csv`` files: ``<prefix>_stats.csv``, ``_stats_history.csv``, and so on.
 
     The files are created (with missing parent directories) and their headers written at
-    once. The runner calls :meth:`write` every ``CSV_STATS_INTERVAL_SEC``, starting before
+    once. The runner calls :meth:`write` every :attr:`interval` seconds, starting before
     any traffic, and :meth:`close` at the end; unlike Locust, closing writes the final state.
 
     Args:
@@ -240,6 +241,10 @@ class CsvWriter:
         full_history: Add a row per endpoint to the history (``--csv-full-history``).
         percentiles: Percentile columns; ``horde.stats.PERCENTILES_TO_REPORT`` when None,
             read now, so a locustfile's override made before this point applies.
+        interval: Seconds between two writes (``CSV_STATS_INTERVAL_SEC``), for the
+            caller that schedules them.
+        flush_interval: Seconds between two flushes to the system
+            (``CSV_STATS_FLUSH_INTERVAL_SEC``).
 
     Example:
         >>> import tempfile, pathlib
@@ -256,8 +261,12 @@ class CsvWriter:
         prefix: str | os.PathLike[str],
         full_history: bool = False,
         percentiles: Sequence[float] | None = None,
+        interval: float = CSV_STATS_INTERVAL_SEC,
+        flush_interval: float = CSV_STATS_FLUSH_INTERVAL_SEC,
     ) -> None:
         self.prefix = str(prefix)
+        self.interval = interval
+        self.flush_interval = flush_interval
         self.full_history = full_history
         self.percentiles = report_percentiles(percentiles)
         Path(self.prefix).parent.mkdir(parents=True, exist_ok=True)
@@ -303,7 +312,7 @@ class CsvWriter:
         self._write_history(stats, user_count, timestamp)
         self._failures.rewrite(failures_rows(stats))
         self._exceptions.rewrite(exceptions_rows(exceptions))
-        if timestamp - self._last_flush > CSV_STATS_FLUSH_INTERVAL_SEC:
+        if timestamp - self._last_flush > self.flush_interval:
             self.flush()
             self._last_flush = timestamp
 

@@ -477,6 +477,42 @@ def test_a_csv_file_that_is_a_folder_stops_the_run_and_leaves_the_last_files(
     assert not (tmp_path / "run_stats_history.csv").exists()
 
 
+SETS_ITS_INTERVALS = """
+import locust.stats
+from locust import User, constant, task
+
+locust.stats.CONSOLE_STATS_INTERVAL_SEC = SECONDS
+locust.stats.CSV_STATS_INTERVAL_SEC = SECONDS
+
+
+class Idle(User):
+    wait_time = constant(0.1)
+
+    @task
+    def nothing(self):
+        pass
+"""
+
+
+def test_a_locustfile_sets_the_console_and_csv_intervals(horde, locustfile, tmp_path):
+    locustfile(SETS_ITS_INTERVALS.replace("SECONDS", "10"))
+    result = horde("--headless", "-u", "1", "-t", "3s", "--csv", "run")
+    assert result.code == 0, result.stderr
+    assert result.stderr.count("Aggregated") == 2  # the final tables only: none every 2 s
+    history = (tmp_path / "run_stats_history.csv").read_text().splitlines()
+    assert len(history) == 3  # the header, the first row and the final one: none every 1 s
+
+
+@pytest.mark.parametrize("seconds", ["0", "'1'", "float('inf')"])
+def test_an_interval_that_is_no_time_is_refused(horde, locustfile, seconds):
+    locustfile(SETS_ITS_INTERVALS.replace("SECONDS", seconds))
+    result = horde("--headless", "-u", "1", "-t", "3s")
+    assert result.code == 1, result.stderr
+    assert "locust.stats.CONSOLE_STATS_INTERVAL_SEC = " in result.stderr
+    assert "give a number of seconds above 0" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 SHOWS_ITS_LOAD = """
 import logging
 

@@ -3,9 +3,10 @@ functions and CSV writers that Locust's library use spawns.
 
 ``stats_printer``, ``stats_history`` and ``StatsCSVFileWriter.stats_writer`` read their
 intervals from this module when they run, so a locustfile that sets, say,
-``locust.stats.CONSOLE_STATS_INTERVAL_SEC`` changes them; horde's command reads
-``PERCENTILES_TO_REPORT`` from here too. The other constants are for reading: horde's own
-tables and files do not look at them here.
+``locust.stats.CONSOLE_STATS_INTERVAL_SEC`` changes them. horde's command reads
+``PERCENTILES_TO_REPORT``, ``CONSOLE_STATS_INTERVAL_SEC``, ``CSV_STATS_INTERVAL_SEC`` and
+``CSV_STATS_FLUSH_INTERVAL_SEC`` from here too, once the locustfiles are loaded. The other
+constants are for reading: horde's own tables and files do not look at them here.
 
 Example (inside a running test, as Locust's ``examples/use_as_lib.py`` does):
     >>> gevent.spawn(stats_printer(env.stats))  # doctest: +SKIP
