@@ -467,3 +467,58 @@ def test_an_rlock_belongs_to_its_user_across_its_calls():
         return other, again
 
     assert run(main()) == (False, True)
+
+
+def test_semaphore_wait_holds_users_until_a_release_without_taking_the_slot():
+    """Locust's ``examples/semaphore_wait.py``: users wait in on_start until all spawned."""
+
+    def body():
+        import gevent
+        from gevent.event import Event
+        from gevent.lock import Semaphore
+
+        all_spawned = Semaphore()
+        all_spawned.acquire()
+        before = (all_spawned.ready(), all_spawned.counter, all_spawned.wait(timeout=0.01))
+        waiters = [gevent.spawn(all_spawned.wait) for _ in range(3)]
+        gevent.sleep(0.01)
+        waiting = [w.dead for w in waiters]
+        all_spawned.release()
+        gevent.joinall(waiters, timeout=2)
+        event = Event()
+        event.set()
+        return before, waiting, [w.value for w in waiters], all_spawned.counter, event.ready()
+
+    assert in_run(body) == ((False, 0, 0), [False] * 3, [1, 1, 1], 1, True)
+
+
+@pytest.mark.parametrize(
+    ("kind", "items", "first"),
+    [
+        ("Queue", [1, 2], 1),
+        ("LifoQueue", [1, 2], 2),
+        ("PriorityQueue", [(2, "b"), (1, "a")], (1, "a")),
+    ],
+)
+def test_peek_shows_the_next_item_and_leaves_it(kind, items, first):
+    def body():
+        from queue import Empty
+
+        import gevent
+        import gevent.queue
+
+        queue = getattr(gevent.queue, kind)(items=items)
+        seen = (queue.peek(), queue.peek_nowait(), queue.qsize(), queue.get())
+        empty = getattr(gevent.queue, kind)()
+        with pytest.raises(Empty):
+            empty.peek_nowait()
+        with pytest.raises(Empty):
+            empty.peek(timeout=0.01)
+        peeker = gevent.spawn(empty.peek, timeout=2)
+        getter = gevent.spawn(empty.get, timeout=2)  # woken too: the peek took nothing
+        gevent.sleep(0.01)
+        empty.put(items[0])
+        gevent.joinall([peeker, getter], timeout=2)
+        return seen, peeker.value, getter.value, empty.qsize()
+
+    assert in_run(body) == ((first, first, len(items), first), items[0], items[0], 0)

@@ -31,6 +31,7 @@ class Event:
         return self._event.is_set()
 
     isSet = is_set
+    ready = is_set
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait (cooperatively) until set; the flag's value afterwards."""

@@ -67,6 +67,26 @@ class Semaphore(_Held):
         """Whether no slot is free."""
         return self._semaphore.locked()
 
+    def ready(self) -> bool:
+        """Whether a slot is free (``acquire`` would not wait)."""
+        return not self._semaphore.locked()
+
+    @property
+    def counter(self) -> int:
+        """How many slots are free."""
+        return self._semaphore._value  # asyncio keeps the count there
+
+    def wait(self, timeout: float | None = None) -> int:
+        """Wait (cooperatively) until a slot is free, without taking it; how many are
+        free then (0 when ``timeout`` ran out), as gevent's.
+
+        Locust's ``semaphore_wait.py`` holds its users this way until all have started.
+        """
+        if not self.acquire(timeout=timeout):
+            return 0
+        self.release()  # taken and given back: the next waiter wakes in its turn
+        return max(self.counter, 1)  # (asyncio may have handed the slot on already)
+
 
 class BoundedSemaphore(Semaphore):
     """A semaphore that may not be released more often than acquired.

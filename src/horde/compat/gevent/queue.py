@@ -17,6 +17,7 @@ user code only. ``Empty`` and ``Full`` are the standard library's, as in gevent.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Iterable
 from queue import Empty, Full
 from typing import Any, TypeVar
@@ -132,6 +133,52 @@ class Queue:
             Empty: It is empty.
         """
         return self.get(block=False)
+
+    def peek(self, block: bool = True, timeout: float | None = None) -> Any:
+        """The next item, left in the queue, waiting for one when empty.
+
+        Raises:
+            Empty: No item came within ``timeout``, or at once without ``block``.
+        """
+        if not self._queue.empty():
+            return self._first()
+        if not block:
+            raise Empty
+        try:
+            return _wait(self._an_item(), timeout)
+        except TimeoutError:
+            raise Empty from None
+
+    def peek_nowait(self) -> Any:
+        """The next item, left in the queue, now.
+
+        Raises:
+            Empty: It is empty.
+        """
+        return self.peek(block=False)
+
+    def _first(self) -> Any:
+        items: Any = self._queue._queue  # type: ignore[attr-defined]  # a deque, list or heap
+        return items[-1] if isinstance(self._queue, asyncio.LifoQueue) else items[0]
+
+    async def _an_item(self) -> Any:
+        """The first item once there is one, waited for as asyncio's ``get`` waits, but
+        left in the queue: the next waiting getter is woken for it."""
+        queue: Any = self._queue
+        loop = asyncio.get_running_loop()
+        while queue.empty():
+            waiter = loop.create_future()
+            queue._getters.append(waiter)  # woken by the next put
+            try:
+                await waiter
+            except BaseException:
+                waiter.cancel()
+                with contextlib.suppress(ValueError):
+                    queue._getters.remove(waiter)
+                raise
+        first = self._first()
+        queue._wakeup_next(queue._getters)
+        return first
 
     def __iter__(self) -> Queue:
         return self
