@@ -72,6 +72,11 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m horde.demo") 
         config = dataclasses.replace(config, **options)
     except ValueError as error:
         parser.error(str(error))
+    if arguments.data_dir is not None and not arguments.data_dir.is_dir():
+        parser.error(
+            f"--data-dir {arguments.data_dir}: no such folder (create it, or leave the "
+            "option out for a temporary one)"
+        )
     serve(arguments.host, arguments.port, arguments.profile, config, data_dir=arguments.data_dir)
     return 0
 

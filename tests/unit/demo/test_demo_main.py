@@ -49,6 +49,7 @@ def test_options_win_over_the_environment(served, monkeypatch):
         (["--pool-connections", "two"], "pool_connections must be an integer"),
         (["--stall-period-s", "1", "--stall-duration-s", "2"], "must be shorter"),
         (["--pool-connections", "0"], "must be greater than 0"),
+        (["--data-dir", "/nonexistent/demo"], "--data-dir /nonexistent/demo: no such folder"),
     ],
 )
 def test_usage_errors_exit_2_with_a_message(served, capsys, argv, message):
