@@ -198,7 +198,10 @@ def _install_signal_handlers(startup: Startup) -> None:
             logger.info("Exiting due to CTRL+C interruption")
             runner.quit()
         elif interrupts == 2:
-            logger.info("Second CTRL+C: stopping every user at once (press again to abort)")
+            logger.info(
+                "Second CTRL+C: stopping every user at once (press again to abort, "
+                "without the final tables and reports)"
+            )
             runner.hurry()
         else:
             loop.remove_signal_handler(signal.SIGINT)

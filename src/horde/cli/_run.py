@@ -71,7 +71,7 @@ def run_command(args: Sequence[str]) -> int:
         print(f"horde: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("horde: interrupted", file=sys.stderr)
+        print("horde: interrupted: the final tables and reports were not written", file=sys.stderr)
         return 130
 
 

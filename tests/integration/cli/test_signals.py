@@ -211,3 +211,38 @@ def test_a_third_stop_signal_ends_a_process_whose_call_will_not_let_go(start_hor
         time.sleep(0.3)
     process.communicate(timeout=20)
     assert process.returncode == -signal.SIGINT
+
+
+def test_a_third_ctrl_c_aborts_and_says_what_is_lost(start_horde, locustfile):
+    """The first Ctrl-C stops, the second hurries, the third aborts: without the
+    reports, as the second one warned."""
+    locustfile(
+        """
+        import time
+        from locust import User, constant, events, task
+
+        @events.test_stop.add_listener
+        def slow_to_stop(**kwargs):
+            time.sleep(30)  # cooperative: the loop still hears the signals
+
+        class Idle(User):
+            wait_time = constant(0.1)
+            @task
+            def nothing(self):
+                pass
+        """
+    )
+    process = start_horde(
+        *("--headless", "-u", "1", "--html", "report.html"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    time.sleep(2)
+    for _ in range(3):
+        process.send_signal(signal.SIGINT)
+        time.sleep(0.3)
+    _, stderr = process.communicate(timeout=20)
+    assert process.returncode == 130, stderr
+    assert "press again to abort, without the final tables and reports" in stderr
+    assert "horde: interrupted: the final tables and reports were not written" in stderr
+    assert "Traceback" not in stderr
