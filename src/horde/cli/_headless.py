@@ -271,6 +271,8 @@ class GeneratorMonitors:
     """A master's workers, by id: their event loops' figures, from their heartbeats."""
     sync_tasks: bool = True
     """Whether some task is a plain function (see :func:`saturation_advice`)."""
+    lost_workers: list[str] = field(default_factory=list)
+    """A master's workers that went missing during the test (their last figures lost)."""
 
     def to_dict(self) -> dict[str, Any]:
         """The ``"generator"`` object of ``--summary-json``.
@@ -293,6 +295,8 @@ class GeneratorMonitors:
             "loop_held_by": most_held.held_by,
             "caution": self.caution(),
         }
+        if self.lost_workers:
+            document["lost_workers"] = self.lost_workers
         if self.workers:
             document["workers"] = [
                 {"id": worker_id, **cpu.to_dict(), **self._lag_of(worker_id)}
@@ -314,12 +318,25 @@ class GeneratorMonitors:
 
     def caution(self) -> str | None:
         """A sentence when the generator was saturated or blocked and the numbers are suspect."""
-        cpu, loop = self._cpu_caution(), self._loop_caution()
-        if cpu is None and loop is None:
+        cpu = self._cpu_caution()
+        others = [text for text in (self._loop_caution(), self._lost_caution()) if text]
+        if cpu is None and not others:
             return None
-        if cpu is None:
-            return f"Caution: {loop}"
-        return cpu if loop is None else f"{cpu} Also, {loop}"
+        sentences = [cpu or f"Caution: {others.pop(0)}", *(f"Also, {text}" for text in others)]
+        return " ".join(sentences)
+
+    def _lost_caution(self) -> str | None:
+        lost = self.lost_workers
+        if not lost:
+            return None
+        one = len(lost) == 1
+        which = f"worker {lost[0]}" if one else f"{len(lost)} workers ({', '.join(lost)})"
+        return (
+            f"{which} went missing during the test (no heartbeat: {'it' if one else 'they'} "
+            f"died, or {'its event loop was' if one else 'their event loops were'} blocked): "
+            f"the requests since {'its last report are' if one else 'their last reports are'} "
+            "not counted, so the totals fall short of what the target received."
+        )
 
     def _cpu_caution(self) -> str | None:
         saturated = [cpu for cpu in self.workers.values() if cpu.saturated]
@@ -507,6 +524,7 @@ async def run_headless(
     try:
         if isinstance(runner, MasterRunner):
             monitors.workers, monitors.worker_lag = runner.worker_cpu, runner.worker_lag
+            monitors.lost_workers = runner.lost_workers
             options = startup.settings.options
             expected, max_wait = options.expect_workers, options.expect_workers_max_wait
             if not await wait_for_workers(runner, expected, max_wait):

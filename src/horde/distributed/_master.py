@@ -108,6 +108,9 @@ class MasterRunner(LocalRunner):
         """Each worker's CPU and memory, from its heartbeats (kept after it quits)."""
         self.worker_lag: dict[str, LoopFigures] = {}
         """Each horde worker's event-loop figures, from its heartbeats."""
+        self.lost_workers: list[str] = []
+        """Workers that went missing while the test ran: what they did after their last
+        report is not in the statistics."""
         self._placement: Placement | None = None
         self._sent: dict[str, dict[str, int]] = {}
         self._changed = asyncio.Event()
@@ -367,9 +370,18 @@ class MasterRunner(LocalRunner):
             for node in list(self.clients.values()):
                 node.heartbeat -= 1
                 if node.heartbeat < 0 and node.state != STATE_MISSING:
-                    logger.info(
-                        "Worker %s failed to send heartbeat, setting state to missing.", node.id
-                    )
+                    if self.state in (STATE_SPAWNING, STATE_RUNNING) and not self._quitting:
+                        self.lost_workers.append(node.id)
+                        logger.warning(
+                            "Worker %s failed to send heartbeat, setting state to missing: "
+                            "its requests since its last report are not counted.",
+                            node.id,
+                        )
+                    else:
+                        logger.info(
+                            "Worker %s failed to send heartbeat, setting state to missing.",
+                            node.id,
+                        )
                     node.state = STATE_MISSING
                     node.user_classes_count = {}
                     missing.append(node)

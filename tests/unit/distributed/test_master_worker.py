@@ -701,3 +701,30 @@ def test_a_worker_s_reports_carry_its_loop_figures_so_the_last_one_is_not_lost()
     master._on_stats(None, "w2", {"stats": [], "errors": {}})
     assert "w2" not in master.worker_lag
     run(master.quit_async())
+
+
+def test_a_worker_lost_during_the_test_is_named_in_the_caution(caplog):
+    master = _new_master()
+
+    async def main():
+        async with _cluster(master, 2) as [healthy, doomed]:
+            master.start(4, spawn_rate=100)
+            await _until(lambda: healthy.user_count == 2 and doomed.user_count == 2)
+            _silence(doomed)
+            await _until(lambda: healthy.user_count == 4)
+            return doomed.client_id
+
+    lost = run(main())
+    assert master.lost_workers == [lost]
+    assert "its requests since its last report are not counted" in caplog.text
+    monitors = GeneratorMonitors(lost_workers=master.lost_workers)
+    assert monitors.caution() == (
+        f"Caution: worker {lost} went missing during the test (no heartbeat: it died, or its "
+        "event loop was blocked): the requests since its last report are not counted, so the "
+        "totals fall short of what the target received."
+    )
+    assert monitors.to_dict()["lost_workers"] == [lost]
+    two = GeneratorMonitors(lost_workers=["a", "b"]).caution()
+    assert two is not None
+    assert "2 workers (a, b) went missing" in two
+    assert "their last reports are not counted" in two
