@@ -187,3 +187,13 @@ def test_event_listeners_may_wait_as_under_gevent(run_locustfile, processes):
     assert "TICKER DEAD: True, TICKS: True" in result.stdout
     assert "UsageError" not in result.stderr
     assert int(stats[("GET", "/health")]["Request Count"]) > 0
+
+
+def test_a_locustfile_using_requests_catches_the_client_errors_by_its_names(run_locustfile):
+    result, stats = run_locustfile("uses_requests.py", "-u", "2", "-r", "2", seconds="2s")
+    assert result.code == 0, result.stderr
+    assert "CAUGHT HTTPError 404" in result.stdout
+    missing = stats[("GET", "missing product")]
+    assert int(missing["Request Count"]) > 0
+    assert int(missing["Failure Count"]) == 0
+    assert int(stats[("GET", "/health")]["Failure Count"]) == 0

@@ -1,6 +1,9 @@
-"""The HTTP client's exceptions, named and nested as in python-requests.
+"""The HTTP client's exceptions: requests' own, by subclassing.
 
-Locustfiles catch these by requests' names, so the names and the tree follow requests::
+Locustfiles catch these by requests' names, from ``horde``/``locust`` or from
+``requests.exceptions`` itself (``except requests.exceptions.HTTPError``, as under
+Locust, whose HttpUser runs on requests): each is also the requests exception of its
+name, and the tree follows requests'::
 
     HordeError
     └── RequestException                 root of every HTTP client error
@@ -33,6 +36,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import requests.exceptions as _requests
+
 from horde.exceptions import HordeError
 
 __all__ = [
@@ -59,7 +64,7 @@ __all__ = [
 ]
 
 
-class RequestException(HordeError):
+class RequestException(HordeError, _requests.RequestException):
     """Root of the HTTP client's errors.
 
     Args:
@@ -67,6 +72,9 @@ class RequestException(HordeError):
         response: The response that caused the error, when there was one.
         request: The request that failed.
     """
+
+    response: Any
+    request: Any  # horde's own requests and responses, which requests' types do not know
 
     def __init__(self, *args: object, response: Any = None, request: Any = None) -> None:
         super().__init__(*args)
@@ -76,7 +84,7 @@ class RequestException(HordeError):
             self.request = getattr(response, "request", None)
 
 
-class HTTPError(RequestException):
+class HTTPError(RequestException, _requests.HTTPError):
     """The server answered with a 4xx or 5xx status."""
 
 
@@ -102,39 +110,39 @@ class LocustBadStatusCode(HTTPError):
         return f"{self.url}: code={self.code}"
 
 
-class ConnectionError(RequestException):
+class ConnectionError(RequestException, _requests.ConnectionError):
     """No connection could be made, or it was lost before a complete response."""
 
 
-class ProxyError(ConnectionError):
+class ProxyError(ConnectionError, _requests.ProxyError):
     """The proxy refused to open a tunnel to the target."""
 
 
-class SSLError(ConnectionError):
+class SSLError(ConnectionError, _requests.SSLError):
     """The TLS handshake failed (for instance, the certificate did not verify)."""
 
 
-class Timeout(RequestException):
+class Timeout(RequestException, _requests.Timeout):
     """The request timed out: catch this to handle both connect and read timeouts."""
 
 
-class ConnectTimeout(ConnectionError, Timeout):
+class ConnectTimeout(ConnectionError, Timeout, _requests.ConnectTimeout):
     """Connecting to the server (including the TLS handshake) took too long."""
 
 
-class ReadTimeout(Timeout):
+class ReadTimeout(Timeout, _requests.ReadTimeout):
     """The server sent nothing for longer than the read timeout."""
 
 
-class TooManyRedirects(RequestException):
+class TooManyRedirects(RequestException, _requests.TooManyRedirects):
     """More redirects than ``max_redirects`` (30 by default)."""
 
 
-class ChunkedEncodingError(RequestException):
+class ChunkedEncodingError(RequestException, _requests.ChunkedEncodingError):
     """The connection broke while the body was being received."""
 
 
-class ContentDecodingError(RequestException):
+class ContentDecodingError(RequestException, _requests.ContentDecodingError):
     """The body could not be decoded with its ``Content-Encoding``."""
 
 
@@ -146,23 +154,23 @@ class InvalidResponse(RequestException):
     """The server sent bytes that are not a valid HTTP/1.x response."""
 
 
-class InvalidHeader(RequestException, ValueError):
+class InvalidHeader(RequestException, _requests.InvalidHeader):
     """A request header name or value cannot be sent (for instance, it holds a newline)."""
 
 
-class InvalidURL(RequestException, ValueError):
+class InvalidURL(RequestException, _requests.InvalidURL):
     """The URL cannot be parsed, or has no host."""
 
 
-class MissingSchema(RequestException, ValueError):
+class MissingSchema(RequestException, _requests.MissingSchema):
     """The URL has no ``http://`` or ``https://`` scheme (often: the host is not set)."""
 
 
-class InvalidSchema(RequestException, ValueError):
+class InvalidSchema(RequestException, _requests.InvalidSchema):
     """The URL's scheme is not one this client speaks (only http and https)."""
 
 
-class JSONDecodeError(RequestException, json.JSONDecodeError):
+class JSONDecodeError(RequestException, _requests.JSONDecodeError, json.JSONDecodeError):
     """``response.json()`` was called on a body that is not valid JSON.
 
     It is also a :class:`json.JSONDecodeError`, so ``except ValueError`` and

@@ -17,7 +17,13 @@ import ssl
 from http.client import RemoteDisconnected
 
 from horde.http._connection import Connection, NoResponse, RawResponse
-from horde.http._errors import ConnectionError, ConnectTimeout, ProxyError, SSLError
+from horde.http._errors import (
+    ConnectionError,
+    ConnectTimeout,
+    ProxyError,
+    RequestException,
+    SSLError,
+)
 from horde.http._socket import KERNEL_TIMESTAMPS, SocketTransport, open_socket
 from horde.http._url import Target
 
@@ -252,6 +258,8 @@ class ConnectionPool:
                 raise error from error.__cause__
             message = f"{origin}: Connection to {target.host} timed out. "
             raise ConnectTimeout(f"{message}(connect timeout={connect_timeout})") from None
+        except RequestException:
+            raise  # the tunnel's own (a ProxyError): requests' errors are OSErrors too
         except OSError as exc:  # refused, unreachable, DNS (gaierror), TLS (ssl.SSLError)
             error = connection_error(origin, exc)
             raise error from error.__cause__

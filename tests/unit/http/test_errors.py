@@ -65,3 +65,23 @@ def test_innermost_cause_unwraps_connection_errors_only():
     assert innermost_cause(bare) is bare
     http = HTTPError("x")
     assert innermost_cause(http) is http
+
+
+def test_each_error_is_the_requests_exception_of_its_name():
+    """Locustfiles written for Locust's requests-based HttpUser catch these by
+    ``requests.exceptions`` names."""
+    import requests
+
+    import horde.http
+
+    names = [name for name in dir(requests.exceptions) if name in horde.http.__all__]
+    assert len(names) >= 15
+    for name in names:
+        ours, theirs = getattr(horde.http, name), getattr(requests.exceptions, name)
+        if isinstance(theirs, type) and issubclass(theirs, requests.exceptions.RequestException):
+            assert issubclass(ours, theirs), name
+    with pytest.raises(requests.exceptions.HTTPError):
+        raise HTTPError("500 Server Error", response=None)
+    error = JSONDecodeError("Expecting value", "", 0)
+    assert isinstance(error, requests.exceptions.JSONDecodeError)
+    assert isinstance(error, json.JSONDecodeError)
