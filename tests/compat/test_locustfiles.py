@@ -193,6 +193,7 @@ def test_a_locustfile_using_requests_catches_the_client_errors_by_its_names(run_
     result, stats = run_locustfile("uses_requests.py", "-u", "2", "-r", "2", seconds="2s")
     assert result.code == 0, result.stderr
     assert "CAUGHT HTTPError 404" in result.stdout
+    assert "SENT Basic YW5uOnNlY3JldA==" in result.stdout  # ann:secret
     missing = stats[("GET", "missing product")]
     assert int(missing["Request Count"]) > 0
     assert int(missing["Failure Count"]) == 0

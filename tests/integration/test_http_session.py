@@ -493,21 +493,26 @@ def test_timeouts(session, recorder):
     assert in_time.status_code == 200
 
 
-def test_a_request_cut_by_its_own_session_closing_is_cancelled_not_recorded(session, recorder):
-    """A user's own greenlet or task still waiting when the user stops (and its session
-    closes) is cancelled, as gevent kills it under Locust: no server failure is made up."""
+def test_a_request_its_stopped_user_left_waiting_is_cancelled_not_recorded(session, recorder):
+    """A greenlet or task of a user's own still waiting when the user stops (and abandons
+    its session) is cancelled: no server failure is made up. A close by user code is
+    the user's own doing: what it cuts fails."""
 
     async def main():
         loop = asyncio.get_running_loop()
-        loop.call_later(0.1, session.close)
-        waiting = asyncio.ensure_future(session.aget("/slow?delay=0.5"))
+        loop.call_later(0.1, session.abandon)
+        waiting = asyncio.ensure_future(session.aget("/slow?delay=0.5", name="abandoned"))
         with pytest.raises(asyncio.CancelledError):
             await waiting
-        return await session.aget("/")  # the session reconnects
+        loop.call_later(0.1, session.close)
+        closed = await session.aget("/slow?delay=0.5", name="closed")
+        return closed, await session.aget("/")  # the session reconnects
 
-    assert run_async(main, session).status_code == 200
-    assert recorder.names == ["/"]
-    assert recorder.exceptions == [None]
+    closed, last = run_async(main, session)
+    assert closed.status_code == 0
+    assert last.status_code == 200
+    assert recorder.names == ["closed", "/"]
+    assert recorder.exceptions[1] is None
 
 
 def test_a_session_timeout(base, recorder):

@@ -320,22 +320,28 @@ class GeneratorMonitors:
         """A sentence when the generator was saturated or blocked and the numbers are suspect."""
         cpu = self._cpu_caution()
         others = [text for text in (self._loop_caution(), self._lost_caution()) if text]
-        if cpu is None and not others:
+        if cpu is not None:
+            first = cpu
+        elif others:
+            first = f"Caution: {others.pop(0)}"
+        else:
             return None
-        sentences = [cpu or f"Caution: {others.pop(0)}", *(f"Also, {text}" for text in others)]
-        return " ".join(sentences)
+        return " ".join([first, *(f"Also, {text}" for text in others)])
 
     def _lost_caution(self) -> str | None:
         lost = self.lost_workers
         if not lost:
             return None
-        one = len(lost) == 1
-        which = f"worker {lost[0]}" if one else f"{len(lost)} workers ({', '.join(lost)})"
+        if len(lost) == 1:
+            which, they, loops, reports = f"worker {lost[0]}", "it", "its event loop was", "its"
+        else:
+            which = f"{len(lost)} workers ({', '.join(lost)})"
+            they, loops, reports = "they", "their event loops were", "their"
         return (
-            f"{which} went missing during the test (no heartbeat: {'it' if one else 'they'} "
-            f"died, or {'its event loop was' if one else 'their event loops were'} blocked): "
-            f"the requests since {'its last report are' if one else 'their last reports are'} "
-            "not counted, so the totals fall short of what the target received."
+            f"{which} went missing during the test and did not come back (no heartbeat: "
+            f"{they} died, or {loops} blocked): the requests since {reports} last "
+            f"report{'' if len(lost) == 1 else 's'} are not counted, so the totals fall "
+            "short of what the target received."
         )
 
     def _cpu_caution(self) -> str | None:

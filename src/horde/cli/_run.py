@@ -7,6 +7,7 @@ import dataclasses
 import json
 import logging
 import os
+import stat
 import sys
 from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
@@ -71,7 +72,7 @@ def run_command(args: Sequence[str]) -> int:
         print(f"horde: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("horde: interrupted: the final tables and reports were not written", file=sys.stderr)
+        print("horde: interrupted", file=sys.stderr)
         return 130
 
 
@@ -297,20 +298,40 @@ def _output_path(
 def _write(path: Path, text: str, option: str) -> bool:
     """Write an output file whole or not at all; False (logged) when it could not be.
 
-    The text goes to a temporary file beside it, renamed over it once complete: a full
-    disk leaves the previous file as it was, never a torn one that a CI step would read.
+    The text goes to a temporary file beside it (with the old file's permissions), then
+    is renamed over it: a full disk leaves the previous file as it was, never a torn one
+    that a CI step would read. What is no plain file (``/dev/stdout``, a pipe) is written
+    to as it is.
     """
     target = Path(os.path.realpath(path))  # through a symbolic link, as a plain write goes
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
-        temporary.write_text(text, encoding="utf-8")
-        os.replace(temporary, target)
+        if str(target).startswith(("/dev/", "/proc/")) or (
+            os.path.exists(path) and not os.path.isfile(path)
+        ):
+            Path(path).write_text(text, encoding="utf-8")
+        else:
+            _replace(target, text)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            temporary.unlink(missing_ok=True)
         logger.error("%s: could not write %s (%s)", option, path, exc)
         return False
     return True
+
+
+def _replace(target: Path, text: str) -> None:
+    """Write ``target`` anew by renaming a complete temporary file over it."""
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        # New files get the usual permissions (the umask's); a replaced one keeps its own.
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+        with open(descriptor, "w", encoding="utf-8") as file:
+            if target.exists():
+                os.fchmod(descriptor, stat.S_IMODE(target.stat().st_mode))
+            file.write(text)
+        os.replace(temporary, target)
+    except OSError:
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
+        raise
 
 
 def _close_csv(startup: Startup, writer: CsvWriter) -> bool:

@@ -5,7 +5,8 @@ master and N local workers behind one command.
 """
 
 from horde.distributed._codec import CorruptMessageError, decode, encode
-from horde.distributed._master import MasterRunner, WorkerNode
+from horde.distributed._master import MasterRunner
+from horde.distributed._node import WorkerNode
 from horde.distributed._placement import Placement, worker_order
 from horde.distributed._protocol import WORKER_REPORT_INTERVAL
 from horde.distributed._transport import PortBusyError

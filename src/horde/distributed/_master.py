@@ -8,11 +8,11 @@ import logging
 import time
 from argparse import Namespace
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from horde import __version__
 from horde.distributed._codec import CorruptMessageError, decode
+from horde.distributed._node import WorkerNode
 from horde.distributed._placement import Placement, even_shares
 from horde.distributed._protocol import (
     ARRIVALS_KEY,
@@ -44,7 +44,7 @@ from horde.user import User
 if TYPE_CHECKING:
     from horde.engine import Environment
 
-__all__ = ["MasterRunner", "WorkerNode"]
+__all__ = ["MasterRunner"]
 
 logger = logging.getLogger("horde.runners")
 
@@ -64,25 +64,6 @@ def _carriable(value: Any) -> bool:
 
 
 Handler = Callable[["WorkerNode | None", str, Any], Awaitable[None] | None]
-
-
-@dataclass
-class WorkerNode:
-    """What the master knows of one worker."""
-
-    id: str
-    index: int
-    state: str = STATE_INIT
-    heartbeat: int = HEARTBEAT_LIVENESS
-    user_classes_count: dict[str, int] = field(default_factory=dict)
-    cpu_usage: float = 0.0
-    memory_usage: int = 0
-    cpu_warning_emitted: bool = False
-
-    @property
-    def user_count(self) -> int:
-        """Users the worker last reported running."""
-        return sum(self.user_classes_count.values())
 
 
 class MasterRunner(LocalRunner):
@@ -109,8 +90,8 @@ class MasterRunner(LocalRunner):
         self.worker_lag: dict[str, LoopFigures] = {}
         """Each horde worker's event-loop figures, from its heartbeats."""
         self.lost_workers: list[str] = []
-        """Workers that went missing while the test ran: what they did after their last
-        report is not in the statistics."""
+        """Workers missing since the test ran: what they did after their last report is
+        not in the statistics (one that comes back is taken off)."""
         self._placement: Placement | None = None
         self._sent: dict[str, dict[str, int]] = {}
         self._changed = asyncio.Event()
@@ -258,6 +239,8 @@ class MasterRunner(LocalRunner):
             return
         data = data if isinstance(data, dict) else {}
         if node.state == STATE_MISSING:
+            if node_id in self.lost_workers:  # its next report brings what it did meanwhile
+                self.lost_workers.remove(node_id)
             node.state = str(data.get("state", STATE_INIT))
             logger.info(
                 "Worker %s self-healed with heartbeat, setting state to %s.", node_id, node.state
@@ -370,18 +353,17 @@ class MasterRunner(LocalRunner):
             for node in list(self.clients.values()):
                 node.heartbeat -= 1
                 if node.heartbeat < 0 and node.state != STATE_MISSING:
-                    if self.state in (STATE_SPAWNING, STATE_RUNNING) and not self._quitting:
+                    running = self.state in (STATE_SPAWNING, STATE_RUNNING) and not self._quitting
+                    if running and node.id not in self.lost_workers:
                         self.lost_workers.append(node.id)
-                        logger.warning(
-                            "Worker %s failed to send heartbeat, setting state to missing: "
-                            "its requests since its last report are not counted.",
-                            node.id,
-                        )
-                    else:
-                        logger.info(
-                            "Worker %s failed to send heartbeat, setting state to missing.",
-                            node.id,
-                        )
+                    logger.log(
+                        logging.WARNING if running else logging.INFO,
+                        "Worker %s failed to send heartbeat, setting state to missing%s",
+                        node.id,
+                        ": its requests since its last report are not counted unless it comes back."
+                        if running
+                        else ".",
+                    )
                     node.state = STATE_MISSING
                     node.user_classes_count = {}
                     missing.append(node)
@@ -474,6 +456,8 @@ class MasterRunner(LocalRunner):
         self._begin_test()
         began = time.time() - elapsed
         self.arrivals = SharedArrivals(rate, max_concurrency, duration, step_s, began)
+        if self._quitting:
+            return  # told to quit while test_start's listeners ran: nothing is shared
         self.state = STATE_RUNNING
         # Each worker starts the schedule when its share arrives: the few ms the message
         # took are no past for it to skip (nor to run twice).

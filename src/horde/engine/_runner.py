@@ -190,6 +190,8 @@ class LocalRunner:
         if user_count < 0:
             raise ValueError(f"user count must be 0 or more, got {user_count}")
         list(ramp_batches(0, 1, spawn_rate))  # validates the rate
+        if self._quitting:
+            return  # a shape's late tick, say: the run is ending
         if user_classes is not None:
             self._sequence, self._next_index = UserSequence(user_classes), 0
         elif self._sequence is None:

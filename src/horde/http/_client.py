@@ -140,8 +140,13 @@ class BaseSession:
             self.request_name = None
 
     def close(self) -> None:
-        """Close the idle connections; the session stays usable (it reconnects)."""
+        """Drop every connection, idle or in use; the session stays usable (it reconnects)."""
         self._pool.close()
+
+    def abandon(self) -> None:
+        """Drop every connection, as the session's user stopped: a request still in flight
+        (from a greenlet or task the user left running) ends cancelled, not failed."""
+        self._pool.close(abandon=True)
 
     # Preparing --------------------------------------------------------------------
 

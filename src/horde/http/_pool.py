@@ -75,18 +75,23 @@ class ConnectionPool:
         # streamed response left unread by a stopped user (see _remember).
         self._open: list[Connection] = []
         self._closings = 0
-        """How many times :meth:`close` was called: a request in flight across one was
-        cut by its own side, not failed by the server."""
+        """How many times the pool was abandoned (see :meth:`close`): a request in flight
+        across one was cut by its own side, not failed by the server."""
         self.max_idle_per_origin = max_idle_per_origin
 
-    def close(self) -> None:
+    def close(self, abandon: bool = False) -> None:
         """Drop every connection, idle or in use, at once.
+
+        With ``abandon`` (the session's user stopped), requests still in flight on them
+        end cancelled rather than failed: they belonged to greenlets or tasks the user
+        left running, and no server failure is to be recorded for them.
 
         Dropping (not a graceful TLS close_notify exchange) is deliberate: sessions are
         closed when users stop, often just before the loop itself closes, and a graceful
         TLS close would still be in progress then, leaving sockets open.
         """
-        self._closings += 1
+        if abandon:
+            self._closings += 1
         self._idle = {}
         for connection in self._open:
             # Also those closed gracefully before: a TLS close may still be under way.
@@ -157,12 +162,9 @@ class ConnectionPool:
         return raw
 
     def _cancel_if_closed(self, closings: int) -> None:
-        """Raise ``CancelledError`` when the pool was closed since ``closings`` was read.
-
-        A request whose connection the session itself closed (its user stopped while a
-        greenlet or task of its own still waited on it) was cut by its own side, not
-        failed by the server: it ends as that greenlet would under Locust, unrecorded.
-        """
+        """Raise ``CancelledError`` when the pool was abandoned since ``closings`` was
+        read: the request's user stopped while a greenlet or task of its own still waited
+        on it, and its connection was cut by its own side, not failed by the server."""
         if self._closings != closings:
             raise asyncio.CancelledError("the session was closed") from None
 

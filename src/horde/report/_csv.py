@@ -306,7 +306,8 @@ class CsvWriter:
             stats: The run's statistics.
             exceptions: ``runner.exceptions`` (an :class:`~horde.stats.ExceptionLog`).
             user_count: Users running now.
-            timestamp: Epoch seconds now; files are flushed when 5 s passed since the last flush.
+            timestamp: Epoch seconds now; files are flushed once :attr:`flush_interval`
+                passed since the last flush.
         """
         self._stats.rewrite(stats_rows(stats, self.percentiles))
         self._write_history(stats, user_count, timestamp)

@@ -29,7 +29,13 @@ class _ClientUser:
         return self.host
 
     def _release(self) -> None:
-        self.client.close()
+        # The user stopped: what its own greenlets still wait on is cancelled, not failed.
+        # (User code may have put another client in its place: that one is just closed.)
+        abandon = getattr(self.client, "abandon", None)
+        if abandon is not None:
+            abandon()
+        else:
+            self.client.close()
 
     def rest(
         self, method: str, url: str, headers: dict[str, str] | None = None, **kwargs: Any

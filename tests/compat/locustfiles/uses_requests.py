@@ -26,4 +26,5 @@ class Checker(HttpUser):
 
     @task
     def health_with_auth(self):
-        self.client.get("/health", auth=HTTPBasicAuth("ann", "secret"))
+        response = self.client.get("/health", auth=HTTPBasicAuth("ann", "secret"))
+        print("SENT", response.request.headers.get("Authorization"), flush=True)

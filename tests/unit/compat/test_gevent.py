@@ -522,3 +522,21 @@ def test_peek_shows_the_next_item_and_leaves_it(kind, items, first):
         return seen, peeker.value, getter.value, empty.qsize()
 
     assert in_run(body) == ((first, first, len(items), first), items[0], items[0], 0)
+
+
+def test_a_peek_woken_then_cancelled_hands_the_item_on():
+    """As asyncio's own get does: a getter behind the cancelled peek is woken."""
+
+    async def main():
+        with locust_alias():
+            from gevent.queue import Queue
+
+        queue = Queue()
+        peek = asyncio.ensure_future(queue._an_item())
+        get = asyncio.ensure_future(queue._queue.get())
+        await asyncio.sleep(0)
+        queue.put_nowait("item")  # wakes the peek first
+        peek.cancel()  # before it resumes
+        return await asyncio.wait_for(get, 2)
+
+    assert run(main()) == "item"

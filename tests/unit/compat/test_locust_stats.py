@@ -224,3 +224,12 @@ def test_file_writer_loop_ends_once_the_files_are_closed(tmp_path, monkeypatch):
     monkeypatch.setattr(locust_stats, "sleep", sleep)
     writer()  # returns: no write to a closed file
     assert len(sleep.seconds) == 2
+
+
+def test_file_writer_flushes_as_often_as_the_locustfile_says(tmp_path, monkeypatch):
+    environment = fake_environment(FakeClock())
+    writer = locust_stats.StatsCSVFileWriter(environment, [0.5], str(tmp_path / "run"))
+    monkeypatch.setattr(locust_stats, "CSV_STATS_FLUSH_INTERVAL_SEC", 60)
+    writer.write()
+    assert writer.csv_writer.flush_interval == 60
+    writer.close_files()

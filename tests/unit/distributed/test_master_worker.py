@@ -17,10 +17,10 @@ import zmq.asyncio
 from horde import User, __version__, constant, tag, task
 from horde.cli._distributed import wait_for_workers
 from horde.cli._headless import GeneratorMonitors
-from horde.distributed import MasterRunner, WorkerRunner, _master, _worker
+from horde.distributed import MasterRunner, WorkerNode, WorkerRunner, _master, _worker
 from horde.distributed._placement import even_shares
 from horde.distributed._protocol import loop_figures_of
-from horde.engine import STATE_STOPPED, ArrivalRate, Environment
+from horde.engine import STATE_MISSING, STATE_RUNNING, STATE_STOPPED, ArrivalRate, Environment
 from horde.runtime import BLOCKING_ADVICE, CpuMonitor, LoopFigures, LoopLagMonitor, run
 
 
@@ -185,7 +185,9 @@ def test_a_silent_worker_goes_missing_and_its_users_move_to_the_others(caplog):
     assert count == 1
     assert "failed to send heartbeat, setting state to missing" in caplog.text
     # What it did since its last report is lost: said, and kept for the caution.
-    assert "its requests since its last report are not counted" in caplog.text
+    assert "its requests since its last report are not counted unless it comes back" in (
+        caplog.text
+    )
     assert master.lost_workers == [lost]
 
 
@@ -711,12 +713,29 @@ def test_workers_lost_during_the_test_are_named_in_the_caution():
     lost = "vm_1a2b"
     monitors = GeneratorMonitors(lost_workers=[lost])
     assert monitors.caution() == (
-        f"Caution: worker {lost} went missing during the test (no heartbeat: it died, or its "
-        "event loop was blocked): the requests since its last report are not counted, so the "
-        "totals fall short of what the target received."
+        f"Caution: worker {lost} went missing during the test and did not come back (no "
+        "heartbeat: it died, or its event loop was blocked): the requests since its last "
+        "report are not counted, so the totals fall short of what the target received."
     )
     assert monitors.to_dict()["lost_workers"] == [lost]
     two = GeneratorMonitors(lost_workers=["a", "b"]).caution()
     assert two is not None
     assert "2 workers (a, b) went missing" in two
     assert "their last reports are not counted" in two
+
+
+def test_a_lost_worker_that_comes_back_is_no_longer_lost():
+    # Its next report brings what it did while its loop was blocked.
+    master = _new_master()
+    node = WorkerNode("w1", 0, state=STATE_MISSING, heartbeat=-1)
+    master.clients["w1"] = node
+    master.lost_workers.append("w1")
+
+    async def main():
+        master._on_heartbeat(node, "w1", {"state": STATE_RUNNING})
+        del master.clients["w1"]  # no worker behind it to wait for
+        await master.quit_async()
+
+    run(main())
+    assert master.lost_workers == []
+    assert node.state == STATE_RUNNING

@@ -175,6 +175,10 @@ class Queue:
                 waiter.cancel()
                 with contextlib.suppress(ValueError):
                     queue._getters.remove(waiter)
+                if not queue.empty() and not waiter.cancelled():
+                    # Woken for an item, then cancelled (a timeout): the next waiter is
+                    # to have it, as asyncio's own get hands it on.
+                    queue._wakeup_next(queue._getters)
                 raise
         first = self._first()
         queue._wakeup_next(queue._getters)

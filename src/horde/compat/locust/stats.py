@@ -236,6 +236,7 @@ class StatsCSVFileWriter(StatsCSV):
         stats = self.environment.stats
         runner = self.environment.runner
         user_count = 0 if runner is None else runner.user_count
+        self.csv_writer.flush_interval = CSV_STATS_FLUSH_INTERVAL_SEC  # as set now
         self.csv_writer.write(stats, self._exceptions(), user_count, stats.now())
 
     def requests_flush(self) -> None:
