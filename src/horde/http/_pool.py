@@ -67,14 +67,14 @@ class ConnectionPool:
         max_idle_per_origin: Idle connections kept per origin; more are closed.
     """
 
-    __slots__ = ("_closings", "_idle", "_open", "max_idle_per_origin")
+    __slots__ = ("_abandoned", "_idle", "_open", "max_idle_per_origin")
 
     def __init__(self, max_idle_per_origin: int = 16) -> None:
         self._idle: dict[PoolKey, list[Connection]] = {}
         # Every connection opened and not yet gone, idle or not, so close() can reach a
         # streamed response left unread by a stopped user (see _remember).
         self._open: list[Connection] = []
-        self._closings = 0
+        self._abandoned = 0
         """How many times the pool was abandoned (see :meth:`close`): a request in flight
         across one was cut by its own side, not failed by the server."""
         self.max_idle_per_origin = max_idle_per_origin
@@ -91,7 +91,7 @@ class ConnectionPool:
         TLS close would still be in progress then, leaving sockets open.
         """
         if abandon:
-            self._closings += 1
+            self._abandoned += 1
         self._idle = {}
         for connection in self._open:
             # Also those closed gracefully before: a TLS close may still be under way.
@@ -142,12 +142,12 @@ class ConnectionPool:
             )
             self._remember(connection)
         waiter = self._start(key, connection, data, head_only, stream, read_timeout, max_body)
-        closings = self._closings
+        abandoned = self._abandoned
         try:
             raw = await waiter
         except NoResponse as exc:
             connection.abort()
-            self._cancel_if_closed(closings)
+            self._cancel_if_abandoned(abandoned)
             if reused:
                 self._drop(key)  # the server drops its idle connections: older ones too
             cause = exc.cause or RemoteDisconnected("Remote end closed connection without response")
@@ -155,18 +155,18 @@ class ConnectionPool:
             raise error from error.__cause__
         except BaseException:
             connection.abort()  # failed, timed out or cancelled: its state is unknown
-            self._cancel_if_closed(closings)
+            self._cancel_if_abandoned(abandoned)
             raise
         if not stream:
             self._release(key, connection)
         return raw
 
-    def _cancel_if_closed(self, closings: int) -> None:
-        """Raise ``CancelledError`` when the pool was abandoned since ``closings`` was
+    def _cancel_if_abandoned(self, abandoned: int) -> None:
+        """Raise ``CancelledError`` when the pool was abandoned since ``abandoned`` was
         read: the request's user stopped while a greenlet or task of its own still waited
         on it, and its connection was cut by its own side, not failed by the server."""
-        if self._closings != closings:
-            raise asyncio.CancelledError("the session was closed") from None
+        if self._abandoned != abandoned:
+            raise asyncio.CancelledError("its user stopped") from None
 
     def _remember(self, connection: Connection) -> None:
         """Track a new connection for close(), forgetting those gone since the last one.
