@@ -9,7 +9,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Result", "clean_environment", "process_alive", "run_horde"]
+__all__ = ["RUN_TIMEOUT_S", "Result", "clean_environment", "process_alive", "run_horde"]
 
 
 @dataclass
@@ -26,10 +26,20 @@ def clean_environment() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith(("LOCUST_", "HORDE_"))}
 
 
+#: Seconds a ``horde`` run may take by default: less than pytest-timeout's 60, so that a
+#: run that hangs is killed (and its test fails) before pytest-timeout ends the whole
+#: session, which would leave the process running on after it.
+RUN_TIMEOUT_S = 50.0
+
+
 def run_horde(
-    *args: str, cwd: Path, timeout: float = 60, env: dict[str, str] | None = None
+    *args: str, cwd: Path, timeout: float = RUN_TIMEOUT_S, env: dict[str, str] | None = None
 ) -> Result:
-    """Run ``horde`` with ``args`` in ``cwd`` to its end; its exit code and output."""
+    """Run ``horde`` with ``args`` in ``cwd`` to its end; its exit code and output.
+
+    Raises:
+        subprocess.TimeoutExpired: It ran past ``timeout`` (it is killed first).
+    """
     completed = subprocess.run(
         [sys.executable, "-m", "horde", *args],
         cwd=cwd,

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.command import Result, clean_environment, run_horde
+from tests.command import RUN_TIMEOUT_S, Result, clean_environment, run_horde
 
 import horde as horde_package
 from horde.demo import start_server_process
@@ -94,7 +94,9 @@ def demo_shop() -> Iterator[str]:
 def horde(tmp_path: Path):
     """Run the real ``horde`` command in ``tmp_path``; returns its exit code and output."""
 
-    def run(*args: str, timeout: float = 60, env: dict[str, str] | None = None) -> Result:
+    def run(
+        *args: str, timeout: float = RUN_TIMEOUT_S, env: dict[str, str] | None = None
+    ) -> Result:
         return run_horde(*args, cwd=tmp_path, timeout=timeout, env=env)
 
     return run
