@@ -540,3 +540,36 @@ def test_a_peek_woken_then_cancelled_hands_the_item_on():
         return await asyncio.wait_for(get, 2)
 
     assert run(main()) == "item"
+
+
+def test_pools_apply_map_in_the_background_and_wait_for_a_slot():
+    def body():
+        import gevent
+        from gevent.pool import Pool
+
+        pool = Pool(1)
+        applied = pool.apply(lambda a, b=0: a + b, (1,), {"b": 2})
+        results = []
+        started = pool.apply_async(lambda: gevent.sleep(0.05) or "late", callback=results.append)
+        full = (pool.free_count(), pool.wait_available(timeout=0.01))
+        free = pool.wait_available(timeout=2)
+        mapped = pool.map_async(lambda n: n * 2, [1, 2, 3], callback=results.append)
+        mapped.join(timeout=2)
+        gevent.sleep(0.01)  # the callbacks run once the functions returned
+        return applied, started.value, full, free, mapped.value, results
+
+    assert in_run(body) == (3, "late", (0, 0), 1, [2, 4, 6], ["late", [2, 4, 6]])
+
+
+def test_greenlets_keep_their_arguments_and_a_name():
+    def body():
+        import gevent
+
+        greenlet = gevent.spawn(lambda a, b=None: a, 1, b=2)
+        greenlet.join(timeout=2)
+        other = gevent.spawn(lambda: None)
+        return greenlet.args, greenlet.kwargs, greenlet.name.startswith("Greenlet-"), other.name
+
+    args, kwargs, named, other = in_run(body)
+    assert (args, kwargs, named) == ((1,), {"b": 2}, True)
+    assert other.startswith("Greenlet-")

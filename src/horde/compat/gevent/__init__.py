@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import itertools
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -54,6 +55,9 @@ def sleep(seconds: float = 0) -> None:
     _cooperative_sleep(seconds)
 
 
+_NUMBERS = itertools.count()
+
+
 class Greenlet:
     """A function to run in the background: made by :func:`spawn`, or built and started.
 
@@ -69,6 +73,10 @@ class Greenlet:
             if run is None:
                 raise TypeError("Greenlet needs a function to run, or a subclass with _run")
         self._call: Callable[[], Any] = functools.partial(run, *args, **kwargs)
+        self.args = args
+        self.kwargs = kwargs
+        self.name = f"Greenlet-{next(_NUMBERS)}"
+        """As gevent names them (assignable)."""
         self._task: asyncio.Task[Any] | None = None
         self._links: list[Callable[[Greenlet], Any]] = []
         self._killed: BaseException | None = None  # what killed it before it started

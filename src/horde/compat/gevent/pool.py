@@ -54,6 +54,47 @@ class Group:
         for greenlet in iwait([self.spawn(function, item) for item in iterable]):
             yield greenlet.get()
 
+    def apply(
+        self,
+        function: Callable[..., Any],
+        args: Iterable[Any] | None = None,
+        kwds: dict[str, Any] | None = None,
+    ) -> Any:
+        """``function(*args, **kwds)`` run in the group; its result, once there.
+
+        Raises:
+            BaseException: What the call raised.
+        """
+        return self.spawn(function, *(args or ()), **(kwds or {})).get()
+
+    def apply_async(
+        self,
+        function: Callable[..., Any],
+        args: Iterable[Any] | None = None,
+        kwds: dict[str, Any] | None = None,
+        callback: Callable[[Any], Any] | None = None,
+    ) -> Greenlet:
+        """Start ``function(*args, **kwds)`` in the group; ``callback(result)`` runs once
+        it returned."""
+        greenlet = self.spawn(function, *(args or ()), **(kwds or {}))
+        if callback is not None:
+            greenlet.link_value(lambda done: callback(done.value))
+        return greenlet
+
+    def map_async(
+        self,
+        function: Callable[[Any], Any],
+        iterable: Iterable[Any],
+        callback: Callable[[list[Any]], Any] | None = None,
+    ) -> Greenlet:
+        """:meth:`map` in the background: the greenlet's value is the list of results,
+        given to ``callback`` too. (It runs outside the group: in a full pool it would
+        hold a slot its own calls wait for.)"""
+        greenlet = spawn(self.map, function, iterable)
+        if callback is not None:
+            greenlet.link_value(lambda done: callback(done.value))
+        return greenlet
+
     def add(self, greenlet: Greenlet) -> None:
         """Count ``greenlet`` in the group until it finishes."""
         self._members.add(greenlet)
@@ -163,6 +204,13 @@ class Pool(Group):
         else:
             greenlet.rawlink(lambda _: slots.release())
         super().add(greenlet)
+
+    def wait_available(self, timeout: float | None = None) -> int:
+        """Wait (cooperatively) until a function could start; how many could then (0
+        when ``timeout`` ran out)."""
+        if self._slots is not None:
+            self._slots.wait(timeout)
+        return self.free_count()
 
     def free_count(self) -> int:
         """How many more could start now (a large number when unlimited)."""
