@@ -155,7 +155,6 @@ def _check_outputs(settings: Settings) -> _Outputs:
     """What the run will write, checked (folders created) before it starts."""
     prefix = settings.csv_prefix
     # The CSV files themselves are created once the run is sure to start.
-    _output_path(prefix, "--csv", "", prefix=True)
     csv_files = [("--csv", _output_path(prefix, "--csv", suffix)) for suffix in CSV_SUFFIXES]
     outputs = _Outputs(
         _report_percentiles(),
@@ -271,14 +270,9 @@ def _stats_intervals() -> _Intervals:
     return _Intervals(*seconds)
 
 
-def _output_path(
-    value: str | None, option: str, suffix: str, *, prefix: bool = False
-) -> Path | None:
-    """Where an output goes, checked before the run (missing folders are created).
-
-    A ``prefix`` (``--csv``'s) starts the names of files; anything else names a file,
-    which must not be a folder or a file that cannot be written.
-    """
+def _output_path(value: str | None, option: str, suffix: str) -> Path | None:
+    """Where an output goes (``value`` and ``suffix``), checked before the run (missing
+    folders are created): no folder, and no file that cannot be written."""
     if not value:
         return None
     path = Path(value + suffix)
@@ -288,9 +282,9 @@ def _output_path(
         raise ConfigError(f"{option} {value}: cannot create {path.parent} ({exc})", 1) from None
     if not os.access(path.parent, os.W_OK):
         raise ConfigError(f"{option} {value}: {path.parent} is not writable", 1)
-    if not prefix and path.is_dir():
+    if path.is_dir():
         raise ConfigError(f"{option} {value}: {path} is a folder; give a file name", 1)
-    if not prefix and path.exists() and not os.access(path, os.W_OK):
+    if path.exists() and not os.access(path, os.W_OK):
         raise ConfigError(f"{option} {value}: {path} is not writable", 1)
     return path
 

@@ -140,7 +140,8 @@ def _check_http_hosts(host: str | None, user_classes: Sequence[type[User]]) -> N
                 f"{where} {url!r} is not a URL {cls.__name__} can request (an HTTP user): "
                 f"write http://{url} or https://{url}"
             )
-        _check_host(url, where, error)
+        if not host:  # --host was checked with the options
+            _check_host(url, where, error)
 
 
 def _check_counts(

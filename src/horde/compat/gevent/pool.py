@@ -76,10 +76,7 @@ class Group:
     ) -> Greenlet:
         """Start ``function(*args, **kwds)`` in the group; ``callback(result)`` runs once
         it returned."""
-        greenlet = self.spawn(function, *(args or ()), **(kwds or {}))
-        if callback is not None:
-            greenlet.link_value(lambda done: callback(done.value))
-        return greenlet
+        return _calling_back(self.spawn(function, *(args or ()), **(kwds or {})), callback)
 
     def map_async(
         self,
@@ -90,10 +87,7 @@ class Group:
         """:meth:`map` in the background: the greenlet's value is the list of results,
         given to ``callback`` too. (It runs outside the group: in a full pool it would
         hold a slot its own calls wait for.)"""
-        greenlet = spawn(self.map, function, iterable)
-        if callback is not None:
-            greenlet.link_value(lambda done: callback(done.value))
-        return greenlet
+        return _calling_back(spawn(self.map, function, iterable), callback)
 
     def add(self, greenlet: Greenlet) -> None:
         """Count ``greenlet`` in the group until it finishes."""
@@ -221,3 +215,10 @@ class Pool(Group):
     def full(self) -> bool:
         """Whether ``spawn`` would wait."""
         return self.free_count() == 0
+
+
+def _calling_back(greenlet: Greenlet, callback: Callable[[Any], Any] | None) -> Greenlet:
+    """``greenlet``, with ``callback(value)`` spawned once it returned (if a callback)."""
+    if callback is not None:
+        greenlet.link_value(lambda done: callback(done.value))
+    return greenlet
