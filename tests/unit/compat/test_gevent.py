@@ -353,8 +353,9 @@ def test_a_queue_filled_at_load_time_is_shared_by_waiting_users():
         small.put(3, timeout=2)  # room once the other took one
         lifo, by_priority = LifoQueue(items=[1, 2, 3]), PriorityQueue(items=[(2, "b"), (1, "a")])
         orders = [lifo.get() for _ in range(3)], [by_priority.get()[1] for _ in range(2)]
-        work = JoinableQueue(items=["a", "b"])
-        unfinished = work.join(timeout=0.01)
+        assert JoinableQueue is Queue  # every queue joins, as since gevent 25.4
+        work = Queue(items=["a", "b"])
+        unfinished = (work.unfinished_tasks, work.join(timeout=0.01))
 
         def worker():
             for _item in work:
@@ -363,9 +364,9 @@ def test_a_queue_filled_at_load_time_is_shared_by_waiting_users():
         gevent.spawn(worker)
         finished = work.join(timeout=2)
         work.put(StopIteration)
-        return got, small.get(), orders, unfinished, finished
+        return got, small.get(), orders, unfinished, finished, lifo.join(timeout=0.01)
 
-    assert in_run(body) == (["bob", "cy"], 3, ([3, 2, 1], ["a", "b"]), False, True)
+    assert in_run(body) == (["bob", "cy"], 3, ([3, 2, 1], ["a", "b"]), (2, False), True, False)
 
 
 def test_an_rlock_is_reentrant_for_its_holder_only_and_a_bounded_semaphore_is_bounded():
@@ -394,11 +395,15 @@ def test_a_free_lock_a_set_event_and_a_kill_need_no_waiting_so_work_anywhere():
     with locust_alias():
         import gevent
         from gevent.event import Event
-        from gevent.lock import Semaphore
+        from gevent.lock import DummySemaphore, Semaphore
 
         semaphore, event = Semaphore(1), Event()
         with semaphore:
             assert semaphore.locked()
+        unlimited = DummySemaphore()
+        with unlimited, unlimited:
+            assert (unlimited.locked(), unlimited.acquire(blocking=False)) == (False, True)
+            assert unlimited.wait(timeout=0) == 1
         event.set()
         assert event.wait()
 
@@ -424,7 +429,9 @@ def test_async_results_iwait_idle_and_group_maps():
         failed = AsyncResult()
         failed.set_exception(KeyError("gone"))
         with pytest.raises(KeyError):
-            failed.get()
+            failed.result(timeout=1)
+        assert failed.exc_info[:2] == (KeyError, failed.exception)
+        assert AsyncResult().exc_info == ()
         with pytest.raises(gevent.Timeout):
             AsyncResult().get(timeout=0.01)
         linked = AsyncResult()

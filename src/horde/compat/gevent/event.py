@@ -55,15 +55,17 @@ class AsyncResult:
         self._event = Event()
         self._value: Any = None
         self._exception: BaseException | None = None
+        self._exc_info: tuple[Any, ...] = ()
 
     def set(self, value: Any = None) -> None:
         """Hand over ``value``; wake every waiter."""
-        self._value, self._exception = value, None
+        self._value, self._exception, self._exc_info = value, None, ()
         self._event.set()
 
     def set_exception(self, exception: BaseException, exc_info: Any = None) -> None:
         """Hand over ``exception``: ``get`` raises it."""
         self._value, self._exception = None, exception
+        self._exc_info = tuple(exc_info or (type(exception), exception, exception.__traceback__))
         self._event.set()
 
     def ready(self) -> bool:
@@ -99,6 +101,15 @@ class AsyncResult:
     def get_nowait(self) -> Any:
         """The value now (see :meth:`get`)."""
         return self.get(block=False)
+
+    def result(self, timeout: float | None = None) -> Any:
+        """:meth:`get`, as ``concurrent.futures`` names it."""
+        return self.get(timeout=timeout)
+
+    @property
+    def exc_info(self) -> tuple[Any, ...]:
+        """``(type, exception, traceback)`` of the exception set; ``()`` otherwise."""
+        return self._exc_info
 
     def wait(self, timeout: float | None = None) -> Any:
         """Wait until something is set, or ``timeout``; the value (None before)."""

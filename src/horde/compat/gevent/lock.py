@@ -10,7 +10,7 @@ from greenlet import getcurrent
 
 from horde.runtime import await_
 
-__all__ = ["BoundedSemaphore", "RLock", "Semaphore"]
+__all__ = ["BoundedSemaphore", "DummySemaphore", "RLock", "Semaphore"]
 
 
 class _Held:
@@ -97,6 +97,36 @@ class BoundedSemaphore(Semaphore):
 
     def __init__(self, value: int = 1) -> None:
         self._semaphore = asyncio.BoundedSemaphore(value)
+
+
+class DummySemaphore(_Held):
+    """A semaphore that never waits: code written for one runs unlimited with this."""
+
+    def __init__(self, value: int | None = None) -> None:
+        pass
+
+    def acquire(self, blocking: bool = True, timeout: float | None = None) -> bool:
+        """Always True at once."""
+        return True
+
+    def release(self) -> None:
+        """Nothing to give back."""
+
+    def locked(self) -> bool:
+        """Never."""
+        return False
+
+    def ready(self) -> bool:
+        """Always."""
+        return True
+
+    @property
+    def counter(self) -> int:
+        return 1
+
+    def wait(self, timeout: float | None = None) -> int:
+        """Returns at once."""
+        return 1
 
 
 def _holder() -> object:

@@ -47,7 +47,8 @@ def _wait(awaitable: Awaitable[T], timeout: float | None) -> T:
 
 
 class Queue:
-    """First in, first out; at most ``maxsize`` items (None or 0: no limit).
+    """First in, first out; at most ``maxsize`` items (None or 0: no limit). Producers
+    can wait until every item taken was marked done (``task_done``, ``join``).
 
     Args:
         maxsize: How many items it holds before ``put`` waits.
@@ -184,6 +185,30 @@ class Queue:
         queue._wakeup_next(queue._getters)
         return first
 
+    @property
+    def unfinished_tasks(self) -> int:
+        """Items put and not yet marked done."""
+        return self._queue._unfinished_tasks  # type: ignore[attr-defined, no-any-return]
+
+    def task_done(self) -> None:
+        """Mark one taken item as handled.
+
+        Raises:
+            ValueError: More calls than items put.
+        """
+        self._queue.task_done()
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait until every item put was marked done; whether that happened in time."""
+        # Nothing to wait for needs no loop: asyncio's queue keeps the count unexposed.
+        if self.unfinished_tasks == 0:
+            return True
+        try:
+            _wait(self._queue.join(), timeout)
+        except TimeoutError:
+            return False
+        return True
+
     def __iter__(self) -> Queue:
         return self
 
@@ -214,24 +239,5 @@ class PriorityQueue(Queue):
         return asyncio.PriorityQueue(maxsize)
 
 
-class JoinableQueue(Queue):
-    """A queue whose producers can wait until every item taken was marked done."""
-
-    def task_done(self) -> None:
-        """Mark one taken item as handled.
-
-        Raises:
-            ValueError: More calls than items put.
-        """
-        self._queue.task_done()
-
-    def join(self, timeout: float | None = None) -> bool:
-        """Wait until every item put was marked done; whether that happened in time."""
-        # Nothing to wait for needs no loop: asyncio's queue keeps the count unexposed.
-        if self._queue._unfinished_tasks == 0:  # type: ignore[attr-defined]
-            return True
-        try:
-            _wait(self._queue.join(), timeout)
-        except TimeoutError:
-            return False
-        return True
+JoinableQueue = Queue
+"""gevent's old name for :class:`Queue` (every queue has ``join`` since gevent 25.4)."""
