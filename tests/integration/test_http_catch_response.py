@@ -124,7 +124,7 @@ def test_rest_parses_json_and_sets_json_headers(session, recorder):
     echoed = run_sync(task, session)
     assert echoed["headers"]["Content-Type"] == "application/json"
     assert echoed["headers"]["Accept"] == "application/json"
-    assert echoed["body"] == '{"a":1}'
+    assert echoed["body"] == '{"a": 1}'
     assert recorder.exceptions == [None]
 
 

@@ -106,7 +106,7 @@ def test_json_sets_content_type_and_accept_unless_data_is_given(session):
         return document, data_wins, own_accept
 
     document, data_wins, own_accept = run_sync(task, session)
-    assert document["body"] == '{"a":1}'
+    assert document["body"] == '{"a": 1}'
     assert document["headers"]["Content-Type"] == "application/json"
     assert document["headers"]["Accept"] == "application/json"
     assert data_wins["body"] == "raw"

@@ -239,7 +239,7 @@ def test_bodies(session):
     assert raw["body"] == "raw text"
     assert "Content-Type" not in raw["headers"]
     assert binary["body"] == "\x00\x01"
-    assert document["body"] == '{"a":[1,2]}'
+    assert document["body"] == '{"a": [1, 2]}'
     assert document["headers"]["Content-Type"] == "application/json"
     assert empty["headers"]["Content-Length"] == "0"
 

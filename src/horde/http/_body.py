@@ -17,8 +17,9 @@ JSON_CONTENT_TYPE = "application/json"
 
 
 def encode_json(value: Any) -> bytes:
-    """Serialise ``json=`` compactly (no spaces after separators), UTF-8 encoded."""
-    return jsonlib.dumps(value, separators=(",", ":")).encode()
+    """Serialise ``json=`` as requests and geventhttpclient do (``json.dumps``'s own
+    separators, ASCII): servers that sign or compare the raw body see the same bytes."""
+    return jsonlib.dumps(value).encode()
 
 
 def encode_body(data: Any, json: Any, files: Any) -> tuple[bytes | None, str | None]:
@@ -32,7 +33,7 @@ def encode_body(data: Any, json: Any, files: Any) -> tuple[bytes | None, str | N
         >>> encode_body({"a": "1"}, None, None)
         (b'a=1', 'application/x-www-form-urlencoded')
         >>> encode_body(None, {"a": [1, 2]}, None)
-        (b'{"a":[1,2]}', 'application/json')
+        (b'{"a": [1, 2]}', 'application/json')
     """
     if files:
         return encode_multipart(data, files)

@@ -13,6 +13,8 @@ from collections.abc import AsyncIterator, Iterator
 from types import TracebackType
 from typing import Any
 
+from requests.utils import parse_header_links
+
 from horde.exceptions import LocustError
 from horde.http._cookies import CookieJar
 from horde.http._decode import Decoder
@@ -315,6 +317,14 @@ class Response:
         return headers
 
     @property
+    def links(self) -> dict[str, dict[str, str]]:
+        """The ``Link`` header's links by their ``rel`` (or URL), as requests gives them."""
+        header = self.headers.get("link")
+        if not header:
+            return {}
+        return {link.get("rel") or link["url"]: link for link in parse_header_links(header)}
+
+    @property
     def cookies(self) -> CookieJar:
         """The cookies this response set."""
         if self._cookies is None:
@@ -335,7 +345,8 @@ class Response:
 
     @property
     def encoding(self) -> str | None:
-        """The charset of ``text``: the ``Content-Type`` charset unless set by user code."""
+        """The charset of ``text``: the ``Content-Type`` charset (UTF-8 for JSON, as in
+        requests) unless set by user code."""
         encoding = self._encoding
         if encoding is False:
             encoding = self._encoding = _charset(self.headers.get("content-type"))
@@ -375,7 +386,7 @@ class Response:
             JSONDecodeError: The body is not JSON (also a ``json.JSONDecodeError``).
         """
         try:
-            if not self.encoding:
+            if (self.encoding or "utf-8").lower() in _JSON_DETECTED:
                 try:  # UTF-8, -16 or -32, as the JSON standard has it
                     return jsonlib.loads(self.content or b"", **kwargs)
                 except UnicodeDecodeError:
@@ -493,14 +504,20 @@ class Response:
         raise LocustError(_NOT_CATCHING)
 
 
+# A body in these (or none named) is parsed from its bytes, which JSON's own detection
+# reads as UTF-8, -16 or -32.
+_JSON_DETECTED = frozenset({"utf-8", "utf8"})
+
+
 def _charset(content_type: str | None) -> str | None:
     if not content_type:
         return None
-    for param in content_type.split(";")[1:]:
+    kind, *params = content_type.split(";")
+    for param in params:
         key, _, value = param.partition("=")
         if key.strip().lower() == "charset":
             return value.strip().strip("'\"") or None
-    return None
+    return "utf-8" if kind.strip().lower() == "application/json" else None
 
 
 def _text_decoder(encoding: str | None) -> codecs.IncrementalDecoder:

@@ -2,6 +2,7 @@ import io
 import re
 
 import pytest
+import requests
 
 from horde.http._body import encode_body, encode_multipart
 
@@ -36,9 +37,11 @@ def test_raw_data_has_no_content_type(data, expected):
     assert encode_body(data, None, None) == (expected, None)
 
 
-def test_json_is_compact_utf8():
-    body, content_type = encode_body(None, {"a": [1, 2], "s": "\u00e9"}, None)
-    assert body == b'{"a":[1,2],"s":"\\u00e9"}'
+def test_json_is_encoded_byte_for_byte_as_requests_encodes_it():
+    value = {"a": [1, 2], "s": "\u00e9"}
+    body, content_type = encode_body(None, value, None)
+    assert body == b'{"a": [1, 2], "s": "\\u00e9"}'
+    assert body == requests.Request("POST", "http://h/", json=value).prepare().body
     assert content_type == "application/json"
 
 

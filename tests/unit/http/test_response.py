@@ -17,7 +17,7 @@ def make(status=200, body=b"", headers=(), reason=b"OK", url="http://h/x"):
         (b"text/plain; charset=ISO-8859-1", b"caf\xe9", "caf\u00e9", "ISO-8859-1"),
         (b'text/html; charset="latin-1"', b"caf\xe9", "caf\u00e9", "latin-1"),
         (b"text/plain", "caf\u00e9".encode(), "caf\u00e9", None),
-        (b"application/json", b"bad \xff byte", "bad \ufffd byte", None),
+        (b"application/json", b"bad \xff byte", "bad \ufffd byte", "utf-8"),  # as requests
         (b"text/plain; charset=nonsense", b"abc", "abc", "nonsense"),
     ],
 )
@@ -49,6 +49,17 @@ def test_json():
     assert make(body='{"a": "\u00e9"}'.encode("utf-16"), headers=json_type).json() == {
         "a": "\u00e9"
     }
+
+
+def test_links_are_the_link_header_by_rel_as_in_requests():
+    link = b'<http://h/x?page=2>; rel="next", <http://h/x?page=9>; rel="last", </about>'
+    response = make(headers=[(b"Link", link)])
+    assert response.links == {
+        "next": {"url": "http://h/x?page=2", "rel": "next"},
+        "last": {"url": "http://h/x?page=9", "rel": "last"},
+        "/about": {"url": "/about"},
+    }
+    assert make().links == {}
 
 
 def test_headers_are_case_insensitive_and_join_repeats():
