@@ -90,6 +90,7 @@ class WorkerRunner(LocalRunner):
         self._receiver: asyncio.Task[None] | None = None
         self._serving: list[asyncio.Task[None]] = []
         self._wanted: tuple[dict[str, int], float] | None = None
+        self._target_classes: dict[str, int] = {}
         self.loop_lag: LoopLagMonitor | None = None
         """The monitor of this worker's event loop, whose figures its heartbeats carry."""
         self._handlers = {
@@ -191,15 +192,23 @@ class WorkerRunner(LocalRunner):
             environment.host = data["host"]
         if data.get("stop_timeout") is not None:
             environment.stop_timeout = float(data["stop_timeout"])
+        # The counts are absolute: the latest wins. A match under way is not cancelled
+        # (users it told to stop would still count as alive); it picks the new one up.
+        wanted = dict(data.get("user_classes_count") or {})
+        self._target_classes = wanted  # test_start listeners see this worker's share
+        self.target_user_count = sum(wanted.values())
         if self.state not in (STATE_SPAWNING, STATE_RUNNING):
             self._adopt_options(data.get("parsed_options"))
             await call_sync(self._begin_test)  # test_start listeners may wait
         self.state = STATE_SPAWNING
-        # The counts are absolute: the latest wins. A match under way is not cancelled
-        # (users it told to stop would still count as alive); it picks the new one up.
-        self._wanted = (dict(data.get("user_classes_count") or {}), float(data.get("spread_s", 0)))
+        self._wanted = (wanted, float(data.get("spread_s", 0)))
         if self._ramp_task is None or self._ramp_task.done():
             self._ramp_task = self._spawn(self._follow_targets())
+
+    @property
+    def target_user_classes_count(self) -> dict[str, int]:
+        """This worker's share of the users per class name, as the master placed them."""
+        return {cls.__name__: 0 for cls in self.user_classes} | self._target_classes
 
     def _adopt_options(self, options: Any) -> None:
         """Take the master's options that are not this worker's own, and its tags."""

@@ -139,6 +139,25 @@ def test_users_are_placed_on_workers_and_their_statistics_merge_on_the_master():
     assert all(w.user_count == 0 for w in workers)
 
 
+def test_a_worker_knows_its_share_of_the_users_when_test_start_fires():
+    master = _new_master()
+    seen = []
+
+    def on_test_start(environment, **kwargs):
+        runner = environment.runner
+        if isinstance(runner, WorkerRunner):
+            seen.append((runner.target_user_count, runner.target_user_classes_count))
+
+    async def main():
+        async with _cluster(master) as [worker]:
+            worker.environment.events.test_start.add_listener(on_test_start)
+            master.start(8, spawn_rate=100)
+            await _until(lambda: worker.user_count == 8)
+
+    run(main())
+    assert seen == [(8, {"Caller": 6, "Failer": 2})]
+
+
 def test_a_stop_leaves_the_workers_connected_and_ready_for_the_next_test():
     master = _new_master()
 
