@@ -157,6 +157,22 @@ def test_async_iter_lines(session):
     assert run_async(main, session) == ["line 0", "line 1", "line 2"]
 
 
+def test_a_streamed_response_in_a_with_block_is_read_then_closed(session, recorder):
+    """Locust's FastResponse is a context manager without catch_response too (its
+    ``memory_optimized.py`` example streams a download in one)."""
+
+    def task():
+        with session.get("/stream?lines=3", stream=True) as response:
+            content = response.content
+        with session.get("/stream?lines=3", stream=True) as unread:
+            pass
+        return content, unread._stream
+
+    assert run_sync(task, session) == (b"line 0\nline 1\nline 2\n", None)  # dropped at exit
+    assert recorder.names == ["/stream?lines=3"] * 2
+    assert recorder.exceptions == [None, None]
+
+
 def test_catch_response_with_a_bad_status(session, recorder):
     def task():
         with session.get("/status/404", catch_response=True) as response:

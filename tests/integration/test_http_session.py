@@ -141,6 +141,13 @@ def test_the_method_is_recorded_as_given_and_sent_upper_case(session, recorder):
     assert recorder.sunk[0][0] == "get"
 
 
+@pytest.mark.parametrize("method", ["", "GET /x HTTP/1.1\r\nX:", "GE T"])
+def test_a_method_that_is_no_token_is_a_task_error_never_sent(session, recorder, method):
+    with pytest.raises(ValueError, match="Invalid HTTP method"):
+        call(session, lambda: session.request(method, "/echo"))
+    assert recorder.sunk == []
+
+
 @pytest.mark.parametrize(
     ("kwargs", "name"),
     [

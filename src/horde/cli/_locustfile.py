@@ -116,6 +116,12 @@ def _missing_from_the_aliases(exc: BaseException) -> str:
             ". horde does not provide this part of Locust's API; the README's 'Writing "
             "users' and 'Not yet available' sections list what it runs"
         )
+    if isinstance(exc, ModuleNotFoundError) and module:
+        top = module.split(".")[0]
+        return (
+            f". Install it where horde runs: {sys.executable} -m pip install {top} "
+            "(if that is its package's name)"
+        )
     return ""
 
 

@@ -10,6 +10,7 @@ and ``json=`` also sets ``Accept: application/json``.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping
+from types import TracebackType
 from typing import Any
 
 from horde.http._client import Outcome
@@ -73,6 +74,25 @@ class FastResponseContextManager(ResponseContextManager, FastResponse):
     def default_exception(self, name: str) -> BaseException | None:
         """The stored error: a ``LocustBadStatusCode`` or the raw connection error."""
         return self.error
+
+    def __enter__(self) -> FastResponseContextManager:
+        """Without ``catch_response``, a block that closes the response (as Locust's
+        ``FastResponse`` allows: ``with client.get(url, stream=True) as response``)."""
+        if not self._catch_response:
+            return self
+        super().__enter__()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> bool:
+        if not self._catch_response:
+            self.close()
+            return False
+        return super().__exit__(exc_type, exc, traceback)
 
 
 def _json_headers(data: Any, json: Any, headers: Mapping[str, Any] | None) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,6 +29,13 @@ def with_header(overrides: Overrides | None, name: str, value: str | None) -> Ov
     return result
 
 
+_STANDARD_METHODS = frozenset(
+    ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT")
+)
+# RFC 9110's token: what any other method must be.
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+
+
 def prepare_request(  # noqa: PLR0917 - once per request: positional arguments are cheaper
     base: HeaderSnapshot,
     method: str,
@@ -43,6 +51,7 @@ def prepare_request(  # noqa: PLR0917 - once per request: positional arguments a
 
     Raises:
         InvalidHeader: A header value cannot be sent.
+        ValueError: ``method`` is no HTTP method (empty, or with spaces or line breaks).
     """
     overrides: Overrides | None = None
     if headers:
@@ -56,7 +65,11 @@ def prepare_request(  # noqa: PLR0917 - once per request: positional arguments a
         body, content_type = encode_body(data, json, files)
         if content_type is not None and not has_header(base, overrides, "content-type"):
             overrides = with_header(overrides, "Content-Type", content_type)
-    prepared = PreparedRequest(method.upper(), target, base, overrides, body)
+    method = method.upper()
+    if method not in _STANDARD_METHODS and not _TOKEN.fullmatch(method):
+        # Sent as it is, it would be a malformed request line (or a second request).
+        raise ValueError(f"Invalid HTTP method {method!r}: a method is a token, like 'GET'")
+    prepared = PreparedRequest(method, target, base, overrides, body)
     if cookies:
         jar = CookieJar()
         jar.update(cookies)

@@ -76,11 +76,11 @@ def constant_throughput(task_runs_per_second: float) -> WaitTime:
     return constant_pacing(1 / task_runs_per_second)
 
 
-def poisson(lambda_value: float) -> WaitTime:
+def poisson(rate: float) -> WaitTime:
     """Wait an exponentially distributed time, so task starts form a Poisson process.
 
     Args:
-        lambda_value: The mean number of task starts per second.
+        rate: The mean number of task starts per second.
 
     Raises:
         ValueError: If the rate is not positive.
@@ -88,6 +88,6 @@ def poisson(lambda_value: float) -> WaitTime:
     Example:
         >>> wait_time = poisson(2)
     """
-    if lambda_value <= 0:
+    if rate <= 0:
         raise ValueError("poisson() needs a positive rate")
-    return lambda instance: random.expovariate(lambda_value)
+    return lambda instance: random.expovariate(rate)

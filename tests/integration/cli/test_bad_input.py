@@ -63,10 +63,11 @@ HTTP_BAD_HOST = HTTP.replace(
             "Syntax error in locustfile 'lf.py', line 1",
         ),
         (
-            {"lf.py": "import nope_not_here\n"},
+            {"lf.py": "import nope_not_here.sub\n"},
             ["-f", "lf.py", "--headless"],
             1,
-            "ModuleNotFoundError",
+            "No module named 'nope_not_here' (line 1: import nope_not_here.sub). Install it "
+            "where horde runs: ",
         ),
         (
             {"lf.py": "import gevent.subprocess\n"},

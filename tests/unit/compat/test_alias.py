@@ -36,6 +36,16 @@ def test_locust_imports_resolve_to_horde_during_a_run():
     assert "locust" not in sys.modules or sys.modules["locust"].__name__ != "horde.compat.locust"
 
 
+def test_web_imports_for_a_locustfile_whose_web_ui_branch_is_skipped():
+    """Locust's ``examples/events.py``: ``from locust import web``, then ``if
+    environment.web_ui:`` (always None in horde)."""
+    with locust_alias():
+        from locust import web
+
+        with pytest.raises(horde.exceptions.UsageError, match=r"no web UI yet.*--headless"):
+            web.WebUI(horde.engine.Environment())
+
+
 def test_unknown_locust_module_is_an_import_error():
     with locust_alias(), pytest.raises(ImportError):
         import locust.no_such_module  # noqa: F401

@@ -53,3 +53,12 @@ def test_constant_pacing_counts_the_first_task_from_the_users_creation():
     user = Paced(Environment(user_classes=[Paced]))
     time.sleep(0.05)  # the first task
     assert user.wait_time() == pytest.approx(0.15, abs=0.03)
+
+
+def test_arguments_have_locusts_names():
+    """Locustfiles pass them by keyword (``poisson(rate=5)``)."""
+    assert between(min_wait=1, max_wait=1)(None) == 1
+    assert constant(wait_time=2)(None) == 2
+    assert callable(constant_pacing(wait_time=1))
+    assert callable(constant_throughput(task_runs_per_second=1))
+    assert poisson(rate=4)(None) > 0
