@@ -57,6 +57,11 @@ def _stop(user: User, *, force: bool) -> None:
     User.stop(user, force=force)
 
 
+def _has_own_init(user_class: type[User]) -> bool:
+    """Whether constructing ``user_class`` runs a locustfile's code (its own ``__init__``)."""
+    return not getattr(user_class.__init__, "__module__", "").startswith("horde.")
+
+
 class RunnerGreenlet:
     """Locust's ``runner.greenlet`` for synchronous code: joining it waits until the
     runner has quit; killing it quits the runner."""
@@ -285,16 +290,21 @@ class LocalRunner:
         added = 0
         for index in range(1, slices + 1):
             upto = how_many * index // slices
-            self._add_users(classes[added:upto])
+            await self._add_users(classes[added:upto])
             added = upto
             settle()  # the new users are long-lived: keep them out of the collector's way
             if index < slices or not last:
                 await asyncio.sleep(max(0.0, began + seconds * index / slices - loop.time()))
 
-    def _add_users(self, classes: Sequence[type[User]]) -> None:
-        self._next_index += len(classes)
+    async def _add_users(self, classes: Sequence[type[User]]) -> None:
         for user_class in classes:
-            user = self._create_user(user_class)
+            if _has_own_init(user_class):
+                # Synchronous user code, as in Locust's spawning greenlet: a time.sleep
+                # in it holds this ramp back, not the users already running.
+                user = await call_sync(self._create_user, user_class)
+            else:
+                user = self._create_user(user_class)
+            self._next_index += 1
             self._adopt(user, user._run())
 
     def _create_user(self, user_class: type[User]) -> User:

@@ -1,11 +1,12 @@
 import asyncio
 import logging
+import time
 
 import pytest
 
 from horde import LoadTestShape, User, constant, task
 from horde.engine import STATE_STOPPED, Environment
-from horde.runtime import run
+from horde.runtime import cooperative_sleep, run
 
 
 class Idle(User):
@@ -176,7 +177,6 @@ def test_quit_during_a_stop_waits_for_the_users():
             time.sleep(0.2)  # cooperative in a run
             stopped.append(1)
 
-    from horde.runtime import cooperative_sleep
 
     environment = Environment(user_classes=[Slow])
     runner = environment.create_local_runner()
@@ -380,7 +380,7 @@ def test_a_quit_while_test_start_listeners_wait_starts_no_load(model):
     import time
 
     from horde.engine import ArrivalRate
-    from horde.runtime import call_sync, cooperative_sleep
+    from horde.runtime import call_sync
 
     ran = []
 
@@ -429,3 +429,33 @@ def test_test_start_listeners_see_the_target_counts():
     assert runner.target_user_classes_count == {"Idle": 0, "Other": 0}
     run(main())
     assert seen == [(8, {"Idle": 2, "Other": 6})]
+
+
+def test_a_user_sleeping_in_its_own_init_holds_back_the_ramp_not_the_running_users():
+    """Locust's ``examples/custom_shape/wait_user_count.py`` sleeps in ``User.__init__``:
+    under Locust only its spawning greenlet waits."""
+    ran = []
+
+    class Slow(User):
+        wait_time = constant(0.01)
+
+        def __init__(self, environment):
+            time.sleep(0.2)
+            super().__init__(environment)
+
+        @task
+        def work(self):
+            ran.append(runner.user_count)
+
+    environment = Environment(user_classes=[Slow])
+    runner = environment.create_local_runner()
+
+    async def main():
+        runner.start(2, spawn_rate=100)
+        while runner.user_count < 2:
+            await asyncio.sleep(0.01)
+        await runner.quit_async()
+
+    with cooperative_sleep():
+        run(main())
+    assert ran.count(1) >= 5  # the first user worked while the second was being built
