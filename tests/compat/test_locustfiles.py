@@ -47,6 +47,27 @@ def test_quickstart(run_locustfile):
     assert details > int(stats[("GET", "/health")]["Request Count"])
 
 
+def test_pytest_style_functions_run_as_users_of_their_own(run_locustfile):
+    result, stats = run_locustfile("pytest_style.py", "-u", "2", "-r", "2")
+    assert result.code == 1, result.stderr  # the 404s failed, as the function expects
+    assert 'All users spawned: {"test_browse": 1, "test_fast": 1}' in result.stderr
+    assert "Traceback" not in result.stderr
+    assert int(stats[("GET", "/health")]["Request Count"]) > 1  # called again and again
+    missing = stats[("GET", "/api/products/999999")]
+    assert missing["Request Count"] == missing["Failure Count"] != "0"
+    assert int(stats[("GET", "/api/products/[id]")]["Request Count"]) > 1  # fastsession
+    assert stats[("GET", "/api/products/1")]["Failure Count"] == "0"
+    assert ("GET", "/never-reached") not in stats  # raise_for_status ended that call
+    assert ("GET", "/never-called") not in stats
+
+
+def test_a_pytest_style_function_with_an_unknown_fixture_is_refused(horde, tmp_path):
+    (tmp_path / "lf.py").write_text("def test_x(session, db):\n    pass\n")
+    result = horde("-f", "lf.py", "--headless", "-H", "http://127.0.0.1:1", "-t", "1s")
+    assert result.code == 1
+    assert "Locustfile 'lf.py': test_x takes 'db': horde gives pytest-style" in result.stderr
+
+
 def test_tasksets_and_shadowed_user_name(run_locustfile):
     result, stats = run_locustfile("tasksets.py", "-u", "3", "-r", "3")
     assert result.code == 0, result.stderr

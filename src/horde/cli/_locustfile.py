@@ -12,7 +12,7 @@ from types import ModuleType
 
 from horde.engine import LoadTestShape
 from horde.exceptions import LocustfileError
-from horde.user import User
+from horde.user import User, pytest_user_classes
 
 __all__ = ["LoadedLocustfiles", "load_locustfiles", "resolve_locustfiles"]
 
@@ -145,16 +145,11 @@ def load_locustfiles(paths: list[Path]) -> LoadedLocustfiles:
         LocustfileError: For an import error, or one class name defined in two files.
     """
     loaded = LoadedLocustfiles(paths)
+    modules = []
     for path in paths:
-        users, shapes = _classes(_import(path))
-        for name, user_class in users.items():
-            known = loaded.user_classes.get(name)
-            if known is not None and inspect.getfile(known) != inspect.getfile(user_class):
-                raise LocustfileError(
-                    f"Duplicate user class names: {name} is defined in both "
-                    f"{inspect.getfile(known)} and {inspect.getfile(user_class)}"
-                )
-            loaded.user_classes[name] = user_class
+        modules.append((path, module := _import(path)))
+        users, shapes = _classes(module)
+        _add_users(loaded, users)
         for name, shape_class in shapes.items():
             if name in loaded.shapes and type(loaded.shapes[name]) is not shape_class:
                 raise LocustfileError(f"Duplicate shape classes: {name}")
@@ -165,4 +160,21 @@ def load_locustfiles(paths: list[Path]) -> LoadedLocustfiles:
                     raise LocustfileError(
                         f"Error creating the shape {name} of '{path}': {_describe(exc, path)}"
                     ) from None
+    if not loaded.user_classes:  # as in Locust: pytest-style functions when no user class
+        for path, module in modules:
+            try:
+                _add_users(loaded, pytest_user_classes(module))
+            except LocustfileError as exc:
+                raise LocustfileError(f"Locustfile '{path}': {exc}") from None
     return loaded
+
+
+def _add_users(loaded: LoadedLocustfiles, users: dict[str, type[User]]) -> None:
+    for name, user_class in users.items():
+        known = loaded.user_classes.get(name)
+        if known is not None and inspect.getfile(known) != inspect.getfile(user_class):
+            raise LocustfileError(
+                f"Duplicate user class names: {name} is defined in both "
+                f"{inspect.getfile(known)} and {inspect.getfile(user_class)}"
+            )
+        loaded.user_classes[name] = user_class

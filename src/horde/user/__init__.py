@@ -11,6 +11,7 @@ from horde.user._markov import (
     transition,
     transitions,
 )
+from horde.user._pytest_user import PytestUser, pytest_user_classes
 from horde.user._task import filter_tasks_by_tags, get_tasks_from_base_classes, tag, task
 from horde.user._taskset import (
     LOCUST_STATE_RUNNING,
@@ -41,6 +42,7 @@ __all__ = [
     "MarkovTaskTagError",
     "NoMarkovTasksError",
     "NonMarkovTaskTransitionError",
+    "PytestUser",
     "SequentialTaskSet",
     "TaskSet",
     "User",
@@ -54,6 +56,7 @@ __all__ = [
     "get_tasks_from_base_classes",
     "has_sync_tasks",
     "poisson",
+    "pytest_user_classes",
     "tag",
     "task",
     "transition",

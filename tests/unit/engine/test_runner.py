@@ -177,7 +177,6 @@ def test_quit_during_a_stop_waits_for_the_users():
             time.sleep(0.2)  # cooperative in a run
             stopped.append(1)
 
-
     environment = Environment(user_classes=[Slow])
     runner = environment.create_local_runner()
 

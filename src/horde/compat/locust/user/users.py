@@ -1,5 +1,5 @@
-"""``locust.user.users``: User and HttpUser."""
+"""``locust.user.users``: User, HttpUser and PytestUser."""
 
-from horde.user import HttpUser, User, UserMeta
+from horde.user import HttpUser, PytestUser, User, UserMeta
 
-__all__ = ["HttpUser", "User", "UserMeta"]
+__all__ = ["HttpUser", "PytestUser", "User", "UserMeta"]
