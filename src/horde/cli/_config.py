@@ -13,7 +13,7 @@ import argparse
 import os
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +25,13 @@ _TRUE = {"true", "yes", "1", "on"}
 _FALSE = {"false", "no", "0", "off", ""}
 
 
-# configargparse's syntax: the key ends at the first ':', '=' or blank; a value may be
-# followed by a ' #' or ' ;' comment.
-_CONF_LINE = re.compile(r"^(?P<key>[^:=\s]+)\s*(?:[:=\s]\s*(?P<value>.*?))?\s*(?:\s[#;].*)?$")
+# configargparse's syntax (Locust's): the key ends at the first ':', '=' or blank; a value
+# may be quoted ('x' or "x", quotes dropped) and followed by a ' #' or ' ;' comment.
+_CONF_LINE = re.compile(
+    r"^(?P<key>[^:=;#\s]+)\s*"
+    r"(?:(?P<equal>[:=\s])\s*(['\"]?)(?P<value>.+?)?\3)?"
+    r"\s*(?:\s[;#]\s*.*?\s*)?$"
+)
 
 
 def read_conf_file(path: Path) -> dict[str, Any]:
@@ -36,9 +40,10 @@ def read_conf_file(path: Path) -> dict[str, Any]:
     Example:
         >>> import pathlib, tempfile
         >>> conf = pathlib.Path(tempfile.mkdtemp()) / "locust.conf"
-        >>> _ = conf.write_text("host http://127.0.0.1:1  # the target\\nheadless\\n")
+        >>> lines = ["host http://127.0.0.1:1  # the target", "headless", 'csv = "out/x"']
+        >>> _ = conf.write_text("\\n".join(lines))
         >>> read_conf_file(conf)
-        {'host': 'http://127.0.0.1:1', 'headless': 'true'}
+        {'host': 'http://127.0.0.1:1', 'headless': 'true', 'csv': 'out/x'}
     """
     values: dict[str, Any] = {}
     for raw in path.read_text(encoding="utf-8").splitlines():
@@ -50,7 +55,9 @@ def read_conf_file(path: Path) -> dict[str, Any]:
             values[line] = ""
             continue
         value = match.group("value")
-        values[match.group("key")] = "true" if value is None or value == "" else value
+        if value is None:  # "key =" is empty, a bare "key" a switch turned on
+            value = "" if match.group("equal") not in (None, " ") else "true"
+        values[match.group("key")] = value
     return values
 
 
@@ -113,31 +120,47 @@ def _convert(parser: HordeArgumentParser, action: argparse.Action, value: Any, w
     return value
 
 
-def _apply(
+_Sourced = tuple[argparse.Action, Any, str]
+"""An option's value from a config source: the action, the value, where it came from."""
+
+
+def _file_values(
     parser: HordeArgumentParser, values: Mapping[str, Any], where: str, strict: bool
-) -> None:
+) -> Iterable[_Sourced]:
     by_option = parser._option_string_actions
-    defaults: dict[str, Any] = {}
     unknown: list[str] = []
     for key, value in values.items():
         action = by_option.get(f"--{key}")
         if action is None or key in ("help", "version"):
             unknown.append(f"--{key}={value}")
             continue
-        defaults[action.dest] = _convert(parser, action, value, where)
+        yield action, value, where
     if unknown and strict:
         parser.error(f"unrecognized arguments: {' '.join(unknown)} (in {where})")
-    parser.set_defaults(**defaults)
 
 
-def _env_values(
-    parser: HordeArgumentParser, environ: Mapping[str, str]
-) -> Iterable[tuple[argparse.Action, str, str]]:
+def _given(parser: HordeArgumentParser, argv: Sequence[str]) -> set[str]:
+    """The options ``argv`` gives (by ``dest``), whose config values are not used."""
+    saved = [(action, action.default) for action in parser._actions]
+    saved_defaults = parser._defaults
+    try:
+        parser._defaults = {}
+        for action in parser._actions:
+            action.default = argparse.SUPPRESS
+        given, _ = parser.parse_known_args(list(argv))
+    finally:
+        parser._defaults = saved_defaults
+        for action, default in saved:
+            action.default = default
+    return set(vars(given))
+
+
+def _env_values(parser: HordeArgumentParser, environ: Mapping[str, str]) -> Iterable[_Sourced]:
     by_dest = {action.dest: action for action in parser._actions}
     for dest, names in parser.env_vars.items():
         for name in names:  # LOCUST_* first, so HORDE_* wins
             if name in environ:
-                yield by_dest[dest], environ[name], name
+                yield by_dest[dest], environ[name], f"environment variable {name}"
 
 
 def apply_config_sources(
@@ -147,6 +170,7 @@ def apply_config_sources(
     *,
     strict: bool = True,
     default_files: Iterable[str | Path] = DEFAULT_CONFIG_FILES,
+    argv: Sequence[str] | None = None,
 ) -> None:
     """Set the parser's defaults from every config source, in priority order.
 
@@ -157,11 +181,14 @@ def apply_config_sources(
         strict: Whether an unknown config key is an error; the first pass, made only to
             find the locustfile before it adds its own options, is lenient.
         default_files: The config files read when present, before ``cli_config``.
+        argv: The command line: the options it gives take no config value (nor is that
+            value checked), as in Locust. None: every config value is applied.
 
     Raises:
         SystemExit: (through ``parser.error``, exit code 2) for an unknown key or a bad value.
     """
     environ = os.environ if environ is None else environ
+    winners: dict[str, _Sourced] = {}  # by dest: the last source, the highest priority
     for path in _config_files(cli_config, default_files):
         try:
             values = _read(path)
@@ -169,9 +196,17 @@ def apply_config_sources(
             parser.error(f"config file {path} not found (from --config)")
         except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             parser.error(f"cannot read config file {path}: {exc}")
-        _apply(parser, values, str(path), strict)
-    env_defaults = {
-        action.dest: _convert(parser, action, value, f"environment variable {name}")
-        for action, value, name in _env_values(parser, environ)
-    }
-    parser.set_defaults(**env_defaults)
+        for sourced in _file_values(parser, values, str(path), strict):
+            winners[sourced[0].dest] = sourced
+    for sourced in _env_values(parser, environ):
+        winners[sourced[0].dest] = sourced
+    # As in Locust, only the value that wins is checked: a bad one that a higher source
+    # (the command line above all) overrides stops nothing.
+    given = set() if argv is None else _given(parser, argv)
+    parser.set_defaults(
+        **{
+            dest: _convert(parser, action, value, where)
+            for dest, (action, value, where) in winners.items()
+            if dest not in given
+        }
+    )

@@ -456,6 +456,12 @@ def _other(parser: HordeArgumentParser) -> None:
     )
     add("--equal-weights", action="store_true", help="Give every user class and task equal weight")
     add("--profile", help="A name for this run, shown in reports")
+    add(
+        "--otel",
+        action="store_true",
+        env_var="LOCUST_ENABLE_OPENTELEMETRY",
+        help="OpenTelemetry export: not available yet (accepted, with a warning)",
+    )
     parser.add_argument(
         "user_classes", nargs="*", metavar="UserClass", help="Only run these user classes"
     )

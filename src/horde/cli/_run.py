@@ -145,7 +145,9 @@ def _run_worker(startup: Startup) -> int:
     if not run(_main(startup, serve_as_worker(startup, monitors))):
         return -1
     environment.events.quitting.fire(reverse=True, environment=environment)
-    code = _exit_code(startup, [])
+    # Its failures and task errors went to the master, whose exit code counts them (as
+    # a Locust worker's does not).
+    code = _exit_code(startup, [], own_failures=False)
     logger.info("Shutting down (exit code %d)", code)
     environment.events.quit.fire(exit_code=code)
     return code
@@ -469,14 +471,14 @@ def _csv_writer(settings: Settings, outputs: _Outputs) -> CsvWriter | None:
         raise ConfigError(f"--csv {settings.csv_prefix}: cannot write there ({exc})", 1) from None
 
 
-def _exit_code(startup: Startup, results: list[CheckResult]) -> int:
+def _exit_code(startup: Startup, results: list[CheckResult], *, own_failures: bool = True) -> int:
     environment = startup.environment
     runner = environment.runner
     if environment.process_exit_code is not None:
         return environment.process_exit_code
     if not all(result.passed for result in results):
         return CHECKS_FAILED_EXIT_CODE
-    if runner.errors or runner.exceptions:
+    if own_failures and (runner.errors or runner.exceptions):
         return startup.settings.exit_code_on_error
     if environment.events.listener_errors or runner.unhandled_errors:
         return 2

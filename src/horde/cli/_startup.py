@@ -335,7 +335,7 @@ def prepare(argv: Sequence[str]) -> Startup | None:
     early = _preparse(argv)
     loaded = _load(early)
     events.init_command_line_parser.fire(parser=parser)
-    apply_config_sources(parser, early.config)
+    apply_config_sources(parser, early.config, argv=argv)
     options = parser.parse_args(argv)
     assert loaded is not None  # without a locustfile only --help gets here, and it exits
     settings = Settings.from_namespace(options)
@@ -346,6 +346,8 @@ def prepare(argv: Sequence[str]) -> Startup | None:
         except (ValueError, OSError) as exc:
             raise ConfigError(f"--loglevel/--logfile: {exc}", 2) from None
     logger.info("Starting horde %s", __version__)
+    if options.otel:
+        logger.warning("--otel: horde does not export OpenTelemetry yet; it is ignored")
     if settings.list_commands:
         print("Available Users:")
         for name in loaded.user_classes:

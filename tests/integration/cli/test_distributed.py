@@ -130,8 +130,9 @@ def test_processes_share_a_stepped_arrival_rate_and_account_for_every_iteration(
 def test_workers_started_on_their_own_serve_a_master_and_write_nothing(
     horde, start_horde, locustfile, demo_shop, tmp_path, workers
 ):
-    """One ``--worker``, or two behind one command (``--worker --processes 2``)."""
-    locustfile(SHOPPER)
+    """One ``--worker``, or two behind one command (``--worker --processes 2``). A task
+    that raises fails the master's exit code, not the workers' (as in Locust)."""
+    locustfile(SHOPPER.replace('name="/api/products")', 'name="/api/products")\n        1 / 0'))
     port = free_port()
     worker_dir = tmp_path / "worker"
     worker_dir.mkdir()
@@ -148,7 +149,8 @@ def test_workers_started_on_their_own_serve_a_master_and_write_nothing(
         *("-u", "4", "-r", "4", "-t", "3s", "-H", demo_shop, "--csv", "out"),
     )
     _, worker_log = worker.communicate(timeout=20)
-    assert result.code == 0, result.stderr
+    assert result.code == 1, result.stderr
+    assert "division by zero" in (tmp_path / "out_exceptions.csv").read_text()
     assert f"{workers} workers connected" in result.stderr
     assert _aggregated_requests(tmp_path / "out_stats.csv") > 50
     assert worker.returncode == 0, worker_log

@@ -542,3 +542,14 @@ def test_headless_defaults_of_1_user_at_1_a_second_are_the_locustfiles_too(
     assert result.code == 0, result.stderr
     assert "load: 1 users at 1/s" in result.stderr
     assert (tmp_path / "run_1_1_1.html").exists()
+
+
+@pytest.mark.parametrize("how", [("--otel",), ()])
+def test_otel_is_accepted_and_said_to_be_ignored(horde, locustfile, tmp_path, how):
+    """Locust runs without OpenTelemetry when its SDK is missing; so does horde."""
+    locustfile(SHOWS_ITS_LOAD)
+    if not how:
+        (tmp_path / "locust.conf").write_text("otel = true\n")
+    result = horde("--headless", "-t", "1s", *how)
+    assert result.code == 0, result.stderr
+    assert "--otel: horde does not export OpenTelemetry yet; it is ignored" in result.stderr

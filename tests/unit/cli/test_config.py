@@ -87,3 +87,45 @@ def test_missing_config_file_is_an_error(workdir, capsys):
         parse([], config="nope.conf")
     assert exit_info.value.code == 2
     assert "nope.conf" in capsys.readouterr().err
+
+
+def test_quoted_values_lose_their_quotes_as_in_locust(workdir):
+    (workdir / "locust.conf").write_text(
+        'csv = "out/x"\nhost = \'http://127.0.0.1:1\'\nrun-time: "1m"  # quoted\n'
+        'tags = ["a", "b"]\n'
+    )
+    options = parse([])
+    assert (options.csv_prefix, options.host, options.run_time) == (
+        "out/x",
+        "http://127.0.0.1:1",
+        60,
+    )
+    assert options.tags == ["a", "b"]
+
+
+def test_an_empty_value_is_empty_and_a_bare_key_a_switch(workdir, capsys):
+    (workdir / "locust.conf").write_text("headless\nusers =\n")
+    with pytest.raises(SystemExit):
+        parse([])
+    assert "invalid int value: ''" in capsys.readouterr().err
+
+
+def parse_over(argv, environ=None):
+    parser = build_parser()
+    apply_config_sources(parser, None, environ or {}, argv=argv)
+    return parser.parse_args(argv)
+
+
+def test_only_the_value_that_wins_is_checked(workdir):
+    (workdir / "locust.conf").write_text("users = abc\nrun-time = bogus\nspawn-rate = x\n")
+    environ = {"LOCUST_RUN_TIME": "", "LOCUST_HEADLESS": "maybe", "LOCUST_SPAWN_RATE": "2"}
+    options = parse_over(["-u", "1", "-t", "1s", "--headless"], environ)
+    assert (options.num_users, options.run_time, options.headless) == (1, 1, True)
+    assert options.spawn_rate == 2  # the env var wins over the file's bad value
+
+
+def test_a_bad_value_that_wins_is_still_an_error(workdir, capsys):
+    (workdir / "locust.conf").write_text("users = abc\n")
+    with pytest.raises(SystemExit):
+        parse_over(["-t", "1s"])
+    assert "locust.conf" in capsys.readouterr().err

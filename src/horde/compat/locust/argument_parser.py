@@ -14,6 +14,7 @@ Example:
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -107,6 +108,7 @@ def _parse(
         getattr(early, "config", None),
         environ,
         default_files=getattr(parser, "default_config_files", DEFAULT_CONFIG_FILES),
+        argv=sys.argv[1:] if args is None else args,
     )
     return parser.parse_args(args)
 
