@@ -282,20 +282,25 @@ class StatsEntry:
     def report_percentiles(self, fractions: Sequence[float], *, current: bool = False) -> list[int]:
         """Return whole-ms percentiles for tables and CSV cells (0 where unknown).
 
-        Each is rounded, and never shown above the max column (``int(max)``).
+        Each is rounded to a whole ms, and never shown above the max column (``int(max)``)
+        unless the max is under 1 ms: then responses that round to 1 ms show 1, as in
+        Locust, not 0.
         """
         histogram = self.current_histogram() if current else self.histogram
         if histogram is None:
             return [0] * len(fractions)
-        ceiling = int(self.max_response_time)
+        ceiling = int(self.max_response_time) or round(self.max_response_time)
         return [min(round(v), ceiling) for v in histogram.percentiles(fractions)]
 
     def report_median(self) -> float:
-        """The median as Locust shows it: whole ms, or the exact value when it is the min or max."""
-        median = self.median_response_time
-        if median in (self.min_response_time, self.max_response_time):
-            return median
-        return min(round(median), int(self.max_response_time))
+        """The median as Locust shows it: whole ms, but the exact min or max when rounding
+        takes it past them."""
+        median = round(self.median_response_time)
+        if median > self.max_response_time:
+            return self.max_response_time
+        if self.min_response_time is not None and median < self.min_response_time:
+            return self.min_response_time
+        return median
 
     # Windows and series ----------------------------------------------------------------
 

@@ -248,3 +248,16 @@ def test_percentile_row_needs_requests(stats):
 
 def test_repr(stats):
     assert repr(stats.get("/", "GET")) == "<StatsEntry GET '/' requests=0>"
+
+
+def test_sub_millisecond_responses_show_as_locust_shows_them(stats):
+    """Locust rounds each time to a whole ms (0.84 is 1) and clamps the median to the max."""
+    entry = stats.get("/", "GET")
+    for ms in (0.6, 0.7, 0.75, 0.84):
+        entry.log(ms, 0)
+    assert entry.report_percentiles([0.5, 0.95, 1.0]) == [1, 1, 1]
+    assert entry.report_median() == 0.84
+    fast = stats.get("/fast", "GET")
+    for ms in (0.2, 0.3, 0.4):
+        fast.log(ms, 0)
+    assert (fast.report_percentiles([0.5, 1.0]), fast.report_median()) == ([0, 0], 0.2)
