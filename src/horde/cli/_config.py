@@ -130,13 +130,20 @@ def _file_values(
     by_option = parser._option_string_actions
     unknown: list[str] = []
     for key, value in values.items():
-        action = by_option.get(f"--{key}")
+        action = by_option.get(f"--{key}") or _abbreviated(parser, key)
         if action is None or key in ("help", "version"):
             unknown.append(f"--{key}={value}")
             continue
         yield action, value, where
     if unknown and strict:
         parser.error(f"unrecognized arguments: {' '.join(unknown)} (in {where})")
+
+
+def _abbreviated(parser: HordeArgumentParser, key: str) -> argparse.Action | None:
+    """The one option ``key`` abbreviates (``run-t``), as configargparse hands a config key
+    to argparse's prefix matching."""
+    matches = {candidate[0] for candidate in parser._get_option_tuples(f"--{key}")}
+    return matches.pop() if len(matches) == 1 else None
 
 
 def _given(parser: HordeArgumentParser, argv: Sequence[str]) -> set[str]:

@@ -129,3 +129,13 @@ def test_a_bad_value_that_wins_is_still_an_error(workdir, capsys):
     with pytest.raises(SystemExit):
         parse_over(["-t", "1s"])
     assert "locust.conf" in capsys.readouterr().err
+
+
+def test_a_key_may_abbreviate_one_option_as_on_the_command_line(workdir, capsys):
+    (workdir / "locust.conf").write_text("user = 2\nrun-t = 1m\n")
+    options = parse([])
+    assert (options.num_users, options.run_time) == (2, 60)
+    (workdir / "locust.conf").write_text("s = 1\n")  # --spawn-rate, --stop-timeout, ...
+    with pytest.raises(SystemExit):
+        parse([])
+    assert "unrecognized arguments: --s=1" in capsys.readouterr().err
