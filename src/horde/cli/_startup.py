@@ -136,9 +136,14 @@ def _check_http_hosts(host: str | None, user_classes: Sequence[type[User]]) -> N
             ("--host", ConfigError) if host else (f"{cls.__name__}.host", LocustfileError)
         )
         if not url.lower().startswith(("http://", "https://")):
+            scheme, separator, _ = url.partition("://")
+            fix = (
+                f"its scheme must be http:// or https://, not {scheme}://"
+                if separator and scheme.isalnum()
+                else f"write http://{url} or https://{url}"
+            )
             raise error(
-                f"{where} {url!r} is not a URL {cls.__name__} can request (an HTTP user): "
-                f"write http://{url} or https://{url}"
+                f"{where} {url!r} is not a URL {cls.__name__} can request (an HTTP user): {fix}"
             )
         if not host:  # --host was checked with the options
             _check_host(url, where, error)

@@ -179,6 +179,12 @@ HTTP_BAD_HOST = HTTP.replace(
             "write http://127.0.0.1:8080 or https://127.0.0.1:8080",
         ),
         (
+            {"lf.py": HTTP},
+            [*HEADLESS, "-t", "1s", "-H", "ftp://127.0.0.1:8080"],
+            2,
+            "(an HTTP user): its scheme must be http:// or https://, not ftp://",
+        ),
+        (
             {"lf.py": HTTP_BARE_HOST},
             [*HEADLESS, "-t", "1s"],
             1,
