@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from horde.cli._distributed import wait_for_workers
+from horde.cli._keys import keyboard_control
 from horde.cli._logging import STATS_LOGGER
 from horde.cli._startup import Startup
 from horde.distributed import WORKER_REPORT_INTERVAL, MasterRunner
@@ -538,7 +539,8 @@ async def run_headless(
         run_time = await call_sync(_start_load, startup)  # test_start listeners may wait
         if run_time:
             breaker.after(run_time)
-        await runner.wait_until_quit()
+        with keyboard_control(runner):
+            await runner.wait_until_quit()
     except Exception:
         if isinstance(runner, MasterRunner):
             await runner.quit_async()  # its workers must not outlive it

@@ -1,0 +1,70 @@
+"""Keys on the terminal change a headless test's users, as in Locust; the terminal is
+given back as it was."""
+
+from __future__ import annotations
+
+import os
+import pty
+import subprocess
+import termios
+import time
+
+import pytest
+
+IDLE = """
+from locust import User, constant, task
+
+
+class Idle(User):
+    wait_time = constant(0.1)
+
+    @task
+    def nothing(self):
+        pass
+"""
+
+
+@pytest.fixture
+def terminal():
+    controller, terminal = pty.openpty()
+    yield controller, terminal
+    os.close(controller)
+    os.close(terminal)
+
+
+def _until_cbreak(tty: int, before: list, process: subprocess.Popen[str]) -> list:
+    """The terminal's mode once the run has taken it (its users started)."""
+    deadline = time.monotonic() + 20
+    while (mode := termios.tcgetattr(tty)) == before:
+        assert process.poll() is None, "the run ended without taking the terminal"
+        assert time.monotonic() < deadline, "the run never took the terminal"
+        time.sleep(0.02)
+    return mode
+
+
+def test_w_and_s_add_and_take_away_users(start_horde, locustfile, terminal):
+    controller, tty = terminal
+    locustfile(IDLE)
+    before = termios.tcgetattr(tty)
+    process = start_horde(
+        *("--headless", "-u", "2", "-r", "100", "-t", "4s", "--only-summary"),
+        stdin=tty,
+        stderr=subprocess.PIPE,
+    )
+    in_run = _until_cbreak(tty, before, process)
+    time.sleep(0.3)  # the first ramp (2 users at 100/s) is over
+    os.write(controller, b"W")
+    time.sleep(0.5)
+    os.write(controller, b"sx")  # x: no key of the run's
+    _, log = process.communicate(timeout=20)
+    assert process.returncode == 0, log
+    ramps = [
+        line.split("INFO/horde.runners: ")[1] for line in log.splitlines() if "Ramping" in line
+    ]
+    assert ramps == [
+        "Ramping to 2 users at a rate of 100.00 per second",
+        "Ramping to 12 users at a rate of 100.00 per second",
+        "Ramping to 11 users at a rate of 100.00 per second",
+    ]
+    assert not in_run[3] & (termios.ICANON | termios.ECHO)  # keys one by one, unechoed
+    assert termios.tcgetattr(tty) == before
