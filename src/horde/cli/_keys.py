@@ -64,7 +64,12 @@ def _terminal() -> int | None:
         fd = sys.stdin.fileno()
     except (AttributeError, ValueError, OSError):
         return None  # no stdin, or a replaced one
-    return fd if os.isatty(fd) else None
+    if not os.isatty(fd):
+        return None
+    try:  # a background job that set the terminal's mode would be stopped (SIGTTOU)
+        return fd if os.tcgetpgrp(fd) == os.getpgrp() else None
+    except OSError:
+        return None
 
 
 def _read_keys(fd: int, runner: Any, loop: asyncio.AbstractEventLoop) -> None:

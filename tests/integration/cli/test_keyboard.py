@@ -3,6 +3,7 @@ given back as it was."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import pty
 import subprocess
@@ -32,6 +33,13 @@ def terminal():
     os.close(terminal)
 
 
+def _take_as_controlling_terminal(tty: int) -> None:
+    """In the child: a session of its own, whose foreground the terminal is (as a shell's
+    foreground job's)."""
+    os.setsid()
+    fcntl.ioctl(tty, termios.TIOCSCTTY, 0)
+
+
 def _until_cbreak(tty: int, before: list, process: subprocess.Popen[str]) -> list:
     """The terminal's mode once the run has taken it (its users started)."""
     deadline = time.monotonic() + 20
@@ -50,6 +58,7 @@ def test_w_and_s_add_and_take_away_users(start_horde, locustfile, terminal):
         *("--headless", "-u", "2", "-r", "100", "-t", "4s", "--only-summary"),
         stdin=tty,
         stderr=subprocess.PIPE,
+        preexec_fn=lambda: _take_as_controlling_terminal(tty),
     )
     in_run = _until_cbreak(tty, before, process)
     time.sleep(0.3)  # the first ramp (2 users at 100/s) is over
@@ -68,3 +77,27 @@ def test_w_and_s_add_and_take_away_users(start_horde, locustfile, terminal):
     ]
     assert not in_run[3] & (termios.ICANON | termios.ECHO)  # keys one by one, unechoed
     assert termios.tcgetattr(tty) == before
+
+
+def test_a_terminal_the_run_is_not_in_the_foreground_of_is_left_alone(
+    start_horde, locustfile, terminal
+):
+    """As for a background job (``horde ... &``), which setting the terminal's mode would
+    stop (SIGTTOU): here the terminal is not the process's controlling one at all."""
+    controller, tty = terminal
+    locustfile(IDLE)
+    before = termios.tcgetattr(tty)
+    process = start_horde(
+        *("--headless", "-u", "2", "-r", "100", "-t", "2s", "--only-summary"),
+        stdin=tty,
+        stderr=subprocess.PIPE,
+    )
+    os.write(controller, b"W\n")
+    modes = []
+    while process.poll() is None:
+        modes.append(termios.tcgetattr(tty))
+        time.sleep(0.05)
+    _, log = process.communicate(timeout=20)
+    assert process.returncode == 0, log
+    assert all(mode == before for mode in modes)
+    assert "Ramping to 12 users" not in log
