@@ -70,6 +70,8 @@ def run_command(args: Sequence[str]) -> int:
             return _run(startup)
     except ConfigError as exc:
         print(f"horde: error: {exc}", file=sys.stderr)
+        if any(isinstance(h, logging.FileHandler) for h in logging.getLogger().handlers):
+            logger.error("%s", exc)  # --logfile holds the run's story: its end too
         return exc.exit_code
     except KeyboardInterrupt:
         print("horde: interrupted", file=sys.stderr)

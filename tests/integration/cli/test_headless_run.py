@@ -266,6 +266,15 @@ def test_logfile_takes_the_log_and_tables_stay_on_stderr(horde, locustfile, demo
     assert "Response time percentiles (approximated)" in result.stderr
 
 
+def test_an_error_after_the_log_is_set_up_is_in_the_logfile_too(horde, locustfile, tmp_path):
+    """As in Locust, whose log file says ``Unknown User(s): Nope``."""
+    locustfile(SHOWS_ITS_LOAD)
+    result = horde("--headless", "-t", "1s", "--logfile", "run.log", "Nope")
+    assert result.code != 0
+    assert "horde: error: Unknown User(s): Nope" in result.stderr
+    assert "ERROR/horde.main: Unknown User(s): Nope" in (tmp_path / "run.log").read_text()
+
+
 def test_every_output_asked_for_holds_the_same_counts(horde, locustfile, demo_shop, tmp_path):
     locustfile(LOCUST_STYLE)
     result = horde(
