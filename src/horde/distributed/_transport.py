@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import errno
 
 import zmq
@@ -97,7 +98,13 @@ class WorkerSocket:
         """Send ``message`` to the master (queued until connected)."""
         await self._socket.send(encode(message))
 
-    def close(self, linger: float = 1.0) -> None:
-        """Close the socket, letting queued messages go out for up to ``linger`` seconds."""
-        self._socket.close(linger=int(linger * 1000))
+    def close(self) -> None:
+        """Close the socket now, dropping what is queued."""
+        self._socket.close(linger=0)
         self._context.term()
+
+    async def close_after_sending(self, linger: float) -> None:
+        """Close the socket, letting queued messages go out for up to ``linger`` seconds
+        (waited for off the loop: its users and monitors go on meanwhile)."""
+        self._socket.close(linger=int(linger * 1000))
+        await asyncio.to_thread(self._context.term)

@@ -50,6 +50,8 @@ logger = logging.getLogger("horde.runners")
 _FROM_MASTER = frozenset({"tags", "exclude_tags", "expect_workers"})
 # How long, at quit, the last messages may take to leave.
 _QUIT_LINGER_SECONDS = 2.0
+_MASTER_SILENT_SECONDS = 3 * HEARTBEAT_INTERVAL
+"""A master not heard of for this long is taken to be gone when the worker quits."""
 # Connection attempts logged at debug level before they are logged at info level.
 _QUIET_ATTEMPTS = 6
 
@@ -134,7 +136,7 @@ class WorkerRunner(LocalRunner):
                 self._on_ack(message.data)
                 break
         else:
-            self._socket.close(linger=0)
+            self._socket.close()
             self._socket = None
             raise ConnectionError(
                 f"no answer from a master at {self.master_host}:{self.master_port} after "
@@ -371,6 +373,10 @@ class WorkerRunner(LocalRunner):
             if self._socket is not None:
                 await self._report()
                 await self._send("quit")
-                self._socket.close(linger=_QUIT_LINGER_SECONDS)
+                # The last messages may take a moment to go out; to a master not heard of
+                # lately (killed, say) they never would, and the wait would hold the loop.
+                silent = asyncio.get_running_loop().time() - self._last_master_heartbeat
+                heard = silent < _MASTER_SILENT_SECONDS
+                await self._socket.close_after_sending(_QUIT_LINGER_SECONDS if heard else 0)
                 self._socket = None
             self.state = STATE_STOPPED

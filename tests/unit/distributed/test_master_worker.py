@@ -20,6 +20,7 @@ from horde.cli._headless import GeneratorMonitors
 from horde.distributed import MasterRunner, WorkerNode, WorkerRunner, _master, _worker
 from horde.distributed._placement import even_shares
 from horde.distributed._protocol import loop_figures_of
+from horde.distributed._transport import WorkerSocket
 from horde.engine import STATE_MISSING, STATE_RUNNING, STATE_STOPPED, ArrivalRate, Environment
 from horde.runtime import BLOCKING_ADVICE, CpuMonitor, LoopFigures, LoopLagMonitor, run
 
@@ -156,6 +157,31 @@ def test_a_worker_knows_its_share_of_the_users_when_test_start_fires():
 
     run(main())
     assert seen == [(8, {"Caller": 6, "Failer": 2})]
+
+
+@pytest.mark.parametrize(("silent_s", "linger"), [(0.0, 2.0), (10.0, 0)])
+def test_a_quitting_worker_waits_for_its_last_messages_only_to_a_master_it_hears(
+    monkeypatch, silent_s, linger
+):
+    """To a master killed a while ago, the last report and ``quit`` would never go out:
+    the worker does not wait for them (it waited 2 s, and the loop with it)."""
+    lingers = []
+    close = WorkerSocket.close_after_sending
+
+    async def recorded(self, seconds):
+        lingers.append(seconds)
+        await close(self, seconds)
+
+    monkeypatch.setattr(WorkerSocket, "close_after_sending", recorded)
+    master = _new_master()
+
+    async def main():
+        async with _cluster(master) as [worker]:
+            worker._last_master_heartbeat -= silent_s
+            await worker.quit_async()
+
+    run(main())
+    assert lingers == [linger]
 
 
 def test_a_stop_leaves_the_workers_connected_and_ready_for_the_next_test():
