@@ -511,7 +511,12 @@ class MasterRunner(LocalRunner):
             placement = Placement(self._sequence, workers)
             placement.resize(count)
         self._placement = placement
-        logger.info("Ramping to %d users at a rate of %.2f per second", target, spawn_rate)
+        logger.info(  # Locust's words: log scrapers look for them
+            "Sending spawn jobs of %d users at %.2f spawn rate to %d ready workers",
+            target,
+            spawn_rate,
+            len(workers),
+        )
         batches = list(ramp_batches(placement.count, target, spawn_rate)) or [(target, 0.0)]
         for count, pause in batches:
             placement.resize(count)

@@ -152,6 +152,8 @@ def test_workers_started_on_their_own_serve_a_master_and_write_nothing(
     assert result.code == 1, result.stderr
     assert "division by zero" in (tmp_path / "out_exceptions.csv").read_text()
     assert f"{workers} workers connected" in result.stderr
+    spawn = f"Sending spawn jobs of 4 users at 4.00 spawn rate to {workers} ready workers"
+    assert spawn in result.stderr
     assert _aggregated_requests(tmp_path / "out_stats.csv") > 50
     assert worker.returncode == 0, worker_log
     assert worker_log.count("Got quit message from master") == workers
