@@ -47,11 +47,12 @@ def test_quickstart(run_locustfile):
     assert details > int(stats[("GET", "/health")]["Request Count"])
 
 
-def test_pytest_style_functions_run_as_users_of_their_own(run_locustfile):
-    result, stats = run_locustfile("pytest_style.py", "-u", "2", "-r", "2")
+def test_pytest_style_functions_run_as_users_of_their_own(run_locustfile, tmp_path):
+    result, stats = run_locustfile("pytest_style.py", "-u", "3", "-r", "3")
     assert result.code == 1, result.stderr  # the 404s failed, as the function expects
-    assert 'All users spawned: {"test_browse": 1, "test_fast": 1}' in result.stderr
-    assert "Traceback" not in result.stderr
+    spawned = '{"test_asserting": 1, "test_browse": 1, "test_fast": 1}'
+    assert f"All users spawned: {spawned}" in result.stderr
+    assert result.stderr.count("Traceback") == 1  # the assert's, once: its user ended
     assert int(stats[("GET", "/health")]["Request Count"]) > 1  # called again and again
     missing = stats[("GET", "/api/products/999999")]
     assert missing["Request Count"] == missing["Failure Count"] != "0"
@@ -59,6 +60,9 @@ def test_pytest_style_functions_run_as_users_of_their_own(run_locustfile):
     assert stats[("GET", "/api/products/1")]["Failure Count"] == "0"
     assert ("GET", "/never-reached") not in stats  # raise_for_status ended that call
     assert ("GET", "/never-called") not in stats
+    assert stats[("GET", "asserted")]["Request Count"] == "1"  # its user ended there
+    exceptions = (tmp_path / "out_exceptions.csv").read_text()
+    assert "1,no such product" in exceptions.replace('"', "")
 
 
 def test_a_pytest_style_function_with_an_unknown_fixture_is_refused(horde, tmp_path):

@@ -131,7 +131,7 @@ def _file_values(
     unknown: list[str] = []
     for key, value in values.items():
         action = by_option.get(f"--{key}") or _abbreviated(parser, key)
-        if action is None or key in ("help", "version"):
+        if action is None or action.dest in ("help", "version"):
             unknown.append(f"--{key}={value}")
             continue
         yield action, value, where

@@ -13,6 +13,7 @@ import atexit
 import contextlib
 import logging
 import os
+import signal
 import sys
 import termios
 import tty
@@ -41,12 +42,20 @@ def keyboard_control(runner: Any) -> Iterator[None]:
         saved = termios.tcgetattr(fd)
         tty.setcbreak(fd, termios.TCSANOW)
     except termios.error:
+        saved = None
+    if saved is None:
         yield
         return
 
     def restore() -> None:
-        with contextlib.suppress(termios.error, OSError):
-            termios.tcsetattr(fd, termios.TCSANOW, saved)
+        # Typed keys are dropped, not left for the shell; a run sent to the background
+        # meanwhile (Ctrl-Z, bg) would be stopped by SIGTTOU here, were it not ignored.
+        previous = signal.signal(signal.SIGTTOU, signal.SIG_IGN)
+        try:
+            with contextlib.suppress(termios.error, OSError):
+                termios.tcsetattr(fd, termios.TCSAFLUSH, saved)
+        finally:
+            signal.signal(signal.SIGTTOU, previous)
 
     atexit.register(restore)  # however the process ends, short of a kill
     loop = asyncio.get_running_loop()

@@ -91,7 +91,7 @@ def _describe(exc: BaseException, path: Path) -> str:
         f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename) == path.resolve()
     ]
     where = f" (line {frames[-1].lineno}: {frames[-1].line})" if frames else ""
-    return f"{type(exc).__name__}: {exc}{where}{_missing_from_the_aliases(exc)}"
+    return f"{type(exc).__name__}: {exc}{where}{_import_hint(exc)}"
 
 
 #: What horde runs of gevent, for the error of a locustfile that imports more.
@@ -101,23 +101,23 @@ _GEVENT_PROVIDED = (
 )
 
 
-def _missing_from_the_aliases(exc: BaseException) -> str:
-    """Why an import from ``locust`` or ``gevent`` failed, when horde lacks the name."""
+def _import_hint(exc: BaseException) -> str:
+    """What to do about a failed import: what horde has of ``locust`` or ``gevent``, or
+    how to install a missing package."""
     if not isinstance(exc, ImportError):
         return ""
-    module = (exc.name or "").replace("horde.compat.", "")
-    if module.split(".")[0] == "gevent":
+    top = (exc.name or "").replace("horde.compat.", "").split(".")[0]
+    if top == "gevent":
         return (
             f". Of gevent, horde runs {_GEVENT_PROVIDED} (on its own loop, not gevent's): "
             "use those, or asyncio in an async def task"
         )
-    if module.split(".")[0] == "locust":
+    if top == "locust":
         return (
             ". horde does not provide this part of Locust's API; the README's 'Writing "
             "users' and 'Not yet available' sections list what it runs"
         )
-    if isinstance(exc, ModuleNotFoundError) and module:
-        top = module.split(".")[0]
+    if isinstance(exc, ModuleNotFoundError) and top and importlib.util.find_spec(top) is None:
         return (
             f". Install it where horde runs: {sys.executable} -m pip install {top} "
             "(if that is its package's name)"

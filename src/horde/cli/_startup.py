@@ -57,12 +57,12 @@ def _preparse(argv: Sequence[str]) -> argparse.Namespace:
     return known
 
 
-def _load(early: argparse.Namespace) -> LoadedLocustfiles | None:
+def _load(early: argparse.Namespace, argv: Sequence[str]) -> LoadedLocustfiles | None:
     if early.version:
         print(_version_line())
         raise SystemExit(0)
     first_pass = build_parser()
-    apply_config_sources(first_pass, early.config, strict=False)
+    apply_config_sources(first_pass, early.config, strict=False, argv=argv)
     spec = early.locustfile or first_pass.get_default("locustfile")
     try:
         return load_locustfiles(resolve_locustfiles(spec))
@@ -338,7 +338,7 @@ def prepare(argv: Sequence[str]) -> Startup | None:
     """
     parser = build_parser()
     early = _preparse(argv)
-    loaded = _load(early)
+    loaded = _load(early, argv)
     events.init_command_line_parser.fire(parser=parser)
     apply_config_sources(parser, early.config, argv=argv)
     options = parser.parse_args(argv)

@@ -354,7 +354,7 @@ class WorkerRunner(LocalRunner):
     def _on_user_error(
         self, user_instance: Any, exception: BaseException, tb: TracebackType | None, **kwargs: Any
     ) -> None:
-        super()._on_user_error(user_instance, exception, tb)  # for this worker's exit code
+        super()._on_user_error(user_instance, exception, tb)
         self.send_message(
             "exception", {"msg": str(exception), "traceback": "".join(traceback.format_tb(tb))}
         )
@@ -363,6 +363,10 @@ class WorkerRunner(LocalRunner):
 
     async def _wind_down(self) -> None:
         """Stop the users, send the last report and ``quit``."""
+        # Whether the last messages can go out, judged now: no heartbeat of the master's
+        # is read once the receiver stops, and stopping the users may take a while.
+        silent = asyncio.get_running_loop().time() - self._last_master_heartbeat
+        linger = _QUIT_LINGER_SECONDS if silent < _MASTER_SILENT_SECONDS else 0.0
         if self._receiver is not None:
             self._receiver.cancel()  # no more orders; heartbeats go on while users stop
         try:
@@ -374,9 +378,7 @@ class WorkerRunner(LocalRunner):
                 await self._report()
                 await self._send("quit")
                 # The last messages may take a moment to go out; to a master not heard of
-                # lately (killed, say) they never would, and the wait would hold the loop.
-                silent = asyncio.get_running_loop().time() - self._last_master_heartbeat
-                heard = silent < _MASTER_SILENT_SECONDS
-                await self._socket.close_after_sending(_QUIT_LINGER_SECONDS if heard else 0)
+                # lately (killed, say) they never would.
+                await self._socket.close_after_sending(linger)
                 self._socket = None
             self.state = STATE_STOPPED

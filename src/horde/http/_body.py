@@ -18,7 +18,8 @@ JSON_CONTENT_TYPE = "application/json"
 
 def encode_json(value: Any) -> bytes:
     """Serialise ``json=`` as requests and geventhttpclient do (``json.dumps``'s own
-    separators, ASCII): servers that sign or compare the raw body see the same bytes."""
+    separators, ASCII): servers that sign or compare the raw body see the same bytes.
+    (NaN is written as ``NaN``, as geventhttpclient does; requests refuses it.)"""
     return jsonlib.dumps(value).encode()
 
 

@@ -17,11 +17,11 @@ import inspect
 import logging
 from collections.abc import Callable
 from types import ModuleType
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NoReturn
 
 from requests.exceptions import RequestException
 
-from horde.exceptions import CatchResponseError, LocustfileError
+from horde.exceptions import CatchResponseError, LocustfileError, StopUser
 from horde.http import FastHttpSession, HttpSession
 from horde.user._task import task
 from horde.user._user import User, UserEnvironment
@@ -58,16 +58,23 @@ class PytestUser(User):
 
     @task
     def call_test_functions(self) -> None:
-        """Each function once, with its fixtures."""
+        """Each function once, with its fixtures. An error other than a failed request's
+        (a failed ``assert``, an unusable URL) ends the user, as in Locust: called again at
+        once, it would fail again at once."""
         for function, arguments in zip(self.functions, self._arguments, strict=True):
             try:
                 function(**arguments)
-            except RequestException as exc:
-                if isinstance(exc, ValueError):  # an unusable URL: the locustfile's error
-                    raise
+            except (RequestException, CatchResponseError, ConnectionError) as exc:
+                if isinstance(exc, ValueError):  # MissingSchema and the like
+                    self._end(exc)
                 logger.debug("%s failed: %r", function.__name__, exc)
-            except (CatchResponseError, ConnectionError) as exc:
-                logger.debug("%s failed: %r", function.__name__, exc)
+            except Exception as exc:
+                self._end(exc)
+
+    def _end(self, exc: Exception) -> NoReturn:
+        assert self._taskset_instance is not None
+        self._taskset_instance._report_task_error(exc)
+        raise StopUser from exc
 
     def _release(self) -> None:
         for arguments in self._arguments:

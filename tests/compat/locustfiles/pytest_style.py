@@ -22,3 +22,8 @@ def test_fast(fastsession):
 
 def helper(session):  # not named test*: no user
     session.get("/never-called")
+
+
+def test_asserting(session):  # ends its user: run again at once, it would fail again
+    response = session.get("/api/products/999999", name="asserted")
+    assert response.status_code == 200, "no such product"

@@ -553,6 +553,15 @@ def test_headless_defaults_of_1_user_at_1_a_second_are_the_locustfiles_too(
     assert (tmp_path / "run_1_1_1.html").exists()
 
 
+def test_a_bad_config_value_the_command_line_overrides_stops_nothing(horde, locustfile, tmp_path):
+    """As in Locust, only the value that wins is checked (the first pass that finds the
+    locustfile too)."""
+    locustfile(SHOWS_ITS_LOAD)
+    (tmp_path / "locust.conf").write_text("users = abc\nrun-time = bogus\n")
+    result = horde("--headless", "-u", "1", "-t", "1s")
+    assert result.code == 0, result.stderr
+
+
 @pytest.mark.parametrize("how", [("--otel",), ()])
 def test_otel_is_accepted_and_said_to_be_ignored(horde, locustfile, tmp_path, how):
     """Locust runs without OpenTelemetry when its SDK is missing; so does horde."""

@@ -6,11 +6,15 @@ from __future__ import annotations
 import fcntl
 import os
 import pty
+import signal
 import subprocess
 import termios
 import time
+from pathlib import Path
 
 import pytest
+
+pytestmark = pytest.mark.slow
 
 IDLE = """
 from locust import User, constant, task
@@ -50,25 +54,38 @@ def _until_cbreak(tty: int, before: list, process: subprocess.Popen[str]) -> lis
     return mode
 
 
-def test_w_and_s_add_and_take_away_users(start_horde, locustfile, terminal):
+def _until_logged(log: Path, text: str, process: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 20
+    while not (log.exists() and text in log.read_text()):
+        assert process.poll() is None, f"the run ended before logging {text!r}"
+        assert time.monotonic() < deadline, f"never logged: {text!r}"
+        time.sleep(0.02)
+
+
+def test_w_and_s_add_and_take_away_users(start_horde, locustfile, terminal, tmp_path):
     controller, tty = terminal
     locustfile(IDLE)
+    log = tmp_path / "run.log"
     before = termios.tcgetattr(tty)
     process = start_horde(
-        *("--headless", "-u", "2", "-r", "100", "-t", "4s", "--only-summary"),
+        *("--headless", "-u", "2", "-r", "100", "-t", "30s", "--logfile", str(log)),
         stdin=tty,
         stderr=subprocess.PIPE,
         preexec_fn=lambda: _take_as_controlling_terminal(tty),
     )
     in_run = _until_cbreak(tty, before, process)
-    time.sleep(0.3)  # the first ramp (2 users at 100/s) is over
+    _until_logged(log, "(2 total users)", process)
     os.write(controller, b"W")
-    time.sleep(0.5)
+    _until_logged(log, "(12 total users)", process)
     os.write(controller, b"sx")  # x: no key of the run's
-    _, log = process.communicate(timeout=20)
-    assert process.returncode == 0, log
+    _until_logged(log, "(11 total users)", process)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=20)
+    assert process.returncode == 0, stderr
     ramps = [
-        line.split("INFO/horde.runners: ")[1] for line in log.splitlines() if "Ramping" in line
+        line.split("INFO/horde.runners: ")[1]
+        for line in log.read_text().splitlines()
+        if "Ramping" in line
     ]
     assert ramps == [
         "Ramping to 2 users at a rate of 100.00 per second",
